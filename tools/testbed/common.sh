@@ -1,0 +1,53 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared settings for the test-bed scripts. Sourced, never run.
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+CACHE=${SMMU_ASSIGN_CACHE:-$TOP/.cache}
+CROSS_COMPILE=${CROSS_COMPILE:-aarch64-linux-gnu-}
+export ARCH=arm64 CROSS_COMPILE
+
+# Debian packages the test bed needs on the host, and the command proving each.
+HOST_PACKAGES="gcc-aarch64-linux-gnu:aarch64-linux-gnu-gcc
+libc6-dev-arm64-cross:/usr/aarch64-linux-gnu/lib/libc.a
+qemu-system-arm:qemu-system-aarch64
+cpio:cpio
+bc:bc
+bison:bison
+flex:flex
+libssl-dev:/usr/include/openssl/ssl.h
+libelf-dev:/usr/include/libelf.h
+linux-source-6.1:/usr/src/linux-source-6.1.tar.xz
+python3:python3
+g++:g++"
+
+log() { printf '[testbed] %s\n' "$*" >&2; }
+die() { printf '[testbed] error: %s\n' "$*" >&2; exit 1; }
+
+# Install whichever host packages are missing (needs root, as CI has).
+ensure_host_packages() {
+	local missing="" entry pkg probe
+	for entry in $HOST_PACKAGES; do
+		pkg=${entry%%:*} probe=${entry#*:}
+		case $probe in
+		/*) [ -e "$probe" ] && continue ;;
+		*) command -v "$probe" >/dev/null 2>&1 && continue ;;
+		esac
+		missing="$missing $pkg"
+	done
+	[ -z "$missing" ] && return 0
+	log "installing Debian packages:$missing"
+	[ "$(id -u)" = 0 ] || die "need root to install:$missing"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq >&2 || die "apt-get update failed"
+	# shellcheck disable=SC2086
+	apt-get install -y -qq --no-install-recommends $missing >&2 ||
+		die "apt-get install failed"
+}
+
+# Make sure apt can fetch arm64 packages (used only for apt-get download).
+ensure_arm64_arch() {
+	dpkg --print-foreign-architectures | grep -qx arm64 && return 0
+	log "adding the arm64 architecture to apt"
+	dpkg --add-architecture arm64
+	apt-get update -qq >&2 || die "apt-get update failed"
+}

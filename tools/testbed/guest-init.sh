@@ -1,0 +1,73 @@
+#!/bin/busybox sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# /init of the test-bed initramfs. The kernel command line says what to run:
+#   testbed.mode=check  run every selftest, then report TAP and the kernel log
+#   testbed.mode=demo   run the narrated demo
+# Tests write to files, not to the console, so kernel messages cannot tear
+# their TAP lines; everything is printed between markers at the end.
+
+/bin/busybox --install -s /bin
+export PATH=/bin:/sbin:/usr/bin:/usr/sbin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev 2>/dev/null
+mount -t debugfs debugfs /sys/kernel/debug
+mount -t tmpfs tmpfs /tmp
+mkdir -p /dev/hugepages && mount -t hugetlbfs hugetlbfs /dev/hugepages
+
+mode=check
+for arg in $(cat /proc/cmdline); do
+	case $arg in
+	testbed.mode=*) mode=${arg#testbed.mode=} ;;
+	esac
+done
+
+# Helper modules of the booted kernel (VFIO for the anchor and hand-over tests).
+for m in vfio vfio_iommu_type1 vfio_virqfd vfio-pci-core vfio-pci; do
+	f=$(find /lib/modules -name "$m.ko" | head -n1)
+	[ -n "$f" ] && insmod "$f" 2>/dev/null
+done
+
+export SMMU_ASSIGN_KO=/lib/smmu_assign.ko
+insmod $SMMU_ASSIGN_KO || echo "testbed: insmod smmu_assign.ko failed"
+
+finish() {
+	# Quiet the console so the dumps below are not interleaved.
+	dmesg -n 1
+	if [ -e /sys/kernel/debug/kmemleak ]; then
+		echo scan > /sys/kernel/debug/kmemleak
+		sleep 1
+		echo scan > /sys/kernel/debug/kmemleak
+		echo "=== KMEMLEAK BEGIN ==="
+		cat /sys/kernel/debug/kmemleak
+		echo "=== KMEMLEAK END ==="
+	fi
+	echo "=== DMESG BEGIN ==="
+	dmesg
+	echo "=== DMESG END ==="
+	echo "=== TESTBED DONE ==="
+	sync
+	poweroff -f
+}
+
+case $mode in
+demo)
+	/usr/share/smmu-assign/demo.sh
+	;;
+*)
+	: > /tmp/tap
+	# The lifecycle test unloads the module: it runs last.
+	for t in $(cat /selftests/run-order); do
+		echo "testbed: running $t"
+		echo "# selftest: $t" >> /tmp/tap
+		/selftests/$t >> /tmp/tap 2>&1
+		echo "# exit: $t $?" >> /tmp/tap
+	done
+	dmesg -n 1
+	echo "=== TAP BEGIN ==="
+	cat /tmp/tap
+	echo "=== TAP END ==="
+	;;
+esac
+finish

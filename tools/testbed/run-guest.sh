@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# run-guest.sh KERNEL_DIR INITRD MODE [LOG]
+# Boot the emulated ARM64 server: QEMU virt with GICv3 (ITS, so MSIs are
+# isolated), an SMMUv3 and three edu DMA devices. MODE is passed to the
+# guest's /init (check or demo). The console goes to LOG, or to stdout.
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+kdir=$1 initrd=$2 mode=$3 log=${4:-/dev/stdout}
+timeout=${SMMU_ASSIGN_GUEST_TIMEOUT:-900}
+
+# A guest that hangs is killed; the missing end marker then fails the run.
+timeout --foreground -k 10 "$timeout" \
+	qemu-system-aarch64 -M virt,iommu=smmuv3,gic-version=3 -cpu cortex-a57 \
+	-m 2048 -smp 2 -display none -monitor none -serial stdio -no-reboot \
+	-kernel "$kdir/vmlinuz" -initrd "$initrd" \
+	-append "console=ttyAMA0 panic=-1 testbed.mode=$mode" \
+	-device edu -device edu -device edu \
+	</dev/null >"$log" || true
