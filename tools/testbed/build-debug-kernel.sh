@@ -15,20 +15,13 @@ fragment=$TOP/tools/testbed/debug-kernel.config
 srcver=$(dpkg-query -W -f='${Version}' linux-source-6.1)
 key=$( (echo "$srcver"; cat "$fragment") | sha256sum | cut -c1-12)
 dir=$CACHE/debug/$key
-src=$CACHE/src/linux-source-$srcver
 
 if [ -e "$dir/.done" ]; then
 	echo "$dir"
 	exit 0
 fi
 
-if [ ! -e "$src/.done" ]; then
-	log "extracting linux-source $srcver"
-	rm -rf "$src"
-	mkdir -p "$src"
-	tar -xf "$tarball" -C "$src" --strip-components=1
-	touch "$src/.done"
-fi
+src=$("$TOP/tools/testbed/linux-source.sh")
 
 log "building debug kernel $key (a few minutes)"
 rm -rf "$dir"

@@ -25,42 +25,13 @@ echo "== host tests =="
 bash "$TOP/tools/testbed/host-tests.sh" "$out/host.counts"
 add_counts "$out/host.counts"
 
-# Guest userspace is the same for both kernels: static arm64 binaries.
-stage=$out/stage
-log "building smmuctl and the selftests for arm64"
-if make -s -C "$TOP/tools" OUTPUT="$stage/usr/sbin" STATIC=1 >"$out/userspace.log" 2>&1 &&
-   make -s -C "$TOP/selftests" OUTPUT="$stage/selftests" STATIC=1 >>"$out/userspace.log" 2>&1; then
-	rm -rf "$stage/usr/sbin/lib" "$stage/selftests/lib"
-	mkdir -p "$stage/usr/share/smmu-assign"
-	install -m 0755 "$TOP/tools/testbed/demo-guest.sh" "$stage/usr/share/smmu-assign/demo.sh"
-else
-	cat "$out/userspace.log"
-	echo "FAIL    build: userspace"
-	total_fail=$((total_fail + 1))
-	stage=
-fi
-
 for kernel in ${SMMU_ASSIGN_KERNELS:-stock debug}; do
 	echo "== $kernel kernel =="
-	case $kernel in
-	stock) kdir=$("$TOP/tools/testbed/fetch-stock-kernel.sh") ;;
-	debug) kdir=$("$TOP/tools/testbed/build-debug-kernel.sh") ;;
-	*) die "unknown kernel '$kernel'" ;;
-	esac
-	if [ -z "$kdir" ] || [ -z "$stage" ]; then
-		echo "FAIL    $kernel: kernel or userspace not built"
+	if ! kdir=$("$TOP/tools/testbed/prepare-guest.sh" "$kernel" "$out"); then
+		echo "FAIL    $kernel: building the guest"
 		total_fail=$((total_fail + 1))
 		continue
 	fi
-	kstage=$out/$kernel-stage
-	if ! "$TOP/tools/testbed/build-module.sh" "$kdir" "$kstage/lib" >"$out/$kernel-module.log" 2>&1; then
-		cat "$out/$kernel-module.log"
-		echo "FAIL    $kernel: module build"
-		total_fail=$((total_fail + 1))
-		continue
-	fi
-	cp -a "$stage"/. "$kstage"/
-	"$TOP/tools/testbed/mkinitramfs.sh" "$kdir" "$kstage" "$out/$kernel-initrd.gz"
 	log "booting the $kernel kernel ($(basename "$(readlink -f "$kdir/modules")"))"
 	"$TOP/tools/testbed/run-guest.sh" "$kdir" "$out/$kernel-initrd.gz" check "$out/$kernel-console.log"
 	bash "$TOP/tools/testbed/verdict.sh" "$out/$kernel-console.log" "$kernel" "$out/$kernel.counts"
