@@ -9,7 +9,7 @@ set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
 kdir=$1 dest=$2
-bdir=$CACHE/build/module-$(basename "$(readlink -f "$kdir/modules")")
+bdir=$(dirname "$dest")/module-build
 rm -rf "$bdir"
 mkdir -p "$bdir" "$dest"
 cp -a "$TOP/Kbuild" "$TOP/drivers" "$TOP/include" "$bdir/"

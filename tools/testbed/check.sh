@@ -6,11 +6,12 @@
 # Installs what it needs, caches downloads and builds under .cache, and ends
 # with "N passed, N failed, N skipped". Exits non-zero on any failure.
 #   SMMU_ASSIGN_KERNELS="stock debug"  which kernels to run (default both)
+#   SMMU_ASSIGN_CHECK_DIR=DIR          where builds and logs go (.cache/check)
 set -uo pipefail
 . "$(dirname "$0")/common.sh"
 
 ensure_host_packages
-out=$CACHE/check
+out=${SMMU_ASSIGN_CHECK_DIR:-$CACHE/check}
 rm -rf "$out"
 mkdir -p "$out"
 total_pass=0 total_fail=0 total_skip=0
