@@ -11,16 +11,12 @@
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <linux/pci.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
-#include <uapi/linux/smmu_assign.h>
 
 #include "smmu_assign.h"
-
-/* The state of one open file: the owner of the devices it binds. */
-struct smmu_assign_ctx {
-	struct file *file;
-};
 
 int smmu_assign_ucmd_respond(struct smmu_assign_ucmd *ucmd, size_t cmd_len)
 {
@@ -40,35 +36,53 @@ static int smmu_assign_get_info(struct smmu_assign_ucmd *ucmd)
 		return -EOPNOTSUPP;
 
 	cmd->out_api_version = SMMU_ASSIGN_API_VERSION;
-	cmd->out_capabilities = 0;
+	cmd->out_capabilities = SMMU_ASSIGN_CAP_BIND | SMMU_ASSIGN_CAP_PERSISTENT;
 	return smmu_assign_ucmd_respond(ucmd, sizeof(*cmd));
 }
 
 /* Every command struct, so the dispatcher can size its on-stack buffer. */
 union smmu_assign_ucmd_buffer {
 	struct smmu_assign_get_info get_info;
+	struct smmu_assign_bind bind;
+	struct smmu_assign_unbind unbind;
+	struct smmu_assign_map map;
+	struct smmu_assign_unmap unmap;
+	struct smmu_assign_claim claim;
 };
 
 struct smmu_assign_ioctl_op {
 	unsigned int size;
 	unsigned int min_size;
 	unsigned int ioctl_num;
+	/* Pins or accounts memory: only the opener's mm may call it. */
+	bool opener_only;
 	int (*execute)(struct smmu_assign_ucmd *ucmd);
 };
 
-#define IOCTL_OP(_ioctl, _fn, _struct, _last)                                 \
+#define IOCTL_OP(_ioctl, _fn, _struct, _last, _opener_only)                   \
 	[_IOC_NR(_ioctl) - SMMU_ASSIGN_CMD_BASE] = {                           \
 		.size = sizeof(_struct) +                                      \
 			BUILD_BUG_ON_ZERO(sizeof(union smmu_assign_ucmd_buffer) < \
 					  sizeof(_struct)),                     \
 		.min_size = offsetofend(_struct, _last),                       \
 		.ioctl_num = _ioctl,                                           \
+		.opener_only = _opener_only,                                   \
 		.execute = _fn,                                                \
 	}
 
 static const struct smmu_assign_ioctl_op smmu_assign_ioctl_ops[] = {
 	IOCTL_OP(SMMU_ASSIGN_GET_INFO, smmu_assign_get_info,
-		 struct smmu_assign_get_info, out_capabilities),
+		 struct smmu_assign_get_info, out_capabilities, false),
+	IOCTL_OP(SMMU_ASSIGN_BIND, smmua_bind, struct smmu_assign_bind,
+		 out_aperture_last, true),
+	IOCTL_OP(SMMU_ASSIGN_UNBIND, smmua_unbind, struct smmu_assign_unbind,
+		 bdf, true),
+	IOCTL_OP(SMMU_ASSIGN_MAP, smmua_map, struct smmu_assign_map,
+		 __reserved, true),
+	IOCTL_OP(SMMU_ASSIGN_UNMAP, smmua_unmap, struct smmu_assign_unmap,
+		 __reserved, true),
+	IOCTL_OP(SMMU_ASSIGN_CLAIM, smmua_claim, struct smmu_assign_claim,
+		 bdf, true),
 };
 
 static long smmu_assign_fops_ioctl(struct file *filp, unsigned int cmd,
@@ -89,6 +103,12 @@ static long smmu_assign_fops_ioctl(struct file *filp, unsigned int cmd,
 		return -ENOTTY;
 
 	ucmd.ctx = filp->private_data;
+	/*
+	 * Mappings are pinned in, and charged to, the opener's mm: a child
+	 * after fork, or a process the file was passed to, must open its own.
+	 */
+	if (op->opener_only && current->mm != ucmd.ctx->mm)
+		return -EBADFD;
 	ucmd.ubuffer = (void __user *)arg;
 	ret = get_user(ucmd.user_size, (u32 __user *)ucmd.ubuffer);
 	if (ret)
@@ -106,19 +126,28 @@ static long smmu_assign_fops_ioctl(struct file *filp, unsigned int cmd,
 
 static int smmu_assign_fops_open(struct inode *inode, struct file *filp)
 {
-	struct smmu_assign_ctx *ctx;
+	struct smmua_ctx *ctx;
 
 	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL_ACCOUNT);
 	if (!ctx)
 		return -ENOMEM;
-	ctx->file = filp;
+	mutex_init(&ctx->lock);
+	INIT_LIST_HEAD(&ctx->devices);
+	ctx->mm = current->mm;
+	mmgrab(ctx->mm);
 	filp->private_data = ctx;
 	return 0;
 }
 
+/* Close, or the death of the last process holding the file. */
 static int smmu_assign_fops_release(struct inode *inode, struct file *filp)
 {
-	kfree(filp->private_data);
+	struct smmua_ctx *ctx = filp->private_data;
+
+	smmua_ctx_release_devices(ctx);
+	mmdrop(ctx->mm);
+	mutex_destroy(&ctx->lock);
+	kfree(ctx);
 	return 0;
 }
 
@@ -142,9 +171,14 @@ static int __init smmu_assign_init(void)
 {
 	int ret;
 
-	ret = misc_register(&smmu_assign_misc);
+	ret = pci_register_driver(&smmua_stub_driver);
 	if (ret)
 		return ret;
+	ret = misc_register(&smmu_assign_misc);
+	if (ret) {
+		pci_unregister_driver(&smmua_stub_driver);
+		return ret;
+	}
 	pr_info("loaded, API version %u\n", SMMU_ASSIGN_API_VERSION);
 	return 0;
 }
@@ -152,6 +186,9 @@ static int __init smmu_assign_init(void)
 static void __exit smmu_assign_exit(void)
 {
 	misc_deregister(&smmu_assign_misc);
+	/* No file is open any more: only persistent bindings are left. */
+	smmua_unbind_all();
+	pci_unregister_driver(&smmua_stub_driver);
 }
 
 module_init(smmu_assign_init);

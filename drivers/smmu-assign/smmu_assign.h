@@ -1,25 +1,95 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * smmu-assign internal interfaces.
+ *
+ * Lock order, outermost first:
+ *   device_lock(&pdev->dev)   (BIND, and the stub driver's remove)
+ *   smmua_devices_lock        (the list of bound devices)
+ *   smmua_ctx.lock            (one owner's devices and their mappings)
+ *   mmap_lock                 (taken by pinning and locked_vm accounting)
  */
 #ifndef _SMMU_ASSIGN_H
 #define _SMMU_ASSIGN_H
 
+#include <linux/interval_tree.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/pci.h>
 #include <linux/types.h>
+#include <uapi/linux/smmu_assign.h>
 
-struct smmu_assign_ctx;
+struct iommu_domain;
+struct iommu_group;
+
+/* The state of one open file: the owner of the devices it binds or claims. */
+struct smmua_ctx {
+	struct mm_struct *mm;		/* the opener's; mmgrab()ed */
+	struct mutex lock;		/* protects the fields below */
+	struct list_head devices;	/* smmua_device.owner_node */
+	unsigned int nr_mappings;	/* across all its devices */
+};
+
+/* One bound device: its own domain, window and mappings. */
+struct smmua_device {
+	struct pci_dev *pdev;		/* referenced */
+	struct iommu_group *group;	/* referenced, DMA ownership claimed */
+	struct iommu_domain *domain;	/* attached to group */
+	u64 window_start;
+	u64 window_last;
+	unsigned long min_pgsize;
+	int iommu_prot;			/* IOMMU_CACHE when the SMMU is coherent */
+	bool persistent;
+	u32 num_sids;
+	u32 sids[SMMU_ASSIGN_MAX_SIDS];
+	char iommu_name[SMMU_ASSIGN_IOMMU_NAME_LEN];
+
+	struct list_head node;		/* smmua_devices; smmua_devices_lock */
+	/*
+	 * The file that maps into this device; NULL for an unclaimed
+	 * persistent binding. Changes under smmua_devices_lock and the owner's
+	 * lock; either is enough to read it.
+	 */
+	struct smmua_ctx *owner;
+	struct list_head owner_node;	/* owner->devices; owner->lock */
+	struct rb_root_cached mappings;	/* smmua_mapping; owner->lock */
+	unsigned int nr_mappings;	/* owner->lock */
+};
+
+/* One MAP: a range of user memory, pinned and mapped at an IOVA range. */
+struct smmua_mapping {
+	struct interval_tree_node node;	/* IOVA [start, last] */
+	unsigned long user_va;
+	u32 flags;			/* SMMU_ASSIGN_MAP_* */
+};
 
 /*
  * One ioctl call in flight: the user's buffer and the size it claimed, and
  * the kernel's zero-extended copy of the command.
  */
 struct smmu_assign_ucmd {
-	struct smmu_assign_ctx *ctx;
+	struct smmua_ctx *ctx;
 	void __user *ubuffer;
 	u32 user_size;
 	void *cmd;
 };
 
 int smmu_assign_ucmd_respond(struct smmu_assign_ucmd *ucmd, size_t cmd_len);
+
+/* device.c */
+extern struct pci_driver smmua_stub_driver;
+int smmua_check_bdf(const struct smmu_assign_bdf *bdf);
+int smmua_bind(struct smmu_assign_ucmd *ucmd);
+int smmua_unbind(struct smmu_assign_ucmd *ucmd);
+int smmua_claim(struct smmu_assign_ucmd *ucmd);
+struct smmua_device *smmua_ctx_get_device(struct smmua_ctx *ctx,
+					  const struct smmu_assign_bdf *bdf);
+void smmua_ctx_release_devices(struct smmua_ctx *ctx);
+void smmua_unbind_all(void);
+
+/* mapping.c */
+extern unsigned int smmua_max_mappings;
+int smmua_map(struct smmu_assign_ucmd *ucmd);
+int smmua_unmap(struct smmu_assign_ucmd *ucmd);
+void smmua_unmap_all(struct smmua_ctx *ctx, struct smmua_device *sdev);
 
 #endif /* _SMMU_ASSIGN_H */

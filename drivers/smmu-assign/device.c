@@ -1,0 +1,538 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * smmu-assign: taking a PCI device's DMA over and giving it back.
+ *
+ * BIND claims the DMA ownership of the device's IOMMU group and attaches a
+ * paging domain of its own, which makes arm-smmu-v3 write the stream table
+ * entries for the device's stream IDs: from then on the device reaches only
+ * what is mapped into that domain. UNBIND, the owner's close, and the stub
+ * driver's remove undo it in reverse order.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/capability.h>
+#include <linux/iommu.h>
+#include <linux/module.h>
+#include <linux/pci.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+
+#include "compat.h"
+#include "smmu_assign.h"
+
+static bool allow_unsafe_interrupts;
+module_param(allow_unsafe_interrupts, bool, 0644);
+MODULE_PARM_DESC(allow_unsafe_interrupts,
+		 "Bind devices whose MSIs the platform does not isolate (unsafe: such a device can raise any interrupt)");
+
+/* Every bound device, persistent or not. */
+static LIST_HEAD(smmua_devices);
+static DEFINE_MUTEX(smmua_devices_lock);
+
+int smmua_check_bdf(const struct smmu_assign_bdf *bdf)
+{
+	if (memchr_inv(bdf->__reserved, 0, sizeof(bdf->__reserved)))
+		return -EOPNOTSUPP;
+	if (bdf->device > 31 || bdf->function > 7)
+		return -EINVAL;
+	return 0;
+}
+
+static bool smmua_device_is(struct smmua_device *sdev,
+			    const struct smmu_assign_bdf *bdf)
+{
+	struct pci_dev *pdev = sdev->pdev;
+
+	return pci_domain_nr(pdev->bus) == bdf->segment &&
+	       pdev->bus->number == bdf->bus &&
+	       pdev->devfn == PCI_DEVFN(bdf->device, bdf->function);
+}
+
+static struct smmua_device *smmua_find_locked(const struct smmu_assign_bdf *bdf)
+{
+	struct smmua_device *sdev;
+
+	lockdep_assert_held(&smmua_devices_lock);
+	list_for_each_entry(sdev, &smmua_devices, node)
+		if (smmua_device_is(sdev, bdf))
+			return sdev;
+	return NULL;
+}
+
+/*
+ * The device of @ctx named by @bdf, with ctx->lock held on success; the
+ * caller unlocks. ENOENT if nobody bound it, EPERM if another file did.
+ */
+struct smmua_device *smmua_ctx_get_device(struct smmua_ctx *ctx,
+					  const struct smmu_assign_bdf *bdf)
+{
+	struct smmua_device *sdev;
+	int ret;
+
+	ret = smmua_check_bdf(bdf);
+	if (ret)
+		return ERR_PTR(ret);
+
+	mutex_lock(&ctx->lock);
+	list_for_each_entry(sdev, &ctx->devices, owner_node)
+		if (smmua_device_is(sdev, bdf))
+			return sdev;
+	mutex_unlock(&ctx->lock);
+
+	mutex_lock(&smmua_devices_lock);
+	ret = smmua_find_locked(bdf) ? -EPERM : -ENOENT;
+	mutex_unlock(&smmua_devices_lock);
+	return ERR_PTR(ret);
+}
+
+/* Runs in the SMMU's event-queue thread for each fault of a bound device. */
+static int smmua_fault_handler(struct iommu_fault *fault, void *data)
+{
+	struct smmua_device *sdev = data;
+
+	if (fault->type != IOMMU_FAULT_DMA_UNRECOV)
+		return -EOPNOTSUPP;
+	/* The event carries no stream ID; a multi-SID device reports its first. */
+	pr_warn_ratelimited("%s: DMA fault: sid %#x iova %#llx %s reason %u\n",
+			    pci_name(sdev->pdev), sdev->sids[0],
+			    fault->event.addr,
+			    fault->event.perm & IOMMU_FAULT_PERM_WRITE ? "write" : "read",
+			    fault->event.reason);
+	return 0;
+}
+
+static int smmua_count_dev(struct device *dev, void *data)
+{
+	(*(unsigned int *)data)++;
+	return 0;
+}
+
+/*
+ * The parts of a BIND that need the device and its group but change
+ * nothing: driver, group membership, MSI isolation, reserved regions. Finds
+ * the software MSI window, if any, for the domain's MSI cookie.
+ */
+static int smmua_check_device(struct pci_dev *pdev, struct iommu_group *group,
+			      u64 start, u64 last, phys_addr_t *sw_msi,
+			      bool *has_sw_msi)
+{
+	struct iommu_resv_region *region, *next;
+	struct device_driver *drv = pdev->dev.driver;
+	unsigned int ndevs = 0;
+	LIST_HEAD(regions);
+	int ret = 0;
+
+	if (drv != &smmua_stub_driver.driver && !(drv && !strcmp(drv->name, "vfio-pci"))) {
+		pr_info("%s: %s%s: hand it over to smmu-assign or vfio-pci first\n",
+			pci_name(pdev), drv ? "bound to " : "has no driver",
+			drv ? drv->name : "");
+		return -EBUSY;
+	}
+
+	iommu_group_for_each_dev(group, &ndevs, smmua_count_dev);
+	if (ndevs != 1) {
+		pr_info("%s: IOMMU group %d has %u devices; only single-device groups are supported\n",
+			pci_name(pdev), iommu_group_id(group), ndevs);
+		return -EINVAL;
+	}
+
+	if (!smmua_group_has_isolated_msi(group) && !allow_unsafe_interrupts) {
+		pr_info("%s: MSIs are not isolated on this platform (see allow_unsafe_interrupts)\n",
+			pci_name(pdev));
+		return -EPERM;
+	}
+
+	ret = iommu_get_group_resv_regions(group, &regions);
+	if (ret)
+		return ret;
+	*has_sw_msi = false;
+	list_for_each_entry(region, &regions, list) {
+		u64 rlast = region->start + region->length - 1;
+
+		if (region->type == IOMMU_RESV_SW_MSI) {
+			*sw_msi = region->start;
+			*has_sw_msi = true;
+		}
+		if (!ret && region->start <= last && rlast >= start) {
+			pr_info("%s: window overlaps reserved region [%pa-%#llx]\n",
+				pci_name(pdev), &region->start, rlast);
+			ret = -EADDRINUSE;
+		}
+	}
+	list_for_each_entry_safe(region, next, &regions, list)
+		kfree(region);
+	return ret;
+}
+
+/* What BIND reports about the device: stream IDs and SMMU instance. */
+static void smmua_describe(struct smmua_device *sdev)
+{
+	struct device *dev = &sdev->pdev->dev;
+	struct iommu_fwspec *fwspec = dev_iommu_fwspec_get(dev);
+	u32 i;
+
+	sdev->num_sids = fwspec ? min_t(u32, fwspec->num_ids, SMMU_ASSIGN_MAX_SIDS) : 0;
+	for (i = 0; i < sdev->num_sids; i++)
+		sdev->sids[i] = fwspec->ids[i];
+	if (dev->iommu && dev->iommu->iommu_dev && dev->iommu->iommu_dev->dev)
+		strscpy(sdev->iommu_name, dev_name(dev->iommu->iommu_dev->dev),
+			sizeof(sdev->iommu_name));
+}
+
+/* Undo smmua_attach(): the device falls back to its default (blocked) state. */
+static void smmua_detach(struct smmua_device *sdev)
+{
+	iommu_unregister_device_fault_handler(&sdev->pdev->dev);
+	iommu_detach_group(sdev->domain, sdev->group);
+	iommu_domain_free(sdev->domain);
+	iommu_group_release_dma_owner(sdev->group);
+	/* Our stub owns the device: stop it mastering until the next owner. */
+	if (sdev->pdev->dev.driver == &smmua_stub_driver.driver)
+		pci_clear_master(sdev->pdev);
+}
+
+/* Claim the group, attach a fresh paging domain, check the window. */
+static int smmua_attach(struct smmua_device *sdev, bool has_sw_msi,
+			phys_addr_t sw_msi)
+{
+	struct device *dev = &sdev->pdev->dev;
+	struct iommu_domain *domain;
+	int ret;
+
+	ret = iommu_group_claim_dma_owner(sdev->group, sdev);
+	if (ret) {
+		pr_info("%s: IOMMU group %d is in use by another owner (VFIO?)\n",
+			pci_name(sdev->pdev), iommu_group_id(sdev->group));
+		return ret;
+	}
+
+	domain = smmua_paging_domain_alloc(dev);
+	if (IS_ERR(domain)) {
+		ret = PTR_ERR(domain);
+		goto err_release;
+	}
+	ret = iommu_attach_group(domain, sdev->group);
+	if (ret)
+		goto err_free;
+	sdev->domain = domain;
+
+	/* Aperture and page sizes are final only once attached. */
+	sdev->min_pgsize = 1UL << __ffs(domain->pgsize_bitmap);
+	if (!IS_ALIGNED(sdev->window_start | (sdev->window_last + 1), sdev->min_pgsize)) {
+		ret = -EINVAL;
+		goto err_detach;
+	}
+	if (domain->geometry.force_aperture &&
+	    (sdev->window_start < domain->geometry.aperture_start ||
+	     sdev->window_last > domain->geometry.aperture_end)) {
+		ret = -ERANGE;
+		goto err_detach;
+	}
+	/* Without the cookie, the device's MSIs would fault in our domain. */
+	if (has_sw_msi) {
+		ret = iommu_get_msi_cookie(domain, sw_msi);
+		if (ret)
+			goto err_detach;
+	}
+	ret = iommu_register_device_fault_handler(dev, smmua_fault_handler, sdev);
+	if (ret)
+		goto err_detach;
+	if (device_iommu_capable(dev, IOMMU_CAP_CACHE_COHERENCY))
+		sdev->iommu_prot = IOMMU_CACHE;
+	return 0;
+
+err_detach:
+	iommu_detach_group(domain, sdev->group);
+err_free:
+	iommu_domain_free(domain);
+err_release:
+	iommu_group_release_dma_owner(sdev->group);
+	return ret;
+}
+
+static void smmua_free_device(struct smmua_device *sdev)
+{
+	iommu_group_put(sdev->group);
+	pci_dev_put(sdev->pdev);
+	kfree(sdev);
+}
+
+/*
+ * Tear a binding down completely. Its owner's lock, if it has an owner, is
+ * held; the caller frees it after dropping that lock.
+ */
+static void smmua_teardown_locked(struct smmua_device *sdev)
+{
+	lockdep_assert_held(&smmua_devices_lock);
+	if (sdev->owner) {
+		lockdep_assert_held(&sdev->owner->lock);
+		smmua_unmap_all(sdev->owner, sdev);
+		list_del(&sdev->owner_node);
+		sdev->owner = NULL;
+	}
+	smmua_detach(sdev);
+	list_del(&sdev->node);
+}
+
+static void smmua_teardown(struct smmua_device *sdev)
+{
+	struct smmua_ctx *owner = sdev->owner;
+
+	if (owner)
+		mutex_lock(&owner->lock);
+	smmua_teardown_locked(sdev);
+	if (owner)
+		mutex_unlock(&owner->lock);
+	smmua_free_device(sdev);
+}
+
+static int smmua_check_window(u64 iova, u64 length, u64 *last)
+{
+	if (!length || !PAGE_ALIGNED(iova) || !PAGE_ALIGNED(length))
+		return -EINVAL;
+	if (check_add_overflow(iova, length - 1, last))
+		return -EOVERFLOW;
+	return 0;
+}
+
+static void smmua_fill_bind(struct smmu_assign_bind *cmd, struct smmua_device *sdev)
+{
+	struct iommu_domain *domain = sdev->domain;
+
+	cmd->out_num_sids = sdev->num_sids;
+	memcpy(cmd->out_sids, sdev->sids, sizeof(cmd->out_sids));
+	cmd->out_group_id = iommu_group_id(sdev->group);
+	memcpy(cmd->out_iommu_name, sdev->iommu_name, sizeof(cmd->out_iommu_name));
+	cmd->out_pgsize_bitmap = domain->pgsize_bitmap;
+	cmd->out_aperture_start = domain->geometry.aperture_start;
+	cmd->out_aperture_last = domain->geometry.aperture_end;
+}
+
+int smmua_bind(struct smmu_assign_ucmd *ucmd)
+{
+	struct smmu_assign_bind *cmd = ucmd->cmd;
+	struct smmua_ctx *ctx = ucmd->ctx;
+	bool persistent = cmd->flags & SMMU_ASSIGN_BIND_PERSISTENT;
+	struct smmua_device *sdev;
+	struct pci_dev *pdev;
+	phys_addr_t sw_msi = 0;
+	bool has_sw_msi;
+	u64 last;
+	int ret;
+
+	if (cmd->flags & ~SMMU_ASSIGN_BIND_PERSISTENT)
+		return -EOPNOTSUPP;
+	ret = smmua_check_bdf(&cmd->bdf);
+	if (ret)
+		return ret;
+	ret = smmua_check_window(cmd->window_iova, cmd->window_length, &last);
+	if (ret)
+		return ret;
+	if (persistent && !capable(CAP_SYS_ADMIN))
+		return -EPERM;
+
+	pdev = pci_get_domain_bus_and_slot(cmd->bdf.segment, cmd->bdf.bus,
+					   PCI_DEVFN(cmd->bdf.device, cmd->bdf.function));
+	if (!pdev)
+		return -ENODEV;
+	sdev = kzalloc(sizeof(*sdev), GFP_KERNEL_ACCOUNT);
+	if (!sdev) {
+		ret = -ENOMEM;
+		goto err_put_pdev;
+	}
+	sdev->pdev = pdev;
+	sdev->window_start = cmd->window_iova;
+	sdev->window_last = last;
+	sdev->persistent = persistent;
+	sdev->mappings = RB_ROOT_CACHED;
+
+	/* The driver cannot change while we look at it and take the group. */
+	device_lock(&pdev->dev);
+	mutex_lock(&smmua_devices_lock);
+	if (smmua_find_locked(&cmd->bdf)) {
+		ret = -EBUSY;
+		goto err_unlock;
+	}
+	sdev->group = iommu_group_get(&pdev->dev);
+	if (!sdev->group) {
+		pr_info("%s: no IOMMU group (is an SMMU translating it?)\n", pci_name(pdev));
+		ret = -ENODEV;
+		goto err_unlock;
+	}
+	ret = smmua_check_device(pdev, sdev->group, sdev->window_start, last,
+				 &sw_msi, &has_sw_msi);
+	if (ret)
+		goto err_put_group;
+	ret = smmua_attach(sdev, has_sw_msi, sw_msi);
+	if (ret)
+		goto err_put_group;
+	smmua_describe(sdev);
+	smmua_fill_bind(cmd, sdev);
+	ret = smmu_assign_ucmd_respond(ucmd, sizeof(*cmd));
+	if (ret)
+		goto err_detach;
+
+	list_add_tail(&sdev->node, &smmua_devices);
+	if (!persistent) {
+		mutex_lock(&ctx->lock);
+		sdev->owner = ctx;
+		list_add_tail(&sdev->owner_node, &ctx->devices);
+		mutex_unlock(&ctx->lock);
+	}
+	mutex_unlock(&smmua_devices_lock);
+	device_unlock(&pdev->dev);
+	pci_info(pdev, "bound: window [%#llx-%#llx], SID %#x on %s, group %d%s\n",
+		 sdev->window_start, last, sdev->sids[0], sdev->iommu_name,
+		 iommu_group_id(sdev->group), persistent ? ", persistent" : "");
+	return 0;
+
+err_detach:
+	smmua_detach(sdev);
+err_put_group:
+	iommu_group_put(sdev->group);
+err_unlock:
+	mutex_unlock(&smmua_devices_lock);
+	device_unlock(&pdev->dev);
+	kfree(sdev);
+err_put_pdev:
+	pci_dev_put(pdev);
+	return ret;
+}
+
+int smmua_unbind(struct smmu_assign_ucmd *ucmd)
+{
+	struct smmu_assign_unbind *cmd = ucmd->cmd;
+	struct smmua_device *sdev;
+	int ret;
+
+	if (cmd->flags)
+		return -EOPNOTSUPP;
+	ret = smmua_check_bdf(&cmd->bdf);
+	if (ret)
+		return ret;
+
+	mutex_lock(&smmua_devices_lock);
+	sdev = smmua_find_locked(&cmd->bdf);
+	if (!sdev)
+		ret = -ENOENT;
+	else if (sdev->persistent && !capable(CAP_SYS_ADMIN))
+		ret = -EPERM;
+	else if (sdev->persistent && sdev->owner && sdev->owner != ucmd->ctx)
+		ret = -EBUSY;
+	else if (!sdev->persistent && sdev->owner != ucmd->ctx)
+		ret = -EPERM;
+	if (!ret) {
+		pci_info(sdev->pdev, "unbound\n");
+		smmua_teardown(sdev);
+	}
+	mutex_unlock(&smmua_devices_lock);
+	return ret;
+}
+
+int smmua_claim(struct smmu_assign_ucmd *ucmd)
+{
+	struct smmu_assign_claim *cmd = ucmd->cmd;
+	struct smmua_ctx *ctx = ucmd->ctx;
+	struct smmua_device *sdev;
+	int ret;
+
+	if (cmd->flags & ~SMMU_ASSIGN_CLAIM_RELEASE)
+		return -EOPNOTSUPP;
+	ret = smmua_check_bdf(&cmd->bdf);
+	if (ret)
+		return ret;
+
+	mutex_lock(&smmua_devices_lock);
+	sdev = smmua_find_locked(&cmd->bdf);
+	if (!sdev) {
+		ret = -ENOENT;
+	} else if (!sdev->persistent) {
+		ret = -EINVAL;
+	} else if (cmd->flags & SMMU_ASSIGN_CLAIM_RELEASE) {
+		if (sdev->owner != ctx) {
+			ret = -EPERM;
+		} else {
+			mutex_lock(&ctx->lock);
+			smmua_unmap_all(ctx, sdev);
+			list_del(&sdev->owner_node);
+			sdev->owner = NULL;
+			mutex_unlock(&ctx->lock);
+		}
+	} else if (sdev->owner) {
+		ret = -EBUSY;
+	} else {
+		mutex_lock(&ctx->lock);
+		sdev->owner = ctx;
+		list_add_tail(&sdev->owner_node, &ctx->devices);
+		mutex_unlock(&ctx->lock);
+	}
+	mutex_unlock(&smmua_devices_lock);
+	return ret;
+}
+
+/* The owner's file is closing: unbind its devices, unclaim persistent ones. */
+void smmua_ctx_release_devices(struct smmua_ctx *ctx)
+{
+	struct smmua_device *sdev, *next;
+	LIST_HEAD(dead);
+
+	mutex_lock(&smmua_devices_lock);
+	mutex_lock(&ctx->lock);
+	list_for_each_entry_safe(sdev, next, &ctx->devices, owner_node) {
+		if (sdev->persistent) {
+			smmua_unmap_all(ctx, sdev);
+			list_del(&sdev->owner_node);
+			sdev->owner = NULL;
+		} else {
+			smmua_teardown_locked(sdev);
+			list_add(&sdev->node, &dead);
+		}
+	}
+	mutex_unlock(&ctx->lock);
+	mutex_unlock(&smmua_devices_lock);
+
+	list_for_each_entry_safe(sdev, next, &dead, node)
+		smmua_free_device(sdev);
+}
+
+/* Module unload: only persistent bindings can be left, with no owner. */
+void smmua_unbind_all(void)
+{
+	struct smmua_device *sdev, *next;
+
+	mutex_lock(&smmua_devices_lock);
+	list_for_each_entry_safe(sdev, next, &smmua_devices, node)
+		smmua_teardown(sdev);
+	mutex_unlock(&smmua_devices_lock);
+}
+
+static int smmua_stub_probe(struct pci_dev *pdev, const struct pci_device_id *id)
+{
+	/* Only driver_override brings a device here; it stays idle until bound. */
+	pci_info(pdev, "held by the smmu-assign stub\n");
+	return 0;
+}
+
+static void smmua_stub_remove(struct pci_dev *pdev)
+{
+	struct smmua_device *sdev;
+
+	mutex_lock(&smmua_devices_lock);
+	list_for_each_entry(sdev, &smmua_devices, node) {
+		if (sdev->pdev == pdev) {
+			pci_warn(pdev, "leaving the stub while bound: binding removed\n");
+			smmua_teardown(sdev);
+			break;
+		}
+	}
+	mutex_unlock(&smmua_devices_lock);
+}
+
+/* No ID table: devices arrive only through driver_override. */
+struct pci_driver smmua_stub_driver = {
+	.name = "smmu-assign",
+	.probe = smmua_stub_probe,
+	.remove = smmua_stub_remove,
+	/* The DMA API stays away: BIND owns the device's DMA. */
+	.driver_managed_dma = true,
+};

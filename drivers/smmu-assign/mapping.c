@@ -1,0 +1,347 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * smmu-assign: pinning user memory and mapping it for a device.
+ *
+ * Pages are pinned long-term a page-sized batch at a time, and each
+ * physically contiguous run is handed to iommu_map() whole, so the
+ * io-pgtable code uses the largest block the alignment allows (2 MiB and
+ * 1 GiB for huge pages). Nothing is allocated per page: a mapping is one
+ * interval-tree node, and unmapping recovers the pages from the page table
+ * itself, as VFIO type1 does. The IOTLB is always invalidated before a page
+ * is unpinned.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/iommu.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+
+#include "compat.h"
+#include "smmu_assign.h"
+
+unsigned int smmua_max_mappings = 65535;
+module_param_named(max_mappings, smmua_max_mappings, uint, 0644);
+MODULE_PARM_DESC(max_mappings, "Most mappings one open file may hold (default 65535)");
+
+/* Physically contiguous pages, mapped or waiting to be. */
+struct smmua_run {
+	unsigned long iova;
+	phys_addr_t phys;
+	size_t len;
+};
+
+static void smmua_unpin_run(phys_addr_t phys, size_t len, bool dirty)
+{
+	unpin_user_page_range_dirty_lock(pfn_to_page(PHYS_PFN(phys)),
+					 len >> PAGE_SHIFT, dirty);
+}
+
+/* Unpinned pages go back to RLIMIT_MEMLOCK of the mm, if it still lives. */
+static void smmua_unaccount(struct smmua_ctx *ctx, unsigned long npages)
+{
+	if (mmget_not_zero(ctx->mm)) {
+		account_locked_vm(ctx->mm, npages, false);
+		mmput(ctx->mm);
+	}
+}
+
+#define SMMUA_UNPIN_BATCH 32
+
+/*
+ * Unmap [iova, iova + length), which is fully mapped, and unpin what was
+ * behind it. Runs are found in the page table: each ends where physical
+ * contiguity does, so it covers whole leaf entries and never splits a block.
+ */
+static void smmua_unmap_unpin(struct smmua_device *sdev, unsigned long iova,
+			      size_t length, bool dirty)
+{
+	struct iommu_domain *domain = sdev->domain;
+	struct smmua_run runs[SMMUA_UNPIN_BATCH];
+	struct iommu_iotlb_gather gather;
+	unsigned long end = iova + length;
+	unsigned int i, nr = 0;
+
+	iommu_iotlb_gather_init(&gather);
+	while (iova < end) {
+		phys_addr_t phys = iommu_iova_to_phys(domain, iova);
+		size_t len = PAGE_SIZE, unmapped;
+
+		if (WARN_ON_ONCE(!phys)) {
+			iova += PAGE_SIZE;
+			continue;
+		}
+		while (iova + len < end &&
+		       iommu_iova_to_phys(domain, iova + len) == phys + len)
+			len += PAGE_SIZE;
+		unmapped = iommu_unmap_fast(domain, iova, len, &gather);
+		if (WARN_ON_ONCE(unmapped != len)) {
+			/* Leak the pages rather than let the device reach them. */
+			iova += len;
+			continue;
+		}
+		runs[nr++] = (struct smmua_run){ .iova = iova, .phys = phys, .len = len };
+		iova += len;
+		if (nr == ARRAY_SIZE(runs)) {
+			iommu_iotlb_sync(domain, &gather);
+			for (i = 0; i < nr; i++)
+				smmua_unpin_run(runs[i].phys, runs[i].len, dirty);
+			nr = 0;
+		}
+	}
+	iommu_iotlb_sync(domain, &gather);
+	for (i = 0; i < nr; i++)
+		smmua_unpin_run(runs[i].phys, runs[i].len, dirty);
+}
+
+static void smmua_remove_mapping(struct smmua_ctx *ctx, struct smmua_device *sdev,
+				 struct smmua_mapping *map)
+{
+	size_t length = map->node.last - map->node.start + 1;
+
+	interval_tree_remove(&map->node, &sdev->mappings);
+	smmua_unmap_unpin(sdev, map->node.start, length,
+			  map->flags & SMMU_ASSIGN_MAP_WRITE);
+	smmua_unaccount(ctx, length >> PAGE_SHIFT);
+	sdev->nr_mappings--;
+	ctx->nr_mappings--;
+	kfree(map);
+}
+
+void smmua_unmap_all(struct smmua_ctx *ctx, struct smmua_device *sdev)
+{
+	struct interval_tree_node *node;
+
+	lockdep_assert_held(&ctx->lock);
+	while ((node = interval_tree_iter_first(&sdev->mappings, 0, ULONG_MAX)))
+		smmua_remove_mapping(ctx, sdev,
+				     container_of(node, struct smmua_mapping, node));
+}
+
+/*
+ * Pin the user range of @map and map it. On failure nothing stays pinned
+ * or mapped.
+ */
+static int smmua_pin_and_map(struct smmua_device *sdev, struct smmua_mapping *map,
+			     u32 *num_runs)
+{
+	unsigned long npages = (map->node.last - map->node.start + 1) >> PAGE_SHIFT;
+	bool write = map->flags & SMMU_ASSIGN_MAP_WRITE;
+	unsigned int gup_flags = FOLL_LONGTERM | (write ? FOLL_WRITE : 0);
+	int prot = sdev->iommu_prot;
+	unsigned long done = 0, iova_start = map->node.start;
+	struct smmua_run run = {};
+	struct page **batch;
+	long i = 0, npinned = 0;
+	int ret = 0;
+
+	if (map->flags & SMMU_ASSIGN_MAP_READ)
+		prot |= IOMMU_READ;
+	if (write)
+		prot |= IOMMU_WRITE;
+	batch = (struct page **)__get_free_page(GFP_KERNEL_ACCOUNT);
+	if (!batch)
+		return -ENOMEM;
+
+	*num_runs = 0;
+	while (done < npages) {
+		unsigned long want = min_t(unsigned long, npages - done,
+					   PAGE_SIZE / sizeof(*batch));
+
+		npinned = pin_user_pages_fast(map->user_va + (done << PAGE_SHIFT),
+					      want, gup_flags, batch);
+		if (npinned <= 0) {
+			ret = npinned ?: -EFAULT;
+			npinned = 0;
+			goto err;
+		}
+		for (i = 0; i < npinned; i++) {
+			phys_addr_t phys = page_to_phys(batch[i]);
+
+			if (run.len && run.phys + run.len == phys) {
+				run.len += PAGE_SIZE;
+				continue;
+			}
+			if (run.len) {
+				ret = smmua_iommu_map(sdev->domain, run.iova, run.phys,
+						      run.len, prot);
+				if (ret)
+					goto err;
+				(*num_runs)++;
+			}
+			run = (struct smmua_run){
+				.iova = iova_start + ((done + i) << PAGE_SHIFT),
+				.phys = phys,
+				.len = PAGE_SIZE,
+			};
+		}
+		done += npinned;
+	}
+	ret = smmua_iommu_map(sdev->domain, run.iova, run.phys, run.len, prot);
+	if (ret) {
+		i = npinned = 0;
+		goto err;
+	}
+	(*num_runs)++;
+	free_page((unsigned long)batch);
+	return 0;
+
+err:
+	/* Pinned, not mapped: the pending run and the rest of the batch. */
+	if (run.len)
+		smmua_unpin_run(run.phys, run.len, false);
+	if (i < npinned)
+		unpin_user_pages(batch + i, npinned - i);
+	/* Mapped: everything before the pending run. */
+	if (run.len && run.iova > iova_start)
+		smmua_unmap_unpin(sdev, iova_start, run.iova - iova_start, false);
+	free_page((unsigned long)batch);
+	return ret;
+}
+
+/* Validate a range against the device: alignment, wrap and window. */
+static int smmua_check_range(struct smmua_device *sdev, u64 iova, u64 length,
+			     u64 *last)
+{
+	if (!length || !IS_ALIGNED(iova | length, sdev->min_pgsize) ||
+	    !PAGE_ALIGNED(iova | length))
+		return -EINVAL;
+	if (check_add_overflow(iova, length - 1, last))
+		return -EOVERFLOW;
+	return 0;
+}
+
+int smmua_map(struct smmu_assign_ucmd *ucmd)
+{
+	struct smmu_assign_map *cmd = ucmd->cmd;
+	struct smmua_ctx *ctx = ucmd->ctx;
+	const u32 access = SMMU_ASSIGN_MAP_READ | SMMU_ASSIGN_MAP_WRITE;
+	struct smmua_device *sdev;
+	struct smmua_mapping *map;
+	unsigned long npages;
+	u64 last, uva_last;
+	u32 num_runs;
+	int ret;
+
+	if (cmd->flags & ~access || cmd->__reserved)
+		return -EOPNOTSUPP;
+	if (!(cmd->flags & access))
+		return -EINVAL;
+
+	sdev = smmua_ctx_get_device(ctx, &cmd->bdf);
+	if (IS_ERR(sdev))
+		return PTR_ERR(sdev);
+	/* ctx->lock is held from here. */
+	ret = smmua_check_range(sdev, cmd->iova, cmd->length, &last);
+	if (ret)
+		goto out_unlock;
+	if (!PAGE_ALIGNED(cmd->user_va)) {
+		ret = -EINVAL;
+		goto out_unlock;
+	}
+	if (check_add_overflow(cmd->user_va, cmd->length - 1, &uva_last)) {
+		ret = -EOVERFLOW;
+		goto out_unlock;
+	}
+	if (cmd->iova < sdev->window_start || last > sdev->window_last) {
+		ret = -ERANGE;
+		goto out_unlock;
+	}
+	if (interval_tree_iter_first(&sdev->mappings, cmd->iova, last)) {
+		ret = -EEXIST;
+		goto out_unlock;
+	}
+	if (ctx->nr_mappings >= READ_ONCE(smmua_max_mappings)) {
+		ret = -ENOSPC;
+		goto out_unlock;
+	}
+
+	npages = cmd->length >> PAGE_SHIFT;
+	ret = account_locked_vm(ctx->mm, npages, true);
+	if (ret)
+		goto out_unlock;
+	map = kzalloc(sizeof(*map), GFP_KERNEL_ACCOUNT);
+	if (!map) {
+		ret = -ENOMEM;
+		goto err_unaccount;
+	}
+	map->node.start = cmd->iova;
+	map->node.last = last;
+	map->user_va = cmd->user_va;
+	map->flags = cmd->flags;
+	ret = smmua_pin_and_map(sdev, map, &num_runs);
+	if (ret)
+		goto err_free;
+
+	interval_tree_insert(&map->node, &sdev->mappings);
+	sdev->nr_mappings++;
+	ctx->nr_mappings++;
+	cmd->out_num_runs = num_runs;
+	ret = smmu_assign_ucmd_respond(ucmd, sizeof(*cmd));
+	if (ret)
+		smmua_remove_mapping(ctx, sdev, map);
+	mutex_unlock(&ctx->lock);
+	return ret;
+
+err_free:
+	kfree(map);
+err_unaccount:
+	account_locked_vm(ctx->mm, npages, false);
+out_unlock:
+	mutex_unlock(&ctx->lock);
+	return ret;
+}
+
+int smmua_unmap(struct smmu_assign_ucmd *ucmd)
+{
+	struct smmu_assign_unmap *cmd = ucmd->cmd;
+	struct smmua_ctx *ctx = ucmd->ctx;
+	struct interval_tree_node *node, *next;
+	struct smmua_device *sdev;
+	u64 bytes = 0, first = 0, last = ULONG_MAX;
+	u32 count = 0;
+	int ret;
+
+	if (cmd->flags & ~SMMU_ASSIGN_UNMAP_ALL || cmd->__reserved)
+		return -EOPNOTSUPP;
+	if ((cmd->flags & SMMU_ASSIGN_UNMAP_ALL) && (cmd->iova || cmd->length))
+		return -EINVAL;
+
+	sdev = smmua_ctx_get_device(ctx, &cmd->bdf);
+	if (IS_ERR(sdev))
+		return PTR_ERR(sdev);
+	if (!(cmd->flags & SMMU_ASSIGN_UNMAP_ALL)) {
+		ret = smmua_check_range(sdev, cmd->iova, cmd->length, &last);
+		if (ret)
+			goto out_unlock;
+		first = cmd->iova;
+	}
+
+	/* Refuse before touching anything if a mapping straddles an edge. */
+	for (node = interval_tree_iter_first(&sdev->mappings, first, last); node;
+	     node = interval_tree_iter_next(node, first, last)) {
+		if (node->start < first || node->last > last) {
+			ret = -EINVAL;
+			goto out_unlock;
+		}
+		count++;
+	}
+	if (!count) {
+		ret = -ENOENT;
+		goto out_unlock;
+	}
+	for (node = interval_tree_iter_first(&sdev->mappings, first, last); node;
+	     node = next) {
+		next = interval_tree_iter_next(node, first, last);
+		bytes += node->last - node->start + 1;
+		smmua_remove_mapping(ctx, sdev,
+				     container_of(node, struct smmua_mapping, node));
+	}
+	cmd->out_unmapped_length = bytes;
+	cmd->out_unmapped_count = count;
+	ret = smmu_assign_ucmd_respond(ucmd, sizeof(*cmd));
+out_unlock:
+	mutex_unlock(&ctx->lock);
+	return ret;
+}
