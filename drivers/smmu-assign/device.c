@@ -89,15 +89,26 @@ struct smmua_device *smmua_ctx_get_device(struct smmua_ctx *ctx,
 static int smmua_fault_handler(struct iommu_fault *fault, void *data)
 {
 	struct smmua_device *sdev = data;
+	u64 page = fault->event.addr & PAGE_MASK;
 
 	if (fault->type != IOMMU_FAULT_DMA_UNRECOV)
 		return -EOPNOTSUPP;
+	if (page == sdev->last_fault_page && fault->event.perm == sdev->last_fault_perm &&
+	    fault->event.reason == sdev->last_fault_reason &&
+	    time_before(jiffies, sdev->last_fault_jiffies + msecs_to_jiffies(20)))
+		goto out;
+	sdev->last_fault_page = page;
+	sdev->last_fault_perm = fault->event.perm;
+	sdev->last_fault_reason = fault->event.reason;
+	if (!__ratelimit(&sdev->fault_rs))
+		goto out;
 	/* The event carries no stream ID; a multi-SID device reports its first. */
-	pr_warn_ratelimited("%s: DMA fault: sid %#x iova %#llx %s reason %u\n",
-			    pci_name(sdev->pdev), sdev->sids[0],
-			    fault->event.addr,
-			    fault->event.perm & IOMMU_FAULT_PERM_WRITE ? "write" : "read",
-			    fault->event.reason);
+	pr_warn("%s: DMA fault: sid %#x iova %#llx %s reason %u\n",
+		pci_name(sdev->pdev), sdev->sids[0], fault->event.addr,
+		fault->event.perm & IOMMU_FAULT_PERM_WRITE ? "write" : "read",
+		fault->event.reason);
+out:
+	sdev->last_fault_jiffies = jiffies;
 	return 0;
 }
 
@@ -345,6 +356,8 @@ int smmua_bind(struct smmu_assign_ucmd *ucmd)
 	sdev->window_last = last;
 	sdev->persistent = persistent;
 	sdev->mappings = RB_ROOT_CACHED;
+	ratelimit_state_init(&sdev->fault_rs, DEFAULT_RATELIMIT_INTERVAL,
+			     DEFAULT_RATELIMIT_BURST);
 
 	/* The driver cannot change while we look at it and take the group. */
 	device_lock(&pdev->dev);

@@ -180,7 +180,9 @@ static int smmua_pin_and_map(struct smmua_device *sdev, struct smmua_mapping *ma
 	}
 	ret = smmua_iommu_map(sdev->domain, run.iova, run.phys, run.len, prot);
 	if (ret) {
-		i = npinned = 0;
+		/* The failed run is the pending one; no batch pages remain. */
+		i = 0;
+		npinned = 0;
 		goto err;
 	}
 	(*num_runs)++;

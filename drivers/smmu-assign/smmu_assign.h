@@ -15,6 +15,7 @@
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/pci.h>
+#include <linux/ratelimit.h>
 #include <linux/types.h>
 #include <uapi/linux/smmu_assign.h>
 
@@ -42,6 +43,16 @@ struct smmua_device {
 	u32 num_sids;
 	u32 sids[SMMU_ASSIGN_MAX_SIDS];
 	char iommu_name[SMMU_ASSIGN_IOMMU_NAME_LEN];
+
+	/*
+	 * Fault logging, touched only by the SMMU's event thread: a device
+	 * faults once per bus beat, so a burst on one page is one line.
+	 */
+	struct ratelimit_state fault_rs;
+	u64 last_fault_page;
+	u32 last_fault_perm;
+	u32 last_fault_reason;
+	unsigned long last_fault_jiffies;
 
 	struct list_head node;		/* smmua_devices; smmua_devices_lock */
 	/*

@@ -74,8 +74,8 @@ struct smmu_assign_get_info {
 	__u32 __reserved;
 	__aligned_u64 out_capabilities;
 };
-#define SMMU_ASSIGN_GET_INFO	_IO(SMMU_ASSIGN_TYPE, SMMU_ASSIGN_CMD_GET_INFO)
 
+#define SMMU_ASSIGN_GET_INFO	_IO(SMMU_ASSIGN_TYPE, SMMU_ASSIGN_CMD_GET_INFO)
 
 #define SMMU_ASSIGN_MAX_SIDS		8
 #define SMMU_ASSIGN_IOMMU_NAME_LEN	48
@@ -129,6 +129,7 @@ struct smmu_assign_bind {
 	__aligned_u64 out_aperture_start;
 	__aligned_u64 out_aperture_last;
 };
+
 #define SMMU_ASSIGN_BIND	_IO(SMMU_ASSIGN_TYPE, SMMU_ASSIGN_CMD_BIND)
 
 /**
@@ -150,6 +151,7 @@ struct smmu_assign_unbind {
 	__u32 flags;
 	struct smmu_assign_bdf bdf;
 };
+
 #define SMMU_ASSIGN_UNBIND	_IO(SMMU_ASSIGN_TYPE, SMMU_ASSIGN_CMD_UNBIND)
 
 /* MAP flags */
@@ -189,6 +191,7 @@ struct smmu_assign_map {
 	__u32 out_num_runs;
 	__u32 __reserved;
 };
+
 #define SMMU_ASSIGN_MAP		_IO(SMMU_ASSIGN_TYPE, SMMU_ASSIGN_CMD_MAP)
 
 /* UNMAP flags */
@@ -222,6 +225,7 @@ struct smmu_assign_unmap {
 	__u32 out_unmapped_count;
 	__u32 __reserved;
 };
+
 #define SMMU_ASSIGN_UNMAP	_IO(SMMU_ASSIGN_TYPE, SMMU_ASSIGN_CMD_UNMAP)
 
 /* CLAIM flags */
@@ -246,6 +250,7 @@ struct smmu_assign_claim {
 	__u32 flags;
 	struct smmu_assign_bdf bdf;
 };
+
 #define SMMU_ASSIGN_CLAIM	_IO(SMMU_ASSIGN_TYPE, SMMU_ASSIGN_CMD_CLAIM)
 
 #endif /* _UAPI_LINUX_SMMU_ASSIGN_H */
