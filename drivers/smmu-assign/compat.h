@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The kernel API changes smmu-assign spans, each named by the release that
- * made it. Built and tested on 6.1 (Debian 12).
+ * made it. Built and tested on 6.1 (Debian 12); builds for 6.1 - 6.6.
  */
 #ifndef _SMMU_ASSIGN_COMPAT_H
 #define _SMMU_ASSIGN_COMPAT_H
@@ -28,16 +28,6 @@ static inline bool smmua_group_has_isolated_msi(struct iommu_group *group)
 	return irq_domain_check_msi_remap();
 #else
 	return iommu_group_has_isolated_msi(group);
-#endif
-}
-
-/* 6.11: paging domains are allocated for a device, not a bus. */
-static inline struct iommu_domain *smmua_paging_domain_alloc(struct device *dev)
-{
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 11, 0)
-	return iommu_domain_alloc(dev->bus) ?: ERR_PTR(-ENOMEM);
-#else
-	return iommu_paging_domain_alloc(dev);
 #endif
 }
 

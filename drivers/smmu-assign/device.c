@@ -26,8 +26,8 @@ MODULE_PARM_DESC(allow_unsafe_interrupts,
 		 "Bind devices whose MSIs the platform does not isolate (unsafe: such a device can raise any interrupt)");
 
 /* Every bound device, persistent or not. */
-static LIST_HEAD(smmua_devices);
-static DEFINE_MUTEX(smmua_devices_lock);
+LIST_HEAD(smmua_devices);
+DEFINE_MUTEX(smmua_devices_lock);
 
 int smmua_check_bdf(const struct smmu_assign_bdf *bdf)
 {
@@ -48,7 +48,7 @@ static bool smmua_device_is(struct smmua_device *sdev,
 	       pdev->devfn == PCI_DEVFN(bdf->device, bdf->function);
 }
 
-static struct smmua_device *smmua_find_locked(const struct smmu_assign_bdf *bdf)
+struct smmua_device *smmua_find_locked(const struct smmu_assign_bdf *bdf)
 {
 	struct smmua_device *sdev;
 
@@ -57,6 +57,36 @@ static struct smmua_device *smmua_find_locked(const struct smmu_assign_bdf *bdf)
 		if (smmua_device_is(sdev, bdf))
 			return sdev;
 	return NULL;
+}
+
+unsigned int smmua_count_devices(void)
+{
+	struct smmua_device *sdev;
+	unsigned int n = 0;
+
+	mutex_lock(&smmua_devices_lock);
+	list_for_each_entry(sdev, &smmua_devices, node)
+		n++;
+	mutex_unlock(&smmua_devices_lock);
+	return n;
+}
+
+/*
+ * Hand @sdev to @ctx (NULL: nobody). The caller holds smmua_devices_lock
+ * and the lock of whichever file gains or loses it.
+ */
+void smmua_set_owner(struct smmua_device *sdev, struct smmua_ctx *ctx)
+{
+	unsigned long flags;
+
+	lockdep_assert_held(&smmua_devices_lock);
+	if (sdev->owner)
+		list_del(&sdev->owner_node);
+	if (ctx)
+		list_add_tail(&sdev->owner_node, &ctx->devices);
+	spin_lock_irqsave(&sdev->stats_lock, flags);
+	sdev->owner = ctx;
+	spin_unlock_irqrestore(&sdev->stats_lock, flags);
 }
 
 /*
@@ -83,33 +113,6 @@ struct smmua_device *smmua_ctx_get_device(struct smmua_ctx *ctx,
 	ret = smmua_find_locked(bdf) ? -EPERM : -ENOENT;
 	mutex_unlock(&smmua_devices_lock);
 	return ERR_PTR(ret);
-}
-
-/* Runs in the SMMU's event-queue thread for each fault of a bound device. */
-static int smmua_fault_handler(struct iommu_fault *fault, void *data)
-{
-	struct smmua_device *sdev = data;
-	u64 page = fault->event.addr & PAGE_MASK;
-
-	if (fault->type != IOMMU_FAULT_DMA_UNRECOV)
-		return -EOPNOTSUPP;
-	if (page == sdev->last_fault_page && fault->event.perm == sdev->last_fault_perm &&
-	    fault->event.reason == sdev->last_fault_reason &&
-	    time_before(jiffies, sdev->last_fault_jiffies + msecs_to_jiffies(20)))
-		goto out;
-	sdev->last_fault_page = page;
-	sdev->last_fault_perm = fault->event.perm;
-	sdev->last_fault_reason = fault->event.reason;
-	if (!__ratelimit(&sdev->fault_rs))
-		goto out;
-	/* The event carries no stream ID; a multi-SID device reports its first. */
-	pr_warn("%s: DMA fault: sid %#x iova %#llx %s reason %u\n",
-		pci_name(sdev->pdev), sdev->sids[0], fault->event.addr,
-		fault->event.perm & IOMMU_FAULT_PERM_WRITE ? "write" : "read",
-		fault->event.reason);
-out:
-	sdev->last_fault_jiffies = jiffies;
-	return 0;
 }
 
 static int smmua_count_dev(struct device *dev, void *data)
@@ -217,9 +220,9 @@ static int smmua_attach(struct smmua_device *sdev, bool has_sw_msi,
 		return ret;
 	}
 
-	domain = smmua_paging_domain_alloc(dev);
-	if (IS_ERR(domain)) {
-		ret = PTR_ERR(domain);
+	domain = iommu_domain_alloc(dev->bus);
+	if (!domain) {
+		ret = -ENOMEM;
 		goto err_release;
 	}
 	ret = iommu_attach_group(domain, sdev->group);
@@ -278,11 +281,11 @@ static void smmua_teardown_locked(struct smmua_device *sdev)
 	if (sdev->owner) {
 		lockdep_assert_held(&sdev->owner->lock);
 		smmua_unmap_all(sdev->owner, sdev);
-		list_del(&sdev->owner_node);
-		sdev->owner = NULL;
+		smmua_set_owner(sdev, NULL);
 	}
 	smmua_detach(sdev);
 	list_del(&sdev->node);
+	smmua_debugfs_remove(sdev);
 }
 
 static void smmua_teardown(struct smmua_device *sdev)
@@ -356,6 +359,7 @@ int smmua_bind(struct smmu_assign_ucmd *ucmd)
 	sdev->window_last = last;
 	sdev->persistent = persistent;
 	sdev->mappings = RB_ROOT_CACHED;
+	spin_lock_init(&sdev->stats_lock);
 	ratelimit_state_init(&sdev->fault_rs, DEFAULT_RATELIMIT_INTERVAL,
 			     DEFAULT_RATELIMIT_BURST);
 
@@ -385,13 +389,14 @@ int smmua_bind(struct smmu_assign_ucmd *ucmd)
 	if (ret)
 		goto err_detach;
 
+	sdev->bound_at = ktime_get();
 	list_add_tail(&sdev->node, &smmua_devices);
 	if (!persistent) {
 		mutex_lock(&ctx->lock);
-		sdev->owner = ctx;
-		list_add_tail(&sdev->owner_node, &ctx->devices);
+		smmua_set_owner(sdev, ctx);
 		mutex_unlock(&ctx->lock);
 	}
+	smmua_debugfs_add(sdev);
 	mutex_unlock(&smmua_devices_lock);
 	device_unlock(&pdev->dev);
 	pci_info(pdev, "bound: window [%#llx-%#llx], SID %#x on %s, group %d%s\n",
@@ -467,16 +472,14 @@ int smmua_claim(struct smmu_assign_ucmd *ucmd)
 		} else {
 			mutex_lock(&ctx->lock);
 			smmua_unmap_all(ctx, sdev);
-			list_del(&sdev->owner_node);
-			sdev->owner = NULL;
+			smmua_set_owner(sdev, NULL);
 			mutex_unlock(&ctx->lock);
 		}
 	} else if (sdev->owner) {
 		ret = -EBUSY;
 	} else {
 		mutex_lock(&ctx->lock);
-		sdev->owner = ctx;
-		list_add_tail(&sdev->owner_node, &ctx->devices);
+		smmua_set_owner(sdev, ctx);
 		mutex_unlock(&ctx->lock);
 	}
 	mutex_unlock(&smmua_devices_lock);
@@ -494,8 +497,7 @@ void smmua_ctx_release_devices(struct smmua_ctx *ctx)
 	list_for_each_entry_safe(sdev, next, &ctx->devices, owner_node) {
 		if (sdev->persistent) {
 			smmua_unmap_all(ctx, sdev);
-			list_del(&sdev->owner_node);
-			sdev->owner = NULL;
+			smmua_set_owner(sdev, NULL);
 		} else {
 			smmua_teardown_locked(sdev);
 			list_add(&sdev->node, &dead);

@@ -12,11 +12,18 @@
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/pci.h>
+#include <linux/pid.h>
+#include <linux/poll.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
 #include "smmu_assign.h"
+
+atomic64_t smmua_total_maps = ATOMIC64_INIT(0);
+atomic64_t smmua_total_unmaps = ATOMIC64_INIT(0);
+atomic64_t smmua_total_faults = ATOMIC64_INIT(0);
+atomic64_t smmua_bytes_mapped = ATOMIC64_INIT(0);
 
 int smmu_assign_ucmd_respond(struct smmu_assign_ucmd *ucmd, size_t cmd_len)
 {
@@ -32,11 +39,17 @@ static int smmu_assign_get_info(struct smmu_assign_ucmd *ucmd)
 
 	if (cmd->flags)
 		return -EOPNOTSUPP;
-	if (cmd->__reserved)
+	if (cmd->__reserved || cmd->__reserved2)
 		return -EOPNOTSUPP;
 
 	cmd->out_api_version = SMMU_ASSIGN_API_VERSION;
-	cmd->out_capabilities = SMMU_ASSIGN_CAP_BIND | SMMU_ASSIGN_CAP_PERSISTENT;
+	cmd->out_capabilities = SMMU_ASSIGN_CAP_BIND | SMMU_ASSIGN_CAP_PERSISTENT |
+				SMMU_ASSIGN_CAP_FAULTS | SMMU_ASSIGN_CAP_QUERY;
+	cmd->out_num_devices = smmua_count_devices();
+	cmd->out_total_maps = atomic64_read(&smmua_total_maps);
+	cmd->out_total_unmaps = atomic64_read(&smmua_total_unmaps);
+	cmd->out_total_faults = atomic64_read(&smmua_total_faults);
+	cmd->out_bytes_mapped = atomic64_read(&smmua_bytes_mapped);
 	return smmu_assign_ucmd_respond(ucmd, sizeof(*cmd));
 }
 
@@ -48,6 +61,11 @@ union smmu_assign_ucmd_buffer {
 	struct smmu_assign_map map;
 	struct smmu_assign_unmap unmap;
 	struct smmu_assign_claim claim;
+	struct smmu_assign_set_eventfd set_eventfd;
+	struct smmu_assign_query query;
+	struct smmu_assign_list list;
+	struct smmu_assign_mappings mappings;
+	struct smmu_assign_translate translate;
 };
 
 struct smmu_assign_ioctl_op {
@@ -83,6 +101,16 @@ static const struct smmu_assign_ioctl_op smmu_assign_ioctl_ops[] = {
 		 __reserved, true),
 	IOCTL_OP(SMMU_ASSIGN_CLAIM, smmua_claim, struct smmu_assign_claim,
 		 bdf, true),
+	IOCTL_OP(SMMU_ASSIGN_SET_EVENTFD, smmua_set_eventfd,
+		 struct smmu_assign_set_eventfd, __reserved, true),
+	IOCTL_OP(SMMU_ASSIGN_QUERY, smmua_query, struct smmu_assign_query,
+		 out_stats, false),
+	IOCTL_OP(SMMU_ASSIGN_LIST, smmua_list, struct smmu_assign_list,
+		 devices, false),
+	IOCTL_OP(SMMU_ASSIGN_MAPPINGS, smmua_mappings, struct smmu_assign_mappings,
+		 mappings, false),
+	IOCTL_OP(SMMU_ASSIGN_TRANSLATE, smmua_translate, struct smmu_assign_translate,
+		 __reserved, true),
 };
 
 static long smmu_assign_fops_ioctl(struct file *filp, unsigned int cmd,
@@ -127,14 +155,21 @@ static long smmu_assign_fops_ioctl(struct file *filp, unsigned int cmd,
 static int smmu_assign_fops_open(struct inode *inode, struct file *filp)
 {
 	struct smmua_ctx *ctx;
+	int ret;
 
 	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL_ACCOUNT);
 	if (!ctx)
 		return -ENOMEM;
+	ret = smmua_events_init(&ctx->events);
+	if (ret) {
+		kfree(ctx);
+		return ret;
+	}
 	mutex_init(&ctx->lock);
 	INIT_LIST_HEAD(&ctx->devices);
 	ctx->mm = current->mm;
 	mmgrab(ctx->mm);
+	ctx->pid = get_task_pid(current, PIDTYPE_TGID);
 	filp->private_data = ctx;
 	return 0;
 }
@@ -145,14 +180,31 @@ static int smmu_assign_fops_release(struct inode *inode, struct file *filp)
 	struct smmua_ctx *ctx = filp->private_data;
 
 	smmua_ctx_release_devices(ctx);
+	smmua_events_destroy(&ctx->events);
+	put_pid(ctx->pid);
 	mmdrop(ctx->mm);
 	mutex_destroy(&ctx->lock);
 	kfree(ctx);
 	return 0;
 }
 
+static ssize_t smmu_assign_fops_read(struct file *filp, char __user *buf,
+				     size_t count, loff_t *ppos)
+{
+	return smmua_events_read(filp->private_data, buf, count,
+				 filp->f_flags & O_NONBLOCK);
+}
+
+static __poll_t smmu_assign_fops_poll(struct file *filp, struct poll_table_struct *wait)
+{
+	return smmua_events_poll(filp->private_data, filp, wait);
+}
+
 static const struct file_operations smmu_assign_fops = {
 	.owner = THIS_MODULE,
+	.read = smmu_assign_fops_read,
+	.poll = smmu_assign_fops_poll,
+	.llseek = noop_llseek,
 	.open = smmu_assign_fops_open,
 	.release = smmu_assign_fops_release,
 	.unlocked_ioctl = smmu_assign_fops_ioctl,
@@ -171,16 +223,21 @@ static int __init smmu_assign_init(void)
 {
 	int ret;
 
+	smmua_debugfs_init();
 	ret = pci_register_driver(&smmua_stub_driver);
 	if (ret)
-		return ret;
+		goto err_debugfs;
 	ret = misc_register(&smmu_assign_misc);
-	if (ret) {
-		pci_unregister_driver(&smmua_stub_driver);
-		return ret;
-	}
+	if (ret)
+		goto err_stub;
 	pr_info("loaded, API version %u\n", SMMU_ASSIGN_API_VERSION);
 	return 0;
+
+err_stub:
+	pci_unregister_driver(&smmua_stub_driver);
+err_debugfs:
+	smmua_debugfs_exit();
+	return ret;
 }
 
 static void __exit smmu_assign_exit(void)
@@ -189,6 +246,7 @@ static void __exit smmu_assign_exit(void)
 	/* No file is open any more: only persistent bindings are left. */
 	smmua_unbind_all();
 	pci_unregister_driver(&smmua_stub_driver);
+	smmua_debugfs_exit();
 }
 
 module_init(smmu_assign_init);

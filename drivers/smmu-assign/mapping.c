@@ -47,6 +47,43 @@ static void smmua_unaccount(struct smmua_ctx *ctx, unsigned long npages)
 	}
 }
 
+/* A mapping of @bytes appeared (@added) or went away: update the figures. */
+static void smmua_stats_mapping(struct smmua_device *sdev, u64 bytes, bool added)
+{
+	struct smmu_assign_stats *st = &sdev->stats;
+	u64 pages = bytes >> PAGE_SHIFT;
+	unsigned long flags;
+
+	spin_lock_irqsave(&sdev->stats_lock, flags);
+	if (added) {
+		st->maps++;
+		sdev->nr_mappings++;
+		st->bytes_mapped += bytes;
+		st->pinned_pages += pages;
+		st->peak_bytes_mapped = max(st->peak_bytes_mapped, st->bytes_mapped);
+		st->peak_pinned_pages = max(st->peak_pinned_pages, st->pinned_pages);
+	} else {
+		st->unmaps++;
+		sdev->nr_mappings--;
+		st->bytes_mapped -= bytes;
+		st->pinned_pages -= pages;
+	}
+	spin_unlock_irqrestore(&sdev->stats_lock, flags);
+	atomic64_inc(added ? &smmua_total_maps : &smmua_total_unmaps);
+	atomic64_add(added ? bytes : -bytes, &smmua_bytes_mapped);
+}
+
+static void smmua_iotlb_sync(struct smmua_device *sdev,
+			     struct iommu_iotlb_gather *gather)
+{
+	unsigned long flags;
+
+	iommu_iotlb_sync(sdev->domain, gather);
+	spin_lock_irqsave(&sdev->stats_lock, flags);
+	sdev->stats.iotlb_syncs++;
+	spin_unlock_irqrestore(&sdev->stats_lock, flags);
+}
+
 #define SMMUA_UNPIN_BATCH 32
 
 /*
@@ -84,13 +121,14 @@ static void smmua_unmap_unpin(struct smmua_device *sdev, unsigned long iova,
 		runs[nr++] = (struct smmua_run){ .iova = iova, .phys = phys, .len = len };
 		iova += len;
 		if (nr == ARRAY_SIZE(runs)) {
-			iommu_iotlb_sync(domain, &gather);
+			smmua_iotlb_sync(sdev, &gather);
 			for (i = 0; i < nr; i++)
 				smmua_unpin_run(runs[i].phys, runs[i].len, dirty);
 			nr = 0;
 		}
 	}
-	iommu_iotlb_sync(domain, &gather);
+	if (nr)
+		smmua_iotlb_sync(sdev, &gather);
 	for (i = 0; i < nr; i++)
 		smmua_unpin_run(runs[i].phys, runs[i].len, dirty);
 }
@@ -104,7 +142,7 @@ static void smmua_remove_mapping(struct smmua_ctx *ctx, struct smmua_device *sde
 	smmua_unmap_unpin(sdev, map->node.start, length,
 			  map->flags & SMMU_ASSIGN_MAP_WRITE);
 	smmua_unaccount(ctx, length >> PAGE_SHIFT);
-	sdev->nr_mappings--;
+	smmua_stats_mapping(sdev, length, false);
 	ctx->nr_mappings--;
 	kfree(map);
 }
@@ -277,7 +315,7 @@ int smmua_map(struct smmu_assign_ucmd *ucmd)
 		goto err_free;
 
 	interval_tree_insert(&map->node, &sdev->mappings);
-	sdev->nr_mappings++;
+	smmua_stats_mapping(sdev, cmd->length, true);
 	ctx->nr_mappings++;
 	cmd->out_num_runs = num_runs;
 	ret = smmu_assign_ucmd_respond(ucmd, sizeof(*cmd));

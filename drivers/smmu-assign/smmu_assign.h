@@ -7,6 +7,9 @@
  *   smmua_devices_lock        (the list of bound devices)
  *   smmua_ctx.lock            (one owner's devices and their mappings)
  *   mmap_lock                 (taken by pinning and locked_vm accounting)
+ * and, innermost, the spinlocks:
+ *   smmua_device.stats_lock   (counters, and owner for lock-free readers)
+ *   smmua_events.lock         (one file's fault queue)
  */
 #ifndef _SMMU_ASSIGN_H
 #define _SMMU_ASSIGN_H
@@ -16,18 +19,39 @@
 #include <linux/mutex.h>
 #include <linux/pci.h>
 #include <linux/ratelimit.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/wait.h>
 #include <uapi/linux/smmu_assign.h>
 
+struct dentry;
+struct eventfd_ctx;
 struct iommu_domain;
+struct iommu_fault;
 struct iommu_group;
+
+/* One file's queue of fault records, filled by the SMMU's event thread. */
+struct smmua_events {
+	struct mutex read_lock;		/* serializes readers */
+	spinlock_t lock;		/* protects the fields below */
+	wait_queue_head_t wait;		/* readers and pollers */
+	struct smmu_assign_fault_event *ring;
+	u32 size;			/* records the ring holds */
+	u32 head;			/* oldest record */
+	u32 count;			/* records queued */
+	u32 lost;			/* dropped since the last queued record */
+	u64 seq;			/* of the last fault, queued or lost */
+	struct eventfd_ctx *trigger;	/* SET_EVENTFD, or NULL */
+};
 
 /* The state of one open file: the owner of the devices it binds or claims. */
 struct smmua_ctx {
 	struct mm_struct *mm;		/* the opener's; mmgrab()ed */
+	struct pid *pid;		/* the opener's thread group */
 	struct mutex lock;		/* protects the fields below */
 	struct list_head devices;	/* smmua_device.owner_node */
 	unsigned int nr_mappings;	/* across all its devices */
+	struct smmua_events events;
 };
 
 /* One bound device: its own domain, window and mappings. */
@@ -44,6 +68,9 @@ struct smmua_device {
 	u32 sids[SMMU_ASSIGN_MAX_SIDS];
 	char iommu_name[SMMU_ASSIGN_IOMMU_NAME_LEN];
 
+	ktime_t bound_at;
+	struct dentry *debugfs;
+
 	/*
 	 * Fault logging, touched only by the SMMU's event thread: a device
 	 * faults once per bus beat, so a burst on one page is one line.
@@ -54,16 +81,23 @@ struct smmua_device {
 	u32 last_fault_reason;
 	unsigned long last_fault_jiffies;
 
+	/*
+	 * Read without the mutexes by the fault handler, QUERY and debugfs;
+	 * written under stats_lock (and, for owner, the mutexes too).
+	 */
+	spinlock_t stats_lock;
+	struct smmu_assign_stats stats;	/* bound_ns is filled on read */
+
 	struct list_head node;		/* smmua_devices; smmua_devices_lock */
 	/*
 	 * The file that maps into this device; NULL for an unclaimed
-	 * persistent binding. Changes under smmua_devices_lock and the owner's
-	 * lock; either is enough to read it.
+	 * persistent binding. Changes under smmua_devices_lock, the owner's
+	 * lock and stats_lock; any one of them is enough to read it.
 	 */
 	struct smmua_ctx *owner;
 	struct list_head owner_node;	/* owner->devices; owner->lock */
 	struct rb_root_cached mappings;	/* smmua_mapping; owner->lock */
-	unsigned int nr_mappings;	/* owner->lock */
+	unsigned int nr_mappings;	/* stats_lock */
 };
 
 /* One MAP: a range of user memory, pinned and mapped at an IOVA range. */
@@ -86,8 +120,19 @@ struct smmu_assign_ucmd {
 
 int smmu_assign_ucmd_respond(struct smmu_assign_ucmd *ucmd, size_t cmd_len);
 
+/* Global figures for GET_INFO; per-device ones live in smmua_device.stats. */
+extern atomic64_t smmua_total_maps;
+extern atomic64_t smmua_total_unmaps;
+extern atomic64_t smmua_total_faults;
+extern atomic64_t smmua_bytes_mapped;
+
 /* device.c */
 extern struct pci_driver smmua_stub_driver;
+extern struct mutex smmua_devices_lock;
+extern struct list_head smmua_devices;
+struct smmua_device *smmua_find_locked(const struct smmu_assign_bdf *bdf);
+void smmua_set_owner(struct smmua_device *sdev, struct smmua_ctx *ctx);
+unsigned int smmua_count_devices(void);
 int smmua_check_bdf(const struct smmu_assign_bdf *bdf);
 int smmua_bind(struct smmu_assign_ucmd *ucmd);
 int smmua_unbind(struct smmu_assign_ucmd *ucmd);
@@ -102,5 +147,28 @@ extern unsigned int smmua_max_mappings;
 int smmua_map(struct smmu_assign_ucmd *ucmd);
 int smmua_unmap(struct smmu_assign_ucmd *ucmd);
 void smmua_unmap_all(struct smmua_ctx *ctx, struct smmua_device *sdev);
+
+/* events.c */
+extern unsigned int smmua_fault_queue_len;
+int smmua_events_init(struct smmua_events *events);
+void smmua_events_destroy(struct smmua_events *events);
+int smmua_fault_handler(struct iommu_fault *fault, void *data);
+ssize_t smmua_events_read(struct smmua_ctx *ctx, char __user *buf, size_t count,
+			  bool nonblock);
+__poll_t smmua_events_poll(struct smmua_ctx *ctx, struct file *filp,
+			   struct poll_table_struct *wait);
+int smmua_set_eventfd(struct smmu_assign_ucmd *ucmd);
+
+/* query.c */
+int smmua_query(struct smmu_assign_ucmd *ucmd);
+int smmua_list(struct smmu_assign_ucmd *ucmd);
+int smmua_mappings(struct smmu_assign_ucmd *ucmd);
+int smmua_translate(struct smmu_assign_ucmd *ucmd);
+void smmua_snapshot_stats(struct smmua_device *sdev, struct smmu_assign_stats *stats,
+			  pid_t *owner_pid, u32 *num_mappings);
+void smmua_debugfs_init(void);
+void smmua_debugfs_exit(void);
+void smmua_debugfs_add(struct smmua_device *sdev);
+void smmua_debugfs_remove(struct smmua_device *sdev);
 
 #endif /* _SMMU_ASSIGN_H */

@@ -35,11 +35,18 @@ enum {
 	SMMU_ASSIGN_CMD_MAP,
 	SMMU_ASSIGN_CMD_UNMAP,
 	SMMU_ASSIGN_CMD_CLAIM,
+	SMMU_ASSIGN_CMD_SET_EVENTFD,
+	SMMU_ASSIGN_CMD_QUERY,
+	SMMU_ASSIGN_CMD_LIST,
+	SMMU_ASSIGN_CMD_MAPPINGS,
+	SMMU_ASSIGN_CMD_TRANSLATE,
 };
 
 /* GET_INFO out_capabilities */
 #define SMMU_ASSIGN_CAP_BIND		(1ULL << 0)	/* BIND, UNBIND, MAP, UNMAP */
 #define SMMU_ASSIGN_CAP_PERSISTENT	(1ULL << 1)	/* BIND_PERSISTENT, CLAIM */
+#define SMMU_ASSIGN_CAP_FAULTS		(1ULL << 2)	/* read(), poll(), SET_EVENTFD */
+#define SMMU_ASSIGN_CAP_QUERY		(1ULL << 3)	/* QUERY, LIST, MAPPINGS, TRANSLATE */
 
 /**
  * struct smmu_assign_bdf - a PCI function
@@ -64,8 +71,16 @@ struct smmu_assign_bdf {
  * @out_api_version: SMMU_ASSIGN_API_VERSION of the running module
  * @__reserved: must be 0
  * @out_capabilities: SMMU_ASSIGN_CAP_* bits of what the module supports
+ * @out_num_devices: devices bound now
+ * @__reserved2: must be 0
+ * @out_total_maps: MAPs since the module loaded
+ * @out_total_unmaps: mappings removed since the module loaded
+ * @out_total_faults: faults reported for bound devices since then
+ * @out_bytes_mapped: bytes mapped now, all devices together
  *
- * Tells userspace which interface the loaded module speaks.
+ * Tells userspace which interface the loaded module speaks, and the global
+ * figures. The fields from @out_num_devices on came with
+ * SMMU_ASSIGN_CAP_QUERY; a shorter struct still gets the first ones.
  */
 struct smmu_assign_get_info {
 	__u32 size;
@@ -73,6 +88,12 @@ struct smmu_assign_get_info {
 	__u32 out_api_version;
 	__u32 __reserved;
 	__aligned_u64 out_capabilities;
+	__u32 out_num_devices;
+	__u32 __reserved2;
+	__aligned_u64 out_total_maps;
+	__aligned_u64 out_total_unmaps;
+	__aligned_u64 out_total_faults;
+	__aligned_u64 out_bytes_mapped;
 };
 
 #define SMMU_ASSIGN_GET_INFO	_IO(SMMU_ASSIGN_TYPE, SMMU_ASSIGN_CMD_GET_INFO)
@@ -252,5 +273,246 @@ struct smmu_assign_claim {
 };
 
 #define SMMU_ASSIGN_CLAIM	_IO(SMMU_ASSIGN_TYPE, SMMU_ASSIGN_CMD_CLAIM)
+
+/* Why the SMMU refused an access (the IOMMU core's fault reasons). */
+enum smmu_assign_fault_reason {
+	SMMU_ASSIGN_FAULT_UNKNOWN = 0,
+	SMMU_ASSIGN_FAULT_PASID_FETCH = 1,
+	SMMU_ASSIGN_FAULT_BAD_PASID_ENTRY = 2,
+	SMMU_ASSIGN_FAULT_PASID_INVALID = 3,
+	SMMU_ASSIGN_FAULT_WALK_EABT = 4,
+	SMMU_ASSIGN_FAULT_TRANSLATION = 5,	/* nothing mapped there */
+	SMMU_ASSIGN_FAULT_PERMISSION = 6,	/* mapped without that access */
+	SMMU_ASSIGN_FAULT_ACCESS = 7,		/* access flag fault */
+	SMMU_ASSIGN_FAULT_ADDR_SIZE = 8,	/* IOVA beyond the input range */
+	SMMU_ASSIGN_FAULT_NR_REASONS = 9,
+};
+
+/* smmu_assign_fault_event flags */
+#define SMMU_ASSIGN_FAULT_READ		(1U << 0)	/* the device read */
+#define SMMU_ASSIGN_FAULT_WRITE		(1U << 1)	/* the device wrote */
+
+/**
+ * struct smmu_assign_fault_event - one record returned by read()
+ * @seq: sequence number of this owner's events, from 1, without gaps
+ *	 except the @lost ones
+ * @timestamp_ns: CLOCK_MONOTONIC time the fault was reported
+ * @iova: the address the device used
+ * @bdf: the device
+ * @sid: its stream ID (the first, for a device with several)
+ * @reason: enum smmu_assign_fault_reason
+ * @flags: SMMU_ASSIGN_FAULT_READ or SMMU_ASSIGN_FAULT_WRITE
+ * @lost: events dropped, because the queue was full, just before this one
+ *
+ * The file of a device's owner becomes readable (poll, epoll) when a fault
+ * is queued; read() returns whole records only (EINVAL for a buffer
+ * smaller than one record), and EAGAIN when empty with O_NONBLOCK. The
+ * queue holds fault_queue_len records (module parameter). Faults of a
+ * persistent binding that no file has claimed are only counted.
+ */
+struct smmu_assign_fault_event {
+	__aligned_u64 seq;
+	__aligned_u64 timestamp_ns;
+	__aligned_u64 iova;
+	struct smmu_assign_bdf bdf;
+	__u32 sid;
+	__u32 reason;
+	__u32 flags;
+	__u32 lost;
+};
+
+/**
+ * struct smmu_assign_set_eventfd - ioctl(SMMU_ASSIGN_SET_EVENTFD)
+ * @size: sizeof(struct smmu_assign_set_eventfd)
+ * @flags: must be 0
+ * @eventfd: an eventfd signalled once per queued fault, or -1 to stop
+ * @__reserved: must be 0
+ *
+ * Errors: EBADF or EINVAL (not an eventfd), EBADFD.
+ */
+struct smmu_assign_set_eventfd {
+	__u32 size;
+	__u32 flags;
+	__s32 eventfd;
+	__u32 __reserved;
+};
+
+#define SMMU_ASSIGN_SET_EVENTFD	_IO(SMMU_ASSIGN_TYPE, SMMU_ASSIGN_CMD_SET_EVENTFD)
+
+/**
+ * struct smmu_assign_stats - figures of one bound device
+ * @maps: successful MAPs since BIND
+ * @unmaps: mappings removed since BIND (by UNMAP, release or unbind)
+ * @bytes_mapped: bytes mapped now
+ * @peak_bytes_mapped: the most ever mapped at once
+ * @pinned_pages: pages pinned for it now
+ * @peak_pinned_pages: the most ever pinned at once
+ * @iotlb_syncs: IOTLB invalidations it issued
+ * @faults: faults reported, by enum smmu_assign_fault_reason
+ * @faults_lost: faults not queued because its owner's queue was full
+ * @bound_ns: nanoseconds since BIND
+ */
+struct smmu_assign_stats {
+	__aligned_u64 maps;
+	__aligned_u64 unmaps;
+	__aligned_u64 bytes_mapped;
+	__aligned_u64 peak_bytes_mapped;
+	__aligned_u64 pinned_pages;
+	__aligned_u64 peak_pinned_pages;
+	__aligned_u64 iotlb_syncs;
+	__aligned_u64 faults[SMMU_ASSIGN_FAULT_NR_REASONS];
+	__aligned_u64 faults_lost;
+	__aligned_u64 bound_ns;
+};
+
+/* QUERY out_state flags */
+#define SMMU_ASSIGN_STATE_PERSISTENT	(1U << 0)	/* outlives its files */
+#define SMMU_ASSIGN_STATE_OWNED		(1U << 1)	/* a file maps into it */
+#define SMMU_ASSIGN_STATE_MINE		(1U << 2)	/* ...and it is this file */
+
+/**
+ * struct smmu_assign_query - ioctl(SMMU_ASSIGN_QUERY)
+ * @size: sizeof(struct smmu_assign_query)
+ * @flags: must be 0
+ * @bdf: a bound device (any file may query any device)
+ * @out_state: SMMU_ASSIGN_STATE_* flags
+ * @out_owner_pid: process that opened the owning file, 0 if none
+ * @out_num_sids: number of valid entries in @out_sids
+ * @out_group_id: the device's IOMMU group
+ * @out_sids: its stream IDs
+ * @out_iommu_name: the SMMU instance
+ * @out_window_iova: first IOVA of the window
+ * @out_window_length: its length
+ * @out_pgsize_bitmap: page sizes of the domain
+ * @out_num_mappings: mappings now
+ * @__reserved: must be 0
+ * @out_stats: the device's figures
+ *
+ * Errors: EINVAL (bad BDF), ENOENT (not bound).
+ */
+struct smmu_assign_query {
+	__u32 size;
+	__u32 flags;
+	struct smmu_assign_bdf bdf;
+	__u32 out_state;
+	__u32 out_owner_pid;
+	__u32 out_num_sids;
+	__u32 out_group_id;
+	__u32 out_sids[SMMU_ASSIGN_MAX_SIDS];
+	char out_iommu_name[SMMU_ASSIGN_IOMMU_NAME_LEN];
+	__aligned_u64 out_window_iova;
+	__aligned_u64 out_window_length;
+	__aligned_u64 out_pgsize_bitmap;
+	__u32 out_num_mappings;
+	__u32 __reserved;
+	struct smmu_assign_stats out_stats;
+};
+
+#define SMMU_ASSIGN_QUERY	_IO(SMMU_ASSIGN_TYPE, SMMU_ASSIGN_CMD_QUERY)
+
+/**
+ * struct smmu_assign_list - ioctl(SMMU_ASSIGN_LIST)
+ * @size: sizeof(struct smmu_assign_list)
+ * @flags: must be 0
+ * @num_devices: in: entries @devices has room for; out: devices bound
+ * @__reserved: must be 0
+ * @devices: user pointer to an array of struct smmu_assign_bdf
+ *
+ * Fills what fits. If more devices are bound than @num_devices allowed,
+ * fails with EMSGSIZE and @num_devices says how many there are; QUERY each
+ * for details.
+ *
+ * Errors: EMSGSIZE, EFAULT.
+ */
+struct smmu_assign_list {
+	__u32 size;
+	__u32 flags;
+	__u32 num_devices;
+	__u32 __reserved;
+	__aligned_u64 devices;
+};
+
+#define SMMU_ASSIGN_LIST	_IO(SMMU_ASSIGN_TYPE, SMMU_ASSIGN_CMD_LIST)
+
+/**
+ * struct smmu_assign_mapping_info - one mapping, as MAPPINGS reports it
+ * @iova: first IOVA
+ * @length: bytes
+ * @user_va: the owner's virtual address behind @iova
+ * @flags: SMMU_ASSIGN_MAP_READ and/or SMMU_ASSIGN_MAP_WRITE
+ * @__reserved: 0
+ */
+struct smmu_assign_mapping_info {
+	__aligned_u64 iova;
+	__aligned_u64 length;
+	__aligned_u64 user_va;
+	__u32 flags;
+	__u32 __reserved;
+};
+
+/**
+ * struct smmu_assign_mappings - ioctl(SMMU_ASSIGN_MAPPINGS)
+ * @size: sizeof(struct smmu_assign_mappings)
+ * @flags: must be 0
+ * @bdf: a device this file owns (CAP_SYS_ADMIN: any bound device)
+ * @cursor: in: report mappings at or above this IOVA (0 to start);
+ *	    out: the IOVA to pass next, or 0 when there are no more
+ * @num_mappings: in: entries @mappings has room for; out: entries filled
+ * @__reserved: must be 0
+ * @mappings: user pointer to an array of struct smmu_assign_mapping_info
+ *
+ * Iterates in IOVA order, a batch per call. A zero-sized batch (with
+ * mappings left) fails with EMSGSIZE.
+ *
+ * Errors: EINVAL (bad BDF), ENOENT (not bound), EPERM (not this file's),
+ * EMSGSIZE, EFAULT.
+ */
+struct smmu_assign_mappings {
+	__u32 size;
+	__u32 flags;
+	struct smmu_assign_bdf bdf;
+	__aligned_u64 cursor;
+	__u32 num_mappings;
+	__u32 __reserved;
+	__aligned_u64 mappings;
+};
+
+#define SMMU_ASSIGN_MAPPINGS	_IO(SMMU_ASSIGN_TYPE, SMMU_ASSIGN_CMD_MAPPINGS)
+
+/* TRANSLATE out_flags */
+#define SMMU_ASSIGN_XLATE_READ		(1U << 0)	/* mapped readable */
+#define SMMU_ASSIGN_XLATE_WRITE		(1U << 1)	/* mapped writable */
+#define SMMU_ASSIGN_XLATE_PHYS		(1U << 2)	/* out_phys is valid */
+
+/**
+ * struct smmu_assign_translate - ioctl(SMMU_ASSIGN_TRANSLATE)
+ * @size: sizeof(struct smmu_assign_translate)
+ * @flags: must be 0
+ * @bdf: a device this file owns
+ * @iova: the address to translate
+ * @out_user_va: the owner's virtual address behind @iova
+ * @out_phys: the host physical address from the SMMU page table; only for
+ *	      CAP_SYS_ADMIN (SMMU_ASSIGN_XLATE_PHYS), else 0
+ * @out_flags: SMMU_ASSIGN_XLATE_*
+ * @__reserved: must be 0
+ *
+ * Looks @iova up among the mappings and in the real IOMMU page table
+ * (iommu_iova_to_phys()), which must agree.
+ *
+ * Errors: EINVAL (bad BDF), ENOENT (not bound, or @iova not mapped), EPERM,
+ * EIO (the page table disagrees with the mapping), EBADFD.
+ */
+struct smmu_assign_translate {
+	__u32 size;
+	__u32 flags;
+	struct smmu_assign_bdf bdf;
+	__aligned_u64 iova;
+	__aligned_u64 out_user_va;
+	__aligned_u64 out_phys;
+	__u32 out_flags;
+	__u32 __reserved;
+};
+
+#define SMMU_ASSIGN_TRANSLATE	_IO(SMMU_ASSIGN_TYPE, SMMU_ASSIGN_CMD_TRANSLATE)
 
 #endif /* _UAPI_LINUX_SMMU_ASSIGN_H */
