@@ -25,8 +25,9 @@ module_param(allow_unsafe_interrupts, bool, 0644);
 MODULE_PARM_DESC(allow_unsafe_interrupts,
 		 "Bind devices whose MSIs the platform does not isolate (unsafe: such a device can raise any interrupt)");
 
-/* Every bound device, persistent or not. */
+/* Every bound device, persistent or not; see smmu_assign.h for lock order. */
 LIST_HEAD(smmua_devices);
+/* Protects smmua_devices and every binding's owner and lifetime. */
 DEFINE_MUTEX(smmua_devices_lock);
 
 int smmua_check_bdf(const struct smmu_assign_bdf *bdf)

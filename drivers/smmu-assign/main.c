@@ -77,39 +77,40 @@ struct smmu_assign_ioctl_op {
 	int (*execute)(struct smmu_assign_ucmd *ucmd);
 };
 
-#define IOCTL_OP(_ioctl, _fn, _struct, _last, _opener_only)                   \
-	[_IOC_NR(_ioctl) - SMMU_ASSIGN_CMD_BASE] = {                           \
+/* Indexed by command number; the first version's size is the minimum. */
+#define IOCTL_OP(_cmd, _fn, _struct, _last, _opener_only)                     \
+	[SMMU_ASSIGN_CMD_##_cmd - SMMU_ASSIGN_CMD_BASE] = {                    \
 		.size = sizeof(_struct) +                                      \
 			BUILD_BUG_ON_ZERO(sizeof(union smmu_assign_ucmd_buffer) < \
 					  sizeof(_struct)),                     \
 		.min_size = offsetofend(_struct, _last),                       \
-		.ioctl_num = _ioctl,                                           \
+		.ioctl_num = SMMU_ASSIGN_##_cmd,                               \
 		.opener_only = _opener_only,                                   \
 		.execute = _fn,                                                \
 	}
 
 static const struct smmu_assign_ioctl_op smmu_assign_ioctl_ops[] = {
-	IOCTL_OP(SMMU_ASSIGN_GET_INFO, smmu_assign_get_info,
+	IOCTL_OP(GET_INFO, smmu_assign_get_info,
 		 struct smmu_assign_get_info, out_capabilities, false),
-	IOCTL_OP(SMMU_ASSIGN_BIND, smmua_bind, struct smmu_assign_bind,
+	IOCTL_OP(BIND, smmua_bind, struct smmu_assign_bind,
 		 out_aperture_last, true),
-	IOCTL_OP(SMMU_ASSIGN_UNBIND, smmua_unbind, struct smmu_assign_unbind,
+	IOCTL_OP(UNBIND, smmua_unbind, struct smmu_assign_unbind,
 		 bdf, true),
-	IOCTL_OP(SMMU_ASSIGN_MAP, smmua_map, struct smmu_assign_map,
+	IOCTL_OP(MAP, smmua_map, struct smmu_assign_map,
 		 __reserved, true),
-	IOCTL_OP(SMMU_ASSIGN_UNMAP, smmua_unmap, struct smmu_assign_unmap,
+	IOCTL_OP(UNMAP, smmua_unmap, struct smmu_assign_unmap,
 		 __reserved, true),
-	IOCTL_OP(SMMU_ASSIGN_CLAIM, smmua_claim, struct smmu_assign_claim,
+	IOCTL_OP(CLAIM, smmua_claim, struct smmu_assign_claim,
 		 bdf, true),
-	IOCTL_OP(SMMU_ASSIGN_SET_EVENTFD, smmua_set_eventfd,
+	IOCTL_OP(SET_EVENTFD, smmua_set_eventfd,
 		 struct smmu_assign_set_eventfd, __reserved, true),
-	IOCTL_OP(SMMU_ASSIGN_QUERY, smmua_query, struct smmu_assign_query,
+	IOCTL_OP(QUERY, smmua_query, struct smmu_assign_query,
 		 out_stats, false),
-	IOCTL_OP(SMMU_ASSIGN_LIST, smmua_list, struct smmu_assign_list,
+	IOCTL_OP(LIST, smmua_list, struct smmu_assign_list,
 		 devices, false),
-	IOCTL_OP(SMMU_ASSIGN_MAPPINGS, smmua_mappings, struct smmu_assign_mappings,
+	IOCTL_OP(MAPPINGS, smmua_mappings, struct smmu_assign_mappings,
 		 mappings, false),
-	IOCTL_OP(SMMU_ASSIGN_TRANSLATE, smmua_translate, struct smmu_assign_translate,
+	IOCTL_OP(TRANSLATE, smmua_translate, struct smmu_assign_translate,
 		 __reserved, true),
 };
 
