@@ -111,7 +111,7 @@ static const struct smmu_assign_ioctl_op smmu_assign_ioctl_ops[] = {
 	IOCTL_OP(MAPPINGS, smmua_mappings, struct smmu_assign_mappings,
 		 mappings, false),
 	IOCTL_OP(TRANSLATE, smmua_translate, struct smmu_assign_translate,
-		 __reserved, true),
+		 __reserved, false),
 };
 
 static long smmu_assign_fops_ioctl(struct file *filp, unsigned int cmd,

@@ -3,7 +3,7 @@
  * smmu-assign: what is bound, where, and how busy it is.
  *
  * QUERY and LIST answer any file; MAPPINGS and TRANSLATE reveal an owner's
- * address space, so they answer the owner (MAPPINGS also CAP_SYS_ADMIN).
+ * address space, so they answer the owner and CAP_SYS_ADMIN.
  * The same figures are in debugfs, smmu-assign/<BDF>, for administrators.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -202,27 +202,41 @@ int smmua_translate(struct smmu_assign_ucmd *ucmd)
 	struct interval_tree_node *node;
 	struct smmua_device *sdev;
 	struct smmua_mapping *map;
+	struct smmua_ctx *owner;
 	phys_addr_t phys;
-	int ret = 0;
+	int ret;
 
 	if (cmd->flags || cmd->__reserved)
 		return -EOPNOTSUPP;
-	sdev = smmua_ctx_get_device(ucmd->ctx, &cmd->bdf);
-	if (IS_ERR(sdev))
-		return PTR_ERR(sdev);
-	/* ctx->lock is held from here. */
-	node = interval_tree_iter_first(&sdev->mappings, cmd->iova, cmd->iova);
-	if (!node) {
+	ret = smmua_check_bdf(&cmd->bdf);
+	if (ret)
+		return ret;
+
+	mutex_lock(&smmua_devices_lock);
+	sdev = smmua_find_locked(&cmd->bdf);
+	if (!sdev) {
 		ret = -ENOENT;
 		goto out_unlock;
 	}
+	owner = sdev->owner;
+	if (owner != ucmd->ctx && !capable(CAP_SYS_ADMIN)) {
+		ret = -EPERM;
+		goto out_unlock;
+	}
+	ret = -ENOENT;
+	if (!owner)
+		goto out_unlock;
+	mutex_lock(&owner->lock);
+	node = interval_tree_iter_first(&sdev->mappings, cmd->iova, cmd->iova);
+	if (!node)
+		goto out_unlock_owner;
 	map = container_of(node, struct smmua_mapping, node);
 	phys = iommu_iova_to_phys(sdev->domain, cmd->iova);
 	if (!phys) {
 		pci_err(sdev->pdev, "IOVA %#llx is mapped but not in the page table\n",
 			cmd->iova);
 		ret = -EIO;
-		goto out_unlock;
+		goto out_unlock_owner;
 	}
 	cmd->out_user_va = map->user_va + (cmd->iova - node->start);
 	cmd->out_flags = 0;
@@ -236,10 +250,12 @@ int smmua_translate(struct smmu_assign_ucmd *ucmd)
 		cmd->out_phys = phys;
 		cmd->out_flags |= SMMU_ASSIGN_XLATE_PHYS;
 	}
-	ret = smmu_assign_ucmd_respond(ucmd, sizeof(*cmd));
+	ret = 0;
+out_unlock_owner:
+	mutex_unlock(&owner->lock);
 out_unlock:
-	mutex_unlock(&ucmd->ctx->lock);
-	return ret;
+	mutex_unlock(&smmua_devices_lock);
+	return ret ?: smmu_assign_ucmd_respond(ucmd, sizeof(*cmd));
 }
 
 static const char * const smmua_reason_names[SMMU_ASSIGN_FAULT_NR_REASONS] = {

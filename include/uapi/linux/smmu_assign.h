@@ -488,7 +488,7 @@ struct smmu_assign_mappings {
  * struct smmu_assign_translate - ioctl(SMMU_ASSIGN_TRANSLATE)
  * @size: sizeof(struct smmu_assign_translate)
  * @flags: must be 0
- * @bdf: a device this file owns
+ * @bdf: a device this file owns (CAP_SYS_ADMIN: any bound device)
  * @iova: the address to translate
  * @out_user_va: the owner's virtual address behind @iova
  * @out_phys: the host physical address from the SMMU page table; only for
@@ -500,7 +500,7 @@ struct smmu_assign_mappings {
  * (iommu_iova_to_phys()), which must agree.
  *
  * Errors: EINVAL (bad BDF), ENOENT (not bound, or @iova not mapped), EPERM,
- * EIO (the page table disagrees with the mapping), EBADFD.
+ * EIO (the page table disagrees with the mapping).
  */
 struct smmu_assign_translate {
 	__u32 size;
