@@ -123,8 +123,24 @@ static int smmua_count_dev(struct device *dev, void *data)
 }
 
 /*
+ * Only our stub and vfio-pci leave a device's DMA to its owner; any other
+ * driver uses the DMA API. The device lock is held.
+ */
+static int smmua_check_driver(struct pci_dev *pdev)
+{
+	struct device_driver *drv = pdev->dev.driver;
+
+	if (drv == &smmua_stub_driver.driver || (drv && !strcmp(drv->name, "vfio-pci")))
+		return 0;
+	pr_info("%s: %s%s: hand it over to smmu-assign or vfio-pci first\n",
+		pci_name(pdev), drv ? "bound to " : "has no driver",
+		drv ? drv->name : "");
+	return -EBUSY;
+}
+
+/*
  * The parts of a BIND that need the device and its group but change
- * nothing: driver, group membership, MSI isolation, reserved regions. Finds
+ * nothing: group membership, MSI isolation, reserved regions. Finds
  * the software MSI window, if any, for the domain's MSI cookie.
  */
 static int smmua_check_device(struct pci_dev *pdev, struct iommu_group *group,
@@ -132,17 +148,9 @@ static int smmua_check_device(struct pci_dev *pdev, struct iommu_group *group,
 			      bool *has_sw_msi)
 {
 	struct iommu_resv_region *region, *next;
-	struct device_driver *drv = pdev->dev.driver;
 	unsigned int ndevs = 0;
 	LIST_HEAD(regions);
 	int ret = 0;
-
-	if (drv != &smmua_stub_driver.driver && !(drv && !strcmp(drv->name, "vfio-pci"))) {
-		pr_info("%s: %s%s: hand it over to smmu-assign or vfio-pci first\n",
-			pci_name(pdev), drv ? "bound to " : "has no driver",
-			drv ? drv->name : "");
-		return -EBUSY;
-	}
 
 	iommu_group_for_each_dev(group, &ndevs, smmua_count_dev);
 	if (ndevs != 1) {
@@ -371,6 +379,9 @@ int smmua_bind(struct smmu_assign_ucmd *ucmd)
 		ret = -EBUSY;
 		goto err_unlock;
 	}
+	ret = smmua_check_driver(pdev);
+	if (ret)
+		goto err_unlock;
 	sdev->group = iommu_group_get(&pdev->dev);
 	if (!sdev->group) {
 		pr_info("%s: no IOMMU group (is an SMMU translating it?)\n", pci_name(pdev));
