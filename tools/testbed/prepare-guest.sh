@@ -29,6 +29,8 @@ if ! { make -C "$TOP/tools" OUTPUT="$out/userspace/tools" STATIC=1 &&
 fi
 mkdir -p "$stage/usr/sbin" "$stage/selftests"
 cp "$out/userspace/tools/smmuctl" "$stage/usr/sbin/"
+mkdir -p "$stage/usr/bin"
+cp "$out/userspace/tools/edu-dma" "$stage/usr/bin/"
 cp "$out"/userspace/selftests/*_test "$out/userspace/selftests/run-order" "$stage/selftests/"
 install -m 0755 "$TOP/tools/testbed/demo-guest.sh" "$stage/usr/share/smmu-assign/demo.sh"
 "$TOP/tools/testbed/mkinitramfs.sh" "$kdir" "$stage" "$out/$kernel-initrd.gz"

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Driving QEMU's edu device (docs/specs/edu.rst, PCI 1234:11e8) from
+ * userspace: its BAR0 through sysfs, and its DMA engine. Used by the
+ * example driver and the selftests.
+ */
+#ifndef SMMU_ASSIGN_EDU_H
+#define SMMU_ASSIGN_EDU_H
+
+#include <stdint.h>
+
+#define EDU_VENDOR		0x1234
+#define EDU_DEVICE		0x11e8
+/* The device's own 4 KiB buffer, as a DMA address. */
+#define EDU_BUF_ADDR		0x40000
+/* QEMU 7.2 rejects a transfer of the buffer's full 4096 bytes. */
+#define EDU_DMA_MAX		2048
+#define EDU_DMA_TO_DEVICE	0	/* RAM (an IOVA) -> edu buffer */
+#define EDU_DMA_FROM_DEVICE	1	/* edu buffer -> RAM (an IOVA) */
+
+struct edu {
+	char bdf[16];
+	volatile uint8_t *bar0;
+};
+
+/*
+ * Enable memory decoding and bus mastering in the command register and map
+ * BAR0. Returns 0 or a negative errno.
+ */
+int edu_open(struct edu *edu, const char *bdf);
+void edu_close(struct edu *edu);
+
+/* Stop the device mastering the bus (it can then DMA nowhere). */
+int edu_set_bus_master(const char *bdf, int on);
+
+/* The liveness register returns the complement of what was written. */
+int edu_alive(struct edu *edu);
+
+/*
+ * Run one DMA between the device buffer and @iova and wait for it (the
+ * device runs DMA from a 100 ms timer). A blocked DMA still completes: the
+ * device ignores errors, so only memory and the SMMU tell. Returns 0 or
+ * -ETIMEDOUT.
+ */
+int edu_dma(struct edu *edu, uint64_t iova, uint32_t len, int direction);
+
+#endif /* SMMU_ASSIGN_EDU_H */
