@@ -6,6 +6,7 @@
 #ifndef SMMU_ASSIGN_LIB_H
 #define SMMU_ASSIGN_LIB_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <linux/smmu_assign.h>
 
@@ -52,5 +53,99 @@ int smmua_unmap(int fd, const struct smmu_assign_bdf *bdf, __u32 flags,
 
 /* Claim a persistent binding, or with SMMU_ASSIGN_CLAIM_RELEASE give it back. */
 int smmua_claim(int fd, const struct smmu_assign_bdf *bdf, __u32 flags);
+
+/* ---- numbers and sizes (smmua_size.c) ---- */
+
+/*
+ * Parse a number: decimal or 0x hex, optionally followed by one of the
+ * binary suffixes K, M, G, T (either case). No sign, no spaces, nothing
+ * after. Returns 0, -EINVAL (junk) or -ERANGE (does not fit 64 bits).
+ */
+int smmua_parse_u64(const char *str, __u64 *val);
+
+/* smmua_parse_u64() that also refuses 0 (-EINVAL): a length. */
+int smmua_parse_size(const char *str, __u64 *val);
+
+/* "IOVA:SIZE" (each as smmua_parse_u64(), SIZE non-zero). */
+int smmua_parse_window(const char *str, __u64 *iova, __u64 *length);
+
+/* Largest exact unit: "4K", "2M", "1G", "1T"; plain bytes otherwise. */
+void smmua_format_size(__u64 size, char *buf, size_t len);
+
+/* Longest smmua_format_size() output plus the terminator. */
+#define SMMUA_SIZE_STRLEN 24
+
+/* ---- PCI devices in sysfs (smmua_pci.c) ---- */
+
+#define SMMUA_STUB_DRIVER	"smmu-assign"
+#define SMMUA_VFIO_DRIVER	"vfio-pci"
+/* Where takeover remembers a device's previous driver. */
+#define SMMUA_STATE_DIR		"/run/smmu-assign"
+#define SMMUA_DRIVER_LEN	64
+
+struct smmua_pci_dev {
+	struct smmu_assign_bdf bdf;
+	unsigned int vendor;
+	unsigned int device;
+	unsigned int class;		/* 24 bits: base, sub, prog-if */
+	char driver[SMMUA_DRIVER_LEN];	/* "" when none */
+	char driver_override[SMMUA_DRIVER_LEN];	/* "" when none */
+	int iommu_group;		/* -1 when none */
+	int group_size;			/* devices in the group, 0 when none */
+};
+
+/* Read what sysfs says of bdf: -ENODEV when there is no such device. */
+int smmua_pci_read(const struct smmu_assign_bdf *bdf, struct smmua_pci_dev *dev);
+
+/* The driver bound to bdf into buf ("" when none). */
+int smmua_pci_driver(const struct smmu_assign_bdf *bdf, char *buf, size_t len);
+
+/* Every PCI device, sorted; *bdfs is malloc()ed, free() it. */
+int smmua_pci_list(struct smmu_assign_bdf **bdfs, size_t *num);
+
+/*
+ * Move bdf to driver (SMMUA_STUB_DRIVER or SMMUA_VFIO_DRIVER): remember its
+ * current driver in SMMUA_STATE_DIR/<BDF>.driver, unbind it, set
+ * driver_override, drivers_probe, and check driver took it. A device
+ * already on driver is left alone. -ENOENT: driver is not loaded; -EIO: it
+ * did not bind. The previous driver goes to prev when non-NULL.
+ */
+int smmua_pci_takeover(const struct smmu_assign_bdf *bdf, const char *driver,
+		       char *prev, size_t prev_len);
+
+/*
+ * Undo smmua_pci_takeover(): unbind, clear driver_override, rebind the
+ * remembered driver (or drivers_probe when none was remembered), check,
+ * and forget. The driver it ends on goes to now when non-NULL. -EIO: the
+ * remembered driver did not take it back.
+ */
+int smmua_pci_giveback(const struct smmu_assign_bdf *bdf, char *now, size_t now_len);
+
+/* ---- QUERY, LIST, MAPPINGS, TRANSLATE, faults (smmua_query.c) ---- */
+
+int smmua_query(int fd, const struct smmu_assign_bdf *bdf, struct smmu_assign_query *out);
+
+/* Every bound device; *bdfs is malloc()ed (NULL when none), free() it. */
+int smmua_list(int fd, struct smmu_assign_bdf **bdfs, size_t *num);
+
+/* Every mapping of bdf in IOVA order; *maps is malloc()ed, free() it. */
+int smmua_mappings(int fd, const struct smmu_assign_bdf *bdf,
+		   struct smmu_assign_mapping_info **maps, size_t *num);
+
+int smmua_translate(int fd, const struct smmu_assign_bdf *bdf, __u64 iova,
+		    struct smmu_assign_translate *out);
+
+/* Signal efd once per queued fault; -1 stops. */
+int smmua_set_eventfd(int fd, int efd);
+
+/*
+ * read() up to max fault records into ev; *num gets how many. -EAGAIN when
+ * none are queued and fd is O_NONBLOCK.
+ */
+int smmua_read_faults(int fd, struct smmu_assign_fault_event *ev, size_t max,
+		      size_t *num);
+
+/* "translation", "permission", ...; "unknown" beyond the known ones. */
+const char *smmua_fault_reason_name(__u32 reason);
 
 #endif /* SMMU_ASSIGN_LIB_H */
