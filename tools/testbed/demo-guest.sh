@@ -51,13 +51,16 @@ klog 'arm-smmu-v3.*(ias|probing hardware|msi)' | head -n 4
 
 say "smmu_assign.ko is loaded"
 lsmod | grep '^smmu_assign' | sed 's/^/  /' || fail "module not loaded"
-ls -l /dev/smmu-assign | sed 's/^/  /' || fail "no /dev/smmu-assign"
+[ -c /dev/smmu-assign ] || fail "no /dev/smmu-assign"
+ls -l /dev/smmu-assign | sed 's/^/  /'
 for p in /sys/module/smmu_assign/parameters/*; do
 	[ -e "$p" ] && echo "  parameter $(basename "$p") = $(cat "$p")"
 done
 klog 'smmu_assign: (loaded|module verification)'
 run smmuctl version
 
+# BDFs have no spaces: split them into the positional parameters.
+# shellcheck disable=SC2046
 set -- $(edu_devices)
 [ $# -ge 2 ] || fail "expected the test bed's edu devices, found $#"
 say "The edu DMA devices (PCI 1234:11e8): no driver, so no IOMMU group yet"
