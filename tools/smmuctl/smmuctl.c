@@ -1,57 +1,1215 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * smmuctl: the administrator's command line for smmu-assign.
+ * smmuctl: the administrator's command line for smmu-assign, after
+ * driverctl (takeover/giveback), devlink and lspci (list, info, -j/-p).
+ * Exit status: 0 success, 1 the operation failed, 2 usage error.
  */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
-#include "smmu_assign_lib.h"
+#include "smmuctl.h"
 
-static int cmd_version(void)
+struct smmuctl ctl;
+
+void smmuctl_err(const char *fmt, ...)
 {
-	struct smmu_assign_get_info info;
+	va_list ap;
+
+	fflush(stdout);
+	fputs("smmuctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* ---- shared helpers ---- */
+
+static int open_dev(void)
+{
+	int fd = smmua_open();
+
+	if (fd < 0)
+		smmuctl_err("cannot open %s: %s: load the module (modprobe smmu_assign)",
+			    SMMU_ASSIGN_DEV_PATH, strerror(-fd));
+	return fd;
+}
+
+static int parse_bdf_arg(const char *s, struct smmu_assign_bdf *bdf, char *name)
+{
+	if (smmua_parse_bdf(s, bdf)) {
+		smmuctl_err("'%s' is not a PCI address: want [domain:]bus:device.function, e.g. 0000:00:02.0",
+			    s);
+		return -1;
+	}
+	smmua_format_bdf(bdf, name, SMMUA_BDF_STRLEN);
+	return 0;
+}
+
+/* The sysfs view of a device, or an error naming it. */
+static int read_dev(const struct smmu_assign_bdf *bdf, const char *name,
+		    struct smmua_pci_dev *dev)
+{
+	int ret = smmua_pci_read(bdf, dev);
+
+	if (ret == -ENODEV)
+		smmuctl_err("no PCI device %s: see 'smmuctl list'", name);
+	else if (ret)
+		smmuctl_err("cannot read %s in sysfs: %s", name, strerror(-ret));
+	return ret;
+}
+
+static const char *or_none(const char *s)
+{
+	return s[0] ? s : "(none)";
+}
+
+static void print_page_sizes(__u64 bitmap)
+{
+	char buf[SMMUA_SIZE_STRLEN];
+	int i;
+
+	for (i = 0; i < 64; i++) {
+		if (!(bitmap & (1ULL << i)))
+			continue;
+		smmua_format_size(1ULL << i, buf, sizeof(buf));
+		printf(" %s", buf);
+	}
+}
+
+static void json_sids(const __u32 *sids, __u32 n)
+{
+	__u32 i;
+
+	jw_arr_open(&ctl.jw, "sids");
+	for (i = 0; i < n && i < SMMU_ASSIGN_MAX_SIDS; i++)
+		jw_u64(&ctl.jw, NULL, sids[i]);
+	jw_arr_close(&ctl.jw);
+}
+
+static void format_sids(const __u32 *sids, __u32 n, char *buf, size_t len)
+{
+	size_t off = 0;
+	__u32 i;
+
+	buf[0] = '\0';
+	for (i = 0; i < n && i < SMMU_ASSIGN_MAX_SIDS && off < len; i++)
+		off += snprintf(buf + off, len - off, "%s0x%x", i ? "," : "", sids[i]);
+}
+
+static const char *binding_kind(__u32 state)
+{
+	return state & SMMU_ASSIGN_STATE_PERSISTENT ? "persistent" : "per-file";
+}
+
+/*
+ * Whether bdf can be bound now, and why not. Bound devices count as
+ * assignable: they are.
+ */
+static bool assignable(const struct smmua_pci_dev *d, bool bound, char *why, size_t len)
+{
+	if (bound) {
+		snprintf(why, len, "bound");
+		return true;
+	}
+	if ((d->class >> 16) == 0x06) {
+		snprintf(why, len, "bridge");
+		return false;
+	}
+	if (!d->driver[0]) {
+		snprintf(why, len, "no driver: takeover first");
+		return false;
+	}
+	if (strcmp(d->driver, SMMUA_STUB_DRIVER) && strcmp(d->driver, SMMUA_VFIO_DRIVER)) {
+		snprintf(why, len, "on %s: takeover first", d->driver);
+		return false;
+	}
+	if (d->iommu_group < 0) {
+		snprintf(why, len, "no IOMMU");
+		return false;
+	}
+	if (d->group_size > 1) {
+		snprintf(why, len, "IOMMU group shared by %d devices", d->group_size);
+		return false;
+	}
+	snprintf(why, len, "ready");
+	return true;
+}
+
+/* ---- list ---- */
+
+static int cmd_list(int argc, char **argv)
+{
+	struct smmu_assign_bdf *bdfs;
+	struct smmu_assign_query q;
+	struct smmua_pci_dev d;
+	char name[SMMUA_BDF_STRLEN], why[96], sids[96], grp[16];
+	size_t n, i;
+	bool bound, ok;
 	int fd, ret;
 
-	printf("smmuctl API %u\n", SMMU_ASSIGN_API_VERSION);
-	fd = smmua_open();
-	if (fd < 0) {
-		fprintf(stderr, "smmuctl: cannot open %s: %s (is smmu_assign.ko loaded?)\n",
-			SMMU_ASSIGN_DEV_PATH, strerror(-fd));
-		return 1;
+	if (argc > 1) {
+		smmuctl_err("list takes no arguments: run 'smmuctl help list'");
+		return EXIT_USAGE;
 	}
-	ret = smmua_get_info(fd, &info);
+	ret = smmua_pci_list(&bdfs, &n);
 	if (ret) {
-		fprintf(stderr, "smmuctl: GET_INFO failed: %s\n", strerror(-ret));
-		return 1;
+		smmuctl_err("cannot list /sys/bus/pci/devices: %s", strerror(-ret));
+		return EXIT_FAILED;
 	}
-	printf("module API %u, capabilities 0x%llx\n", info.out_api_version,
+	/* Without the module, everything is shown as unbound. */
+	fd = smmua_open();
+	if (ctl.json)
+		jw_arr_open(&ctl.jw, NULL);
+	else
+		printf("%-13s %-9s %-6s %-12s %-5s %-10s %s\n", "BDF", "ID", "CLASS",
+		       "DRIVER", "GROUP", "SIDS", "ASSIGNABLE");
+	for (i = 0; i < n; i++) {
+		if (smmua_pci_read(&bdfs[i], &d))
+			continue;
+		smmua_format_bdf(&bdfs[i], name, sizeof(name));
+		bound = fd >= 0 && !smmua_query(fd, &bdfs[i], &q);
+		ok = assignable(&d, bound, why, sizeof(why));
+		if (ctl.json) {
+			char id[8];
+
+			jw_obj_open(&ctl.jw, NULL);
+			jw_str(&ctl.jw, "bdf", name);
+			snprintf(id, sizeof(id), "%04x", d.vendor);
+			jw_str(&ctl.jw, "vendor", id);
+			snprintf(id, sizeof(id), "%04x", d.device);
+			jw_str(&ctl.jw, "device", id);
+			snprintf(id, sizeof(id), "%06x", d.class);
+			jw_str(&ctl.jw, "class", id);
+			jw_str(&ctl.jw, "driver", d.driver[0] ? d.driver : NULL);
+			if (d.iommu_group >= 0)
+				jw_int(&ctl.jw, "iommu_group", d.iommu_group);
+			else
+				jw_null(&ctl.jw, "iommu_group");
+			jw_bool(&ctl.jw, "bound", bound);
+			if (bound)
+				json_sids(q.out_sids, q.out_num_sids);
+			jw_bool(&ctl.jw, "assignable", ok);
+			jw_str(&ctl.jw, "reason", why);
+			jw_obj_close(&ctl.jw);
+			continue;
+		}
+		if (bound)
+			format_sids(q.out_sids, q.out_num_sids, sids, sizeof(sids));
+		else
+			snprintf(sids, sizeof(sids), "-");
+		if (d.iommu_group >= 0)
+			snprintf(grp, sizeof(grp), "%d", d.iommu_group);
+		else
+			snprintf(grp, sizeof(grp), "-");
+		printf("%-13s %04x:%04x %06x %-12s %-5s %-10s %s%s\n", name, d.vendor,
+		       d.device, d.class, d.driver[0] ? d.driver : "-", grp, sids,
+		       ok ? "yes" : "no: ", ok ? "" : why);
+	}
+	if (ctl.json) {
+		jw_arr_close(&ctl.jw);
+		jw_end(&ctl.jw);
+	}
+	if (fd >= 0)
+		close(fd);
+	free(bdfs);
+	return EXIT_OK;
+}
+
+/* ---- takeover, giveback ---- */
+
+static int cmd_takeover(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "driver", required_argument, NULL, 'd' },
+		{ }
+	};
+	const char *driver = SMMUA_STUB_DRIVER;
+	char name[SMMUA_BDF_STRLEN], prev[SMMUA_DRIVER_LEN];
+	struct smmu_assign_bdf bdf;
+	struct smmua_pci_dev d;
+	int c, ret;
+
+	while ((c = getopt_long(argc, argv, "d:", opts, NULL)) != -1) {
+		if (c != 'd')
+			return EXIT_USAGE;
+		driver = optarg;
+	}
+	if (strcmp(driver, SMMUA_STUB_DRIVER) && strcmp(driver, SMMUA_VFIO_DRIVER)) {
+		smmuctl_err("--driver must be %s or %s, not '%s'", SMMUA_STUB_DRIVER,
+			    SMMUA_VFIO_DRIVER, driver);
+		return EXIT_USAGE;
+	}
+	if (optind != argc - 1) {
+		smmuctl_err("takeover needs one BDF: run 'smmuctl help takeover'");
+		return EXIT_USAGE;
+	}
+	if (parse_bdf_arg(argv[optind], &bdf, name))
+		return EXIT_USAGE;
+	if (read_dev(&bdf, name, &d))
+		return EXIT_FAILED;
+	ret = smmua_pci_takeover(&bdf, driver, prev, sizeof(prev));
+	if (ret == -ENOENT) {
+		smmuctl_err("driver %s is not loaded: run 'modprobe %s'", driver,
+			    strcmp(driver, SMMUA_STUB_DRIVER) ? "vfio-pci" : "smmu_assign");
+		return EXIT_FAILED;
+	}
+	if (ret == -EIO) {
+		smmuctl_err("%s did not bind to %s: see the kernel log (dmesg); 'smmuctl giveback %s' restores %s",
+			    driver, name, name, or_none(prev));
+		return EXIT_FAILED;
+	}
+	if (ret) {
+		smmuctl_err("cannot take %s over from %s: %s", name, or_none(prev),
+			    strerror(-ret));
+		return EXIT_FAILED;
+	}
+	if (ctl.json) {
+		jw_obj_open(&ctl.jw, NULL);
+		jw_str(&ctl.jw, "bdf", name);
+		jw_str(&ctl.jw, "previous_driver", prev[0] ? prev : NULL);
+		jw_str(&ctl.jw, "driver", driver);
+		jw_obj_close(&ctl.jw);
+		jw_end(&ctl.jw);
+	} else {
+		printf("%s: %s -> %s\n", name, or_none(prev), driver);
+	}
+	return EXIT_OK;
+}
+
+static int cmd_giveback(int argc, char **argv)
+{
+	char name[SMMUA_BDF_STRLEN], now[SMMUA_DRIVER_LEN];
+	struct smmu_assign_bdf bdf;
+	struct smmu_assign_query q;
+	struct smmua_pci_dev d;
+	int fd, ret;
+
+	if (argc != 2) {
+		smmuctl_err("giveback needs one BDF: run 'smmuctl help giveback'");
+		return EXIT_USAGE;
+	}
+	if (parse_bdf_arg(argv[1], &bdf, name))
+		return EXIT_USAGE;
+	if (read_dev(&bdf, name, &d))
+		return EXIT_FAILED;
+	fd = smmua_open();
+	if (fd >= 0) {
+		ret = smmua_query(fd, &bdf, &q);
+		close(fd);
+		if (!ret) {
+			smmuctl_err("%s is still bound (%s, pid %u): run 'smmuctl unbind %s' first",
+				    name, binding_kind(q.out_state), q.out_owner_pid, name);
+			return EXIT_FAILED;
+		}
+	}
+	ret = smmua_pci_giveback(&bdf, now, sizeof(now));
+	if (ret == -EIO) {
+		smmuctl_err("the previous driver did not take %s back (now on %s): see dmesg",
+			    name, or_none(now));
+		return EXIT_FAILED;
+	}
+	if (ret) {
+		smmuctl_err("cannot give %s back: %s", name, strerror(-ret));
+		return EXIT_FAILED;
+	}
+	if (ctl.json) {
+		jw_obj_open(&ctl.jw, NULL);
+		jw_str(&ctl.jw, "bdf", name);
+		jw_str(&ctl.jw, "previous_driver", d.driver[0] ? d.driver : NULL);
+		jw_str(&ctl.jw, "driver", now[0] ? now : NULL);
+		jw_obj_close(&ctl.jw);
+		jw_end(&ctl.jw);
+	} else {
+		printf("%s: %s -> %s\n", name, or_none(d.driver), or_none(now));
+	}
+	return EXIT_OK;
+}
+
+/* ---- bind, unbind ---- */
+
+static void explain_bind_busy(int fd, const struct smmu_assign_bdf *bdf, const char *name)
+{
+	char drv[SMMUA_DRIVER_LEN] = "";
+	struct smmu_assign_query q;
+
+	smmua_pci_driver(bdf, drv, sizeof(drv));
+	if (!drv[0]) {
+		smmuctl_err("%s has no driver: run 'smmuctl takeover %s'", name, name);
+	} else if (strcmp(drv, SMMUA_STUB_DRIVER) && strcmp(drv, SMMUA_VFIO_DRIVER)) {
+		smmuctl_err("%s is bound to %s: run 'smmuctl takeover %s'", name, drv, name);
+	} else if (!smmua_query(fd, bdf, &q)) {
+		smmuctl_err("%s is already bound (%s, pid %u): run 'smmuctl unbind %s' first",
+			    name, binding_kind(q.out_state), q.out_owner_pid, name);
+	} else {
+		smmuctl_err("%s is on %s but its IOMMU group is in use (a VFIO user?): stop that user, or run 'smmuctl takeover %s'",
+			    name, drv, name);
+	}
+}
+
+static int cmd_bind(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "window", required_argument, NULL, 'w' },
+		{ }
+	};
+	char name[SMMUA_BDF_STRLEN], sids[96], len[SMMUA_SIZE_STRLEN];
+	struct smmu_assign_bdf bdf;
+	struct smmu_assign_bind b;
+	const char *window = NULL;
+	__u64 iova, length;
+	int c, fd, ret;
+
+	while ((c = getopt_long(argc, argv, "w:", opts, NULL)) != -1) {
+		if (c != 'w')
+			return EXIT_USAGE;
+		window = optarg;
+	}
+	if (optind != argc - 1 || !window) {
+		smmuctl_err("bind needs a BDF and --window IOVA:SIZE: run 'smmuctl help bind'");
+		return EXIT_USAGE;
+	}
+	if (parse_bdf_arg(argv[optind], &bdf, name))
+		return EXIT_USAGE;
+	ret = smmua_parse_window(window, &iova, &length);
+	if (ret) {
+		smmuctl_err("'%s' is not a window: want IOVA:SIZE, e.g. 0x100000:1M (%s)",
+			    window, ret == -ERANGE ? "number too large" : "bad number");
+		return EXIT_USAGE;
+	}
+	fd = open_dev();
+	if (fd < 0)
+		return EXIT_FAILED;
+	/* smmuctl exits right away: only a persistent binding outlives it. */
+	ret = smmua_bind(fd, &bdf, SMMU_ASSIGN_BIND_PERSISTENT, iova, length, &b);
+	switch (ret) {
+	case 0:
+		break;
+	case -EBUSY:
+		explain_bind_busy(fd, &bdf, name);
+		break;
+	case -ENODEV:
+		smmuctl_err("%s: %s: no such device, or it has no IOMMU: see 'smmuctl list'",
+			    name, strerror(-ret));
+		break;
+	case -EINVAL:
+		smmuctl_err("cannot bind %s: %s: the window must be page aligned and the device alone in its IOMMU group",
+			    name, strerror(-ret));
+		break;
+	case -EOVERFLOW:
+		smmuctl_err("cannot bind %s: %s: the window wraps around", name, strerror(-ret));
+		break;
+	case -ERANGE:
+		smmuctl_err("cannot bind %s: %s: the window is outside the SMMU's aperture",
+			    name, strerror(-ret));
+		break;
+	case -EADDRINUSE:
+		smmuctl_err("cannot bind %s: %s: the window overlaps a reserved region (the MSI window at 0x8000000 on arm-smmu-v3): choose another",
+			    name, strerror(-ret));
+		break;
+	case -EPERM:
+		smmuctl_err("cannot bind %s: %s: needs CAP_SYS_ADMIN, and MSIs isolated (or allow_unsafe_interrupts)",
+			    name, strerror(-ret));
+		break;
+	default:
+		smmuctl_err("cannot bind %s: %s", name, strerror(-ret));
+	}
+	close(fd);
+	if (ret)
+		return EXIT_FAILED;
+	format_sids(b.out_sids, b.out_num_sids, sids, sizeof(sids));
+	smmua_format_size(length, len, sizeof(len));
+	if (ctl.json) {
+		jw_obj_open(&ctl.jw, NULL);
+		jw_str(&ctl.jw, "bdf", name);
+		jw_bool(&ctl.jw, "persistent", true);
+		jw_int(&ctl.jw, "iommu_group", b.out_group_id);
+		jw_str(&ctl.jw, "iommu", b.out_iommu_name);
+		json_sids(b.out_sids, b.out_num_sids);
+		jw_obj_open(&ctl.jw, "window");
+		jw_u64(&ctl.jw, "iova", iova);
+		jw_u64(&ctl.jw, "length", length);
+		jw_obj_close(&ctl.jw);
+		jw_u64(&ctl.jw, "pgsize_bitmap", b.out_pgsize_bitmap);
+		jw_u64(&ctl.jw, "aperture_start", b.out_aperture_start);
+		jw_u64(&ctl.jw, "aperture_last", b.out_aperture_last);
+		jw_obj_close(&ctl.jw);
+		jw_end(&ctl.jw);
+	} else {
+		printf("%s: bound (persistent), window 0x%llx+%s, group %u, SIDs %s, %s\n",
+		       name, (unsigned long long)iova, len, b.out_group_id, sids,
+		       b.out_iommu_name);
+	}
+	return EXIT_OK;
+}
+
+static int cmd_unbind(int argc, char **argv)
+{
+	char name[SMMUA_BDF_STRLEN];
+	struct smmu_assign_bdf bdf;
+	struct smmu_assign_query q;
+	int fd, ret;
+
+	if (argc != 2) {
+		smmuctl_err("unbind needs one BDF: run 'smmuctl help unbind'");
+		return EXIT_USAGE;
+	}
+	if (parse_bdf_arg(argv[1], &bdf, name))
+		return EXIT_USAGE;
+	fd = open_dev();
+	if (fd < 0)
+		return EXIT_FAILED;
+	ret = smmua_unbind(fd, &bdf);
+	if (ret && smmua_query(fd, &bdf, &q))
+		memset(&q, 0, sizeof(q));
+	close(fd);
+	switch (ret) {
+	case 0:
+		break;
+	case -ENOENT:
+		smmuctl_err("%s is not bound: see 'smmuctl list'", name);
+		break;
+	case -EBUSY:
+		smmuctl_err("%s: %s: pid %u has claimed it: stop that process first",
+			    name, strerror(-ret), q.out_owner_pid);
+		break;
+	case -EPERM:
+		smmuctl_err("%s: %s: it belongs to pid %u (a per-file binding ends when its owner closes it)",
+			    name, strerror(-ret), q.out_owner_pid);
+		break;
+	default:
+		smmuctl_err("cannot unbind %s: %s", name, strerror(-ret));
+	}
+	if (ret)
+		return EXIT_FAILED;
+	if (ctl.json) {
+		jw_obj_open(&ctl.jw, NULL);
+		jw_str(&ctl.jw, "bdf", name);
+		jw_bool(&ctl.jw, "bound", false);
+		jw_obj_close(&ctl.jw);
+		jw_end(&ctl.jw);
+	} else {
+		printf("%s: unbound\n", name);
+	}
+	return EXIT_OK;
+}
+
+/* ---- info ---- */
+
+/* The QUERY answer as JSON members of the current object. */
+static void json_binding(const struct smmu_assign_query *q)
+{
+	jw_bool(&ctl.jw, "persistent", q->out_state & SMMU_ASSIGN_STATE_PERSISTENT);
+	jw_bool(&ctl.jw, "owned", q->out_state & SMMU_ASSIGN_STATE_OWNED);
+	jw_u64(&ctl.jw, "owner_pid", q->out_owner_pid);
+	jw_int(&ctl.jw, "iommu_group", q->out_group_id);
+	jw_str(&ctl.jw, "iommu", q->out_iommu_name);
+	json_sids(q->out_sids, q->out_num_sids);
+	jw_obj_open(&ctl.jw, "window");
+	jw_u64(&ctl.jw, "iova", q->out_window_iova);
+	jw_u64(&ctl.jw, "length", q->out_window_length);
+	jw_obj_close(&ctl.jw);
+	jw_u64(&ctl.jw, "pgsize_bitmap", q->out_pgsize_bitmap);
+	jw_u64(&ctl.jw, "num_mappings", q->out_num_mappings);
+}
+
+static int cmd_info(int argc, char **argv)
+{
+	char name[SMMUA_BDF_STRLEN], why[96], sids[96], len[SMMUA_SIZE_STRLEN];
+	struct smmu_assign_bdf bdf;
+	struct smmu_assign_query q;
+	struct smmua_pci_dev d;
+	bool bound = false, ok;
+	int fd;
+
+	if (argc != 2) {
+		smmuctl_err("info needs one BDF: run 'smmuctl help info'");
+		return EXIT_USAGE;
+	}
+	if (parse_bdf_arg(argv[1], &bdf, name))
+		return EXIT_USAGE;
+	if (read_dev(&bdf, name, &d))
+		return EXIT_FAILED;
+	fd = smmua_open();
+	if (fd >= 0) {
+		bound = !smmua_query(fd, &bdf, &q);
+		close(fd);
+	}
+	ok = assignable(&d, bound, why, sizeof(why));
+	if (ctl.json) {
+		char id[8];
+
+		jw_obj_open(&ctl.jw, NULL);
+		jw_str(&ctl.jw, "bdf", name);
+		snprintf(id, sizeof(id), "%04x", d.vendor);
+		jw_str(&ctl.jw, "vendor", id);
+		snprintf(id, sizeof(id), "%04x", d.device);
+		jw_str(&ctl.jw, "device", id);
+		snprintf(id, sizeof(id), "%06x", d.class);
+		jw_str(&ctl.jw, "class", id);
+		jw_str(&ctl.jw, "driver", d.driver[0] ? d.driver : NULL);
+		jw_str(&ctl.jw, "driver_override",
+		       d.driver_override[0] ? d.driver_override : NULL);
+		jw_bool(&ctl.jw, "assignable", ok);
+		jw_str(&ctl.jw, "reason", why);
+		jw_bool(&ctl.jw, "bound", bound);
+		if (bound)
+			json_binding(&q);
+		else if (d.iommu_group >= 0)
+			jw_int(&ctl.jw, "iommu_group", d.iommu_group);
+		else
+			jw_null(&ctl.jw, "iommu_group");
+		jw_obj_close(&ctl.jw);
+		jw_end(&ctl.jw);
+		return EXIT_OK;
+	}
+	printf("%s  %04x:%04x  class %06x\n", name, d.vendor, d.device, d.class);
+	printf("  driver:       %s%s%s%s\n", or_none(d.driver),
+	       d.driver_override[0] ? " (override " : "", d.driver_override,
+	       d.driver_override[0] ? ")" : "");
+	printf("  assignable:   %s%s\n", ok ? "yes, " : "no, ", why);
+	if (!bound) {
+		if (d.iommu_group >= 0)
+			printf("  iommu group:  %d\n", d.iommu_group);
+		return EXIT_OK;
+	}
+	format_sids(q.out_sids, q.out_num_sids, sids, sizeof(sids));
+	smmua_format_size(q.out_window_length, len, sizeof(len));
+	printf("  binding:      %s, %s", binding_kind(q.out_state),
+	       q.out_state & SMMU_ASSIGN_STATE_OWNED ? "owned" : "unclaimed");
+	if (q.out_owner_pid)
+		printf(" by pid %u", q.out_owner_pid);
+	printf("\n  iommu group:  %u\n", q.out_group_id);
+	printf("  iommu:        %s\n", q.out_iommu_name);
+	printf("  stream IDs:   %s\n", sids);
+	printf("  window:       0x%llx-0x%llx (%s)\n",
+	       (unsigned long long)q.out_window_iova,
+	       (unsigned long long)(q.out_window_iova + q.out_window_length - 1), len);
+	printf("  page sizes:  ");
+	print_page_sizes(q.out_pgsize_bitmap);
+	printf("\n  mappings:     %u\n", q.out_num_mappings);
+	return EXIT_OK;
+}
+
+/* ---- stats ---- */
+
+static __u64 total_faults(const struct smmu_assign_stats *s)
+{
+	__u64 t = 0;
+	int i;
+
+	for (i = 0; i < SMMU_ASSIGN_FAULT_NR_REASONS; i++)
+		t += s->faults[i];
+	return t;
+}
+
+static void print_stats(const char *name, const struct smmu_assign_stats *s)
+{
+	char b[SMMUA_SIZE_STRLEN], p[SMMUA_SIZE_STRLEN];
+
+	smmua_format_size(s->bytes_mapped, b, sizeof(b));
+	smmua_format_size(s->peak_bytes_mapped, p, sizeof(p));
+	if (ctl.json) {
+		jw_obj_open(&ctl.jw, NULL);
+		jw_str(&ctl.jw, "bdf", name);
+		jw_u64(&ctl.jw, "maps", s->maps);
+		jw_u64(&ctl.jw, "unmaps", s->unmaps);
+		jw_u64(&ctl.jw, "bytes_mapped", s->bytes_mapped);
+		jw_u64(&ctl.jw, "peak_bytes_mapped", s->peak_bytes_mapped);
+		jw_u64(&ctl.jw, "pinned_pages", s->pinned_pages);
+		jw_u64(&ctl.jw, "peak_pinned_pages", s->peak_pinned_pages);
+		jw_u64(&ctl.jw, "iotlb_syncs", s->iotlb_syncs);
+		jw_u64(&ctl.jw, "faults", total_faults(s));
+		jw_u64(&ctl.jw, "faults_lost", s->faults_lost);
+		jw_u64(&ctl.jw, "bound_ns", s->bound_ns);
+		jw_obj_close(&ctl.jw);
+		return;
+	}
+	printf("%s:\n", name);
+	printf("  maps %llu, unmaps %llu, mapped %s (peak %s)\n",
+	       (unsigned long long)s->maps, (unsigned long long)s->unmaps, b, p);
+	printf("  pinned pages %llu (peak %llu), IOTLB syncs %llu\n",
+	       (unsigned long long)s->pinned_pages, (unsigned long long)s->peak_pinned_pages,
+	       (unsigned long long)s->iotlb_syncs);
+	printf("  faults %llu (lost %llu), bound %.3f s\n",
+	       (unsigned long long)total_faults(s), (unsigned long long)s->faults_lost,
+	       s->bound_ns / 1e9);
+}
+
+static int cmd_stats(int argc, char **argv)
+{
+	struct smmu_assign_bdf one, *bdfs = NULL;
+	struct smmu_assign_get_info gi;
+	struct smmu_assign_query q;
+	char name[SMMUA_BDF_STRLEN], b[SMMUA_SIZE_STRLEN];
+	size_t n, i;
+	int fd, ret;
+
+	if (argc > 2) {
+		smmuctl_err("stats takes at most one BDF: run 'smmuctl help stats'");
+		return EXIT_USAGE;
+	}
+	if (argc == 2 && parse_bdf_arg(argv[1], &one, name))
+		return EXIT_USAGE;
+	fd = open_dev();
+	if (fd < 0)
+		return EXIT_FAILED;
+	ret = smmua_get_info(fd, &gi);
+	if (ret) {
+		smmuctl_err("GET_INFO failed: %s", strerror(-ret));
+		goto out;
+	}
+	if (argc == 2) {
+		bdfs = malloc(sizeof(*bdfs));
+		if (!bdfs) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		bdfs[0] = one;
+		n = 1;
+		ret = smmua_query(fd, &one, &q);
+		if (ret) {
+			if (ret == -ENOENT)
+				smmuctl_err("%s is not bound: run 'smmuctl bind %s --window IOVA:SIZE'",
+					    name, name);
+			else
+				smmuctl_err("QUERY of %s failed: %s", name, strerror(-ret));
+			goto out;
+		}
+	} else {
+		ret = smmua_list(fd, &bdfs, &n);
+		if (ret) {
+			smmuctl_err("LIST failed: %s", strerror(-ret));
+			goto out;
+		}
+	}
+	smmua_format_size(gi.out_bytes_mapped, b, sizeof(b));
+	if (ctl.json) {
+		jw_obj_open(&ctl.jw, NULL);
+		jw_obj_open(&ctl.jw, "global");
+		jw_u64(&ctl.jw, "num_devices", gi.out_num_devices);
+		jw_u64(&ctl.jw, "total_maps", gi.out_total_maps);
+		jw_u64(&ctl.jw, "total_unmaps", gi.out_total_unmaps);
+		jw_u64(&ctl.jw, "total_faults", gi.out_total_faults);
+		jw_u64(&ctl.jw, "bytes_mapped", gi.out_bytes_mapped);
+		jw_obj_close(&ctl.jw);
+		jw_arr_open(&ctl.jw, "devices");
+	} else {
+		printf("global: %u devices bound, maps %llu, unmaps %llu, faults %llu, mapped %s\n",
+		       gi.out_num_devices, (unsigned long long)gi.out_total_maps,
+		       (unsigned long long)gi.out_total_unmaps,
+		       (unsigned long long)gi.out_total_faults, b);
+	}
+	for (i = 0; i < n; i++) {
+		/* A device unbound since LIST is skipped. */
+		if (smmua_query(fd, &bdfs[i], &q))
+			continue;
+		smmua_format_bdf(&bdfs[i], name, sizeof(name));
+		print_stats(name, &q.out_stats);
+	}
+	if (ctl.json)
+		jw_arr_close(&ctl.jw);
+	smmuctl_pmcg();
+	if (ctl.json) {
+		jw_obj_close(&ctl.jw);
+		jw_end(&ctl.jw);
+	}
+	ret = 0;
+out:
+	free(bdfs);
+	close(fd);
+	return ret ? EXIT_FAILED : EXIT_OK;
+}
+
+/* ---- faults ---- */
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	stop = 1;
+}
+
+static void print_event(const struct smmu_assign_fault_event *e)
+{
+	char name[SMMUA_BDF_STRLEN];
+	const char *access = e->flags & SMMU_ASSIGN_FAULT_WRITE ? "write" :
+			     e->flags & SMMU_ASSIGN_FAULT_READ ? "read" : "unknown";
+
+	smmua_format_bdf(&e->bdf, name, sizeof(name));
+	if (ctl.json) {
+		/* One object per line, for a consumer that reads a stream. */
+		jw_obj_open(&ctl.jw, NULL);
+		jw_u64(&ctl.jw, "seq", e->seq);
+		jw_u64(&ctl.jw, "timestamp_ns", e->timestamp_ns);
+		jw_str(&ctl.jw, "bdf", name);
+		jw_u64(&ctl.jw, "sid", e->sid);
+		jw_u64(&ctl.jw, "iova", e->iova);
+		jw_str(&ctl.jw, "reason", smmua_fault_reason_name(e->reason));
+		jw_str(&ctl.jw, "access", access);
+		jw_u64(&ctl.jw, "lost", e->lost);
+		jw_obj_close(&ctl.jw);
+		jw_end(&ctl.jw);
+	} else {
+		printf("%llu.%09llu %s sid 0x%x %s %s at iova 0x%llx",
+		       (unsigned long long)(e->timestamp_ns / 1000000000),
+		       (unsigned long long)(e->timestamp_ns % 1000000000), name, e->sid,
+		       smmua_fault_reason_name(e->reason), access,
+		       (unsigned long long)e->iova);
+		if (e->lost)
+			printf(" (%u lost before)", e->lost);
+		printf("\n");
+	}
+	fflush(stdout);
+}
+
+static int follow(int fd, const struct smmu_assign_bdf *bdf, const char *name,
+		  const struct smmu_assign_query *q)
+{
+	struct smmu_assign_fault_event ev[16];
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	size_t n, i;
+	int ret;
+
+	ret = smmua_claim(fd, bdf, 0);
+	if (ret == -EBUSY) {
+		smmuctl_err("%s: %s: another process (pid %u) holds the binding and gets its faults: stop it, or run 'smmuctl faults %s' for the counters",
+			    name, strerror(-ret), q->out_owner_pid, name);
+		return EXIT_FAILED;
+	}
+	if (ret == -EINVAL) {
+		smmuctl_err("%s: the binding is per-file, owned by pid %u: only it reads the fault records",
+			    name, q->out_owner_pid);
+		return EXIT_FAILED;
+	}
+	if (ret) {
+		smmuctl_err("cannot claim %s: %s", name, strerror(-ret));
+		return EXIT_FAILED;
+	}
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	if (!ctl.json)
+		printf("following faults of %s (Ctrl-C stops)\n", name);
+	fflush(stdout);
+	while (!stop) {
+		ret = poll(&pfd, 1, -1);
+		if (ret < 0) {
+			if (errno == EINTR)
+				continue;
+			smmuctl_err("poll: %s", strerror(errno));
+			return EXIT_FAILED;
+		}
+		ret = smmua_read_faults(fd, ev, 16, &n);
+		if (ret == -EAGAIN)
+			continue;
+		if (ret) {
+			smmuctl_err("reading fault records: %s", strerror(-ret));
+			return EXIT_FAILED;
+		}
+		for (i = 0; i < n; i++)
+			print_event(&ev[i]);
+	}
+	/* Closing the file releases the claim; the binding stays. */
+	return EXIT_OK;
+}
+
+static int cmd_faults(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "follow", no_argument, NULL, 'f' },
+		{ }
+	};
+	char name[SMMUA_BDF_STRLEN];
+	struct smmu_assign_bdf bdf;
+	struct smmu_assign_query q;
+	bool follow_ = false;
+	int c, fd, ret, i;
+
+	while ((c = getopt_long(argc, argv, "f", opts, NULL)) != -1) {
+		if (c != 'f')
+			return EXIT_USAGE;
+		follow_ = true;
+	}
+	if (optind != argc - 1) {
+		smmuctl_err("faults needs one BDF: run 'smmuctl help faults'");
+		return EXIT_USAGE;
+	}
+	if (parse_bdf_arg(argv[optind], &bdf, name))
+		return EXIT_USAGE;
+	fd = open_dev();
+	if (fd < 0)
+		return EXIT_FAILED;
+	ret = smmua_query(fd, &bdf, &q);
+	if (ret) {
+		if (ret == -ENOENT)
+			smmuctl_err("%s is not bound: run 'smmuctl bind %s --window IOVA:SIZE'",
+				    name, name);
+		else
+			smmuctl_err("QUERY of %s failed: %s", name, strerror(-ret));
+		close(fd);
+		return EXIT_FAILED;
+	}
+	if (follow_) {
+		ret = follow(fd, &bdf, name, &q);
+		close(fd);
+		return ret;
+	}
+	close(fd);
+	if (ctl.json) {
+		jw_obj_open(&ctl.jw, NULL);
+		jw_str(&ctl.jw, "bdf", name);
+		jw_u64(&ctl.jw, "total", total_faults(&q.out_stats));
+		jw_u64(&ctl.jw, "lost", q.out_stats.faults_lost);
+		jw_obj_open(&ctl.jw, "reasons");
+		for (i = 0; i < SMMU_ASSIGN_FAULT_NR_REASONS; i++)
+			jw_u64(&ctl.jw, smmua_fault_reason_name(i), q.out_stats.faults[i]);
+		jw_obj_close(&ctl.jw);
+		jw_obj_close(&ctl.jw);
+		jw_end(&ctl.jw);
+		return EXIT_OK;
+	}
+	printf("%s: %llu faults, %llu lost\n", name,
+	       (unsigned long long)total_faults(&q.out_stats),
+	       (unsigned long long)q.out_stats.faults_lost);
+	for (i = 0; i < SMMU_ASSIGN_FAULT_NR_REASONS; i++)
+		printf("  %-16s %llu\n", smmua_fault_reason_name(i),
+		       (unsigned long long)q.out_stats.faults[i]);
+	return EXIT_OK;
+}
+
+/* ---- mappings, translate ---- */
+
+static void explain_owner_err(int fd, const struct smmu_assign_bdf *bdf, const char *name,
+			      const char *what, int err)
+{
+	struct smmu_assign_query q;
+
+	if (err == -ENOENT && smmua_query(fd, bdf, &q))
+		smmuctl_err("%s is not bound: see 'smmuctl list'", name);
+	else if (err == -EPERM)
+		smmuctl_err("%s of %s: %s: only its owner or CAP_SYS_ADMIN may look", what,
+			    name, strerror(-err));
+	else
+		smmuctl_err("%s of %s failed: %s", what, name, strerror(-err));
+}
+
+static int cmd_mappings(int argc, char **argv)
+{
+	struct smmu_assign_mapping_info *m;
+	char name[SMMUA_BDF_STRLEN], len[SMMUA_SIZE_STRLEN];
+	struct smmu_assign_bdf bdf;
+	size_t n, i;
+	int fd, ret;
+
+	if (argc != 2) {
+		smmuctl_err("mappings needs one BDF: run 'smmuctl help mappings'");
+		return EXIT_USAGE;
+	}
+	if (parse_bdf_arg(argv[1], &bdf, name))
+		return EXIT_USAGE;
+	fd = open_dev();
+	if (fd < 0)
+		return EXIT_FAILED;
+	ret = smmua_mappings(fd, &bdf, &m, &n);
+	if (ret) {
+		explain_owner_err(fd, &bdf, name, "MAPPINGS", ret);
+		close(fd);
+		return EXIT_FAILED;
+	}
+	close(fd);
+	if (ctl.json) {
+		jw_obj_open(&ctl.jw, NULL);
+		jw_str(&ctl.jw, "bdf", name);
+		jw_arr_open(&ctl.jw, "mappings");
+	} else {
+		printf("%-18s %-10s %-18s %s\n", "IOVA", "LENGTH", "USER_VA", "ACCESS");
+	}
+	for (i = 0; i < n; i++) {
+		if (ctl.json) {
+			jw_obj_open(&ctl.jw, NULL);
+			jw_u64(&ctl.jw, "iova", m[i].iova);
+			jw_u64(&ctl.jw, "length", m[i].length);
+			jw_u64(&ctl.jw, "user_va", m[i].user_va);
+			jw_bool(&ctl.jw, "read", m[i].flags & SMMU_ASSIGN_MAP_READ);
+			jw_bool(&ctl.jw, "write", m[i].flags & SMMU_ASSIGN_MAP_WRITE);
+			jw_obj_close(&ctl.jw);
+			continue;
+		}
+		smmua_format_size(m[i].length, len, sizeof(len));
+		printf("0x%-16llx %-10s 0x%-16llx %s%s\n", (unsigned long long)m[i].iova,
+		       len, (unsigned long long)m[i].user_va,
+		       m[i].flags & SMMU_ASSIGN_MAP_READ ? "r" : "-",
+		       m[i].flags & SMMU_ASSIGN_MAP_WRITE ? "w" : "-");
+	}
+	if (ctl.json) {
+		jw_arr_close(&ctl.jw);
+		jw_obj_close(&ctl.jw);
+		jw_end(&ctl.jw);
+	} else if (!n) {
+		printf("(no mappings)\n");
+	}
+	free(m);
+	return EXIT_OK;
+}
+
+static int cmd_translate(int argc, char **argv)
+{
+	char name[SMMUA_BDF_STRLEN];
+	struct smmu_assign_translate t;
+	struct smmu_assign_bdf bdf;
+	__u64 iova;
+	int fd, ret;
+
+	if (argc != 3) {
+		smmuctl_err("translate needs a BDF and an IOVA: run 'smmuctl help translate'");
+		return EXIT_USAGE;
+	}
+	if (parse_bdf_arg(argv[1], &bdf, name))
+		return EXIT_USAGE;
+	if (smmua_parse_u64(argv[2], &iova)) {
+		smmuctl_err("'%s' is not an IOVA: want a number such as 0x100000", argv[2]);
+		return EXIT_USAGE;
+	}
+	fd = open_dev();
+	if (fd < 0)
+		return EXIT_FAILED;
+	ret = smmua_translate(fd, &bdf, iova, &t);
+	if (ret == -ENOENT && !smmua_query(fd, &bdf, &(struct smmu_assign_query){}))
+		smmuctl_err("0x%llx is not mapped for %s: see 'smmuctl mappings %s'",
+			    (unsigned long long)iova, name, name);
+	else if (ret == -EIO)
+		smmuctl_err("%s: %s: the SMMU page table disagrees with the mapping at 0x%llx (a kernel bug: see dmesg)",
+			    name, strerror(-ret), (unsigned long long)iova);
+	else if (ret)
+		explain_owner_err(fd, &bdf, name, "TRANSLATE", ret);
+	close(fd);
+	if (ret)
+		return EXIT_FAILED;
+	if (ctl.json) {
+		jw_obj_open(&ctl.jw, NULL);
+		jw_str(&ctl.jw, "bdf", name);
+		jw_u64(&ctl.jw, "iova", iova);
+		jw_u64(&ctl.jw, "user_va", t.out_user_va);
+		if (t.out_flags & SMMU_ASSIGN_XLATE_PHYS)
+			jw_u64(&ctl.jw, "phys", t.out_phys);
+		else
+			jw_null(&ctl.jw, "phys");
+		jw_bool(&ctl.jw, "read", t.out_flags & SMMU_ASSIGN_XLATE_READ);
+		jw_bool(&ctl.jw, "write", t.out_flags & SMMU_ASSIGN_XLATE_WRITE);
+		jw_obj_close(&ctl.jw);
+		jw_end(&ctl.jw);
+		return EXIT_OK;
+	}
+	printf("%s: iova 0x%llx -> user va 0x%llx", name, (unsigned long long)iova,
+	       (unsigned long long)t.out_user_va);
+	if (t.out_flags & SMMU_ASSIGN_XLATE_PHYS)
+		printf(", phys 0x%llx", (unsigned long long)t.out_phys);
+	printf(", %s%s\n", t.out_flags & SMMU_ASSIGN_XLATE_READ ? "r" : "-",
+	       t.out_flags & SMMU_ASSIGN_XLATE_WRITE ? "w" : "-");
+	return EXIT_OK;
+}
+
+/* ---- version ---- */
+
+static int cmd_version(int argc, char **argv)
+{
+	static const char * const caps[] = { "bind", "persistent", "faults", "query" };
+	struct smmu_assign_get_info info;
+	unsigned int i;
+	int fd, ret;
+
+	if (argc > 1) {
+		smmuctl_err("version takes no arguments");
+		return EXIT_USAGE;
+	}
+	fd = open_dev();
+	if (fd < 0)
+		return EXIT_FAILED;
+	ret = smmua_get_info(fd, &info);
+	close(fd);
+	if (ret) {
+		smmuctl_err("GET_INFO failed: %s", strerror(-ret));
+		return EXIT_FAILED;
+	}
+	if (ctl.json) {
+		jw_obj_open(&ctl.jw, NULL);
+		jw_u64(&ctl.jw, "smmuctl_api", SMMU_ASSIGN_API_VERSION);
+		jw_u64(&ctl.jw, "module_api", info.out_api_version);
+		jw_u64(&ctl.jw, "capabilities_mask", info.out_capabilities);
+		jw_arr_open(&ctl.jw, "capabilities");
+		for (i = 0; i < sizeof(caps) / sizeof(caps[0]); i++)
+			if (info.out_capabilities & (1ULL << i))
+				jw_str(&ctl.jw, NULL, caps[i]);
+		jw_arr_close(&ctl.jw);
+		jw_obj_close(&ctl.jw);
+		jw_end(&ctl.jw);
+		return EXIT_OK;
+	}
+	printf("smmuctl API %u\n", SMMU_ASSIGN_API_VERSION);
+	printf("module API %u, capabilities 0x%llx:", info.out_api_version,
 	       (unsigned long long)info.out_capabilities);
-	return 0;
+	for (i = 0; i < sizeof(caps) / sizeof(caps[0]); i++)
+		if (info.out_capabilities & (1ULL << i))
+			printf(" %s", caps[i]);
+	printf("\n");
+	return EXIT_OK;
+}
+
+/* ---- dispatch and help ---- */
+
+static int cmd_help(int argc, char **argv);
+
+static const struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *synopsis;
+	const char *help;
+} commands[] = {
+	{ "list", cmd_list, "list",
+	  "Every PCI device: BDF, vendor:device, class, driver, IOMMU group, the\n"
+	  "stream IDs of bound devices, and whether it can be bound (or why not).\n" },
+	{ "takeover", cmd_takeover, "takeover BDF [--driver smmu-assign|vfio-pci]",
+	  "Hand the device to the smmu-assign stub driver (default) or vfio-pci:\n"
+	  "its current driver is remembered in " SMMUA_STATE_DIR "/BDF.driver,\n"
+	  "unbound, driver_override is set and the device reprobed.\n" },
+	{ "giveback", cmd_giveback, "giveback BDF",
+	  "Undo takeover: clear driver_override and rebind the remembered driver\n"
+	  "(or let the kernel probe one). The device must not be bound.\n" },
+	{ "bind", cmd_bind, "bind BDF --window IOVA:SIZE",
+	  "Confine the device's DMA to a new SMMU domain with the given IOVA window\n"
+	  "(sizes take K, M, G, T; numbers decimal or 0x hex). The binding is always\n"
+	  "persistent (it outlives smmuctl); a program CLAIMs it to map memory.\n"
+	  "Needs CAP_SYS_ADMIN.\n" },
+	{ "unbind", cmd_unbind, "unbind BDF",
+	  "End a persistent binding that no process has claimed.\n" },
+	{ "info", cmd_info, "info BDF",
+	  "The device's sysfs view and, when bound, its binding: owner, SIDs,\n"
+	  "SMMU, window, page sizes, mappings.\n" },
+	{ "stats", cmd_stats, "stats [BDF]",
+	  "Global counters, per-device counters (of BDF or of every bound device),\n"
+	  "and the SMMU's PMCG counter PMUs when there are any.\n" },
+	{ "faults", cmd_faults, "faults BDF [--follow]",
+	  "Fault counters by reason. --follow claims the persistent binding and\n"
+	  "prints each fault record until interrupted.\n" },
+	{ "mappings", cmd_mappings, "mappings BDF",
+	  "The device's mappings: IOVA, length, owner's virtual address, access.\n" },
+	{ "translate", cmd_translate, "translate BDF IOVA",
+	  "Look IOVA up in the mappings and the SMMU page table: the owner's\n"
+	  "virtual address and (for root) the physical address.\n" },
+	{ "version", cmd_version, "version",
+	  "The API versions of smmuctl and of the loaded module, and its capabilities.\n" },
+	{ "help", cmd_help, "help [COMMAND]", "This text, or a command's.\n" },
+};
+
+#define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static const struct command *find_command(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NR_COMMANDS; i++)
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+	return NULL;
 }
 
 static void usage(FILE *out)
 {
+	size_t i;
+
+	fprintf(out, "Usage: smmuctl [-j|--json] [-p|--pretty] COMMAND [ARGS]\n\nCommands:\n");
+	for (i = 0; i < NR_COMMANDS; i++)
+		fprintf(out, "  %s\n", commands[i].synopsis);
 	fprintf(out,
-		"Usage: smmuctl COMMAND\n"
-		"\n"
-		"Commands:\n"
-		"  version    the API versions of smmuctl and of the loaded module\n"
-		"  help       this text\n");
+		"\nBDF is [domain:]bus:device.function in hex, e.g. 00:02.0.\n"
+		"Options (anywhere): -j/--json JSON output, -p/--pretty indented JSON,\n"
+		"-h/--help help. Exit status: 0 success, 1 failure, 2 usage error.\n"
+		"'smmuctl help COMMAND' describes a command; see smmuctl(8).\n");
+}
+
+static void command_help(const struct command *c)
+{
+	printf("Usage: smmuctl [-j] [-p] %s\n\n%s", c->synopsis, c->help);
+}
+
+static int cmd_help(int argc, char **argv)
+{
+	const struct command *c;
+
+	if (argc < 2) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	c = find_command(argv[1]);
+	if (!c) {
+		smmuctl_err("unknown command '%s': run 'smmuctl help'", argv[1]);
+		return EXIT_USAGE;
+	}
+	command_help(c);
+	return EXIT_OK;
 }
 
 int main(int argc, char **argv)
 {
+	const struct command *c;
+	bool help = false;
+	int i, n = 0, ret;
+
+	/* The global options may come anywhere, iproute2 style. */
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--")) {
+			for (; i < argc; i++)
+				argv[1 + n++] = argv[i];
+			break;
+		}
+		if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--json"))
+			ctl.json = true;
+		else if (!strcmp(argv[i], "-p") || !strcmp(argv[i], "--pretty"))
+			ctl.pretty = true;
+		else if (!strcmp(argv[i], "-jp") || !strcmp(argv[i], "-pj"))
+			ctl.json = ctl.pretty = true;
+		else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
+			help = true;
+		else
+			argv[1 + n++] = argv[i];
+	}
+	argc = 1 + n;
+	argv[argc] = NULL;
+	jw_init(&ctl.jw, stdout, ctl.pretty);
+
 	if (argc < 2) {
+		if (help) {
+			usage(stdout);
+			return EXIT_OK;
+		}
 		usage(stderr);
-		return 2;
+		return EXIT_USAGE;
 	}
-	if (!strcmp(argv[1], "version"))
-		return cmd_version();
-	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") ||
-	    !strcmp(argv[1], "-h")) {
-		usage(stdout);
-		return 0;
+	c = find_command(argv[1]);
+	if (!c) {
+		smmuctl_err("unknown command '%s': run 'smmuctl help'", argv[1]);
+		return EXIT_USAGE;
 	}
-	fprintf(stderr, "smmuctl: unknown command '%s': run 'smmuctl help'\n", argv[1]);
-	return 2;
+	if (help) {
+		command_help(c);
+		return EXIT_OK;
+	}
+	/* getopt_long reports unknown options itself; ours say what to run. */
+	opterr = 1;
+	optind = 0;
+	ret = c->fn(argc - 1, argv + 1);
+	if (fflush(stdout)) {
+		smmuctl_err("writing output: %s", strerror(errno));
+		return EXIT_FAILED;
+	}
+	return ret;
 }
