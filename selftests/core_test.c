@@ -1,0 +1,988 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Issue 3, the core: a bound edu device reaches exactly what is mapped, with
+ * the access it was mapped with, and nothing once the mapping, the binding
+ * or the file is gone. Every refused DMA is checked twice: the memory it
+ * aimed at is unchanged, and the SMMU fault shows in the kernel log. Every
+ * refused ioctl is checked for its exact errno and for leaving the state
+ * as it was.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "smmu_assign_lib.h"
+#include "testlib.h"
+
+/* The window sits below the MSI window and the edu's 28-bit DMA mask. */
+#define WIN_IOVA	0x1000000ULL
+#define WIN_LEN		0x4000000ULL
+#define SRC_IOVA	(WIN_IOVA + 0x100000)
+#define DST_IOVA	(WIN_IOVA + 0x200000)
+#define HOLE_IOVA	(WIN_IOVA + 0x300000)	/* inside the window, never mapped */
+#define HUGE_IOVA	(WIN_IOVA + 0x400000)	/* 2 MiB aligned */
+#define OUT_IOVA	0x6000000ULL		/* outside the window, below the MSI one */
+#define DMA_LEN		TL_EDU_BUF_SIZE
+#define FAULT_WAIT_MS	3000
+#define CANARY		0xa5
+#define NDEV		3
+
+#define RW		(SMMU_ASSIGN_MAP_READ | SMMU_ASSIGN_MAP_WRITE)
+
+FIXTURE(core) {
+	int nr;
+	char names[TL_MAX_DEVS][SMMUA_BDF_STRLEN];
+	struct tl_edu edu[NDEV];
+	int fd[NDEV];
+	struct tl_kmsg kmsg;
+	char max_mappings[32];	/* to restore, when a test changed it */
+};
+
+/* Drop a binding a previous test left behind (persistent ones outlive files). */
+static void drop_stale_binding(const struct smmu_assign_bdf *bdf)
+{
+	int fd = smmua_open();
+
+	if (fd < 0)
+		return;
+	smmua_claim(fd, bdf, SMMU_ASSIGN_CLAIM_RELEASE);
+	smmua_unbind(fd, bdf);
+	close(fd);
+}
+
+FIXTURE_SETUP(core)
+{
+	int i;
+
+	for (i = 0; i < NDEV; i++) {
+		self->fd[i] = -1;
+		self->edu[i].bar_fd = -1;
+	}
+	self->kmsg.fd = -1;
+	self->nr = tl_find_edus(self->names, TL_MAX_DEVS);
+	if (self->nr > NDEV)
+		self->nr = NDEV;
+	for (i = 0; i < self->nr; i++) {
+		struct smmu_assign_bdf bdf = tl_bdf(self->names[i]);
+
+		drop_stale_binding(&bdf);
+		ASSERT_EQ(0, tl_bind_stub(self->names[i])) TH_LOG("%s", self->names[i]);
+		ASSERT_EQ(0, tl_edu_open(&self->edu[i], self->names[i]));
+	}
+	for (i = 0; i < NDEV; i++) {
+		self->fd[i] = smmua_open();
+		ASSERT_LE(0, self->fd[i]);
+	}
+	ASSERT_EQ(0, tl_kmsg_open(&self->kmsg));
+}
+
+FIXTURE_TEARDOWN(core)
+{
+	int i;
+
+	/* Closing releases everything the test bound and mapped. */
+	for (i = 0; i < NDEV; i++)
+		if (self->fd[i] >= 0)
+			close(self->fd[i]);
+	if (self->max_mappings[0])
+		tl_param_write("max_mappings", self->max_mappings);
+	for (i = 0; i < self->nr; i++) {
+		drop_stale_binding(&self->edu[i].bdf);
+		tl_edu_close(&self->edu[i]);
+		/* A test may have left it unbound: the next one expects the stub. */
+		tl_bind_stub(self->names[i]);
+	}
+	tl_kmsg_close(&self->kmsg);
+}
+
+#define NEED_DEVS(n) do {							\
+	if (self->nr < (n))							\
+		SKIP(return, "needs %d edu devices, found %d", (n), self->nr);	\
+} while (0)
+
+static int bind_win(int fd, struct tl_edu *e)
+{
+	return smmua_bind(fd, &e->bdf, 0, WIN_IOVA, WIN_LEN, NULL);
+}
+
+/* Bus mastering on before each DMA: a blocked DMA must be the SMMU's doing. */
+static int dma(struct tl_edu *e, uint64_t iova, bool to_ram)
+{
+	int ret = tl_pci_enable(e->name);
+
+	return ret ? ret : tl_edu_dma(e, iova, DMA_LEN, to_ram);
+}
+
+/*
+ * Fill the edu's buffer with pattern seed through a READ mapping at
+ * SRC_IOVA, so a later device->RAM write that got through would be seen.
+ * Leaves the source mapped; returns it (DMA_LEN bytes).
+ */
+static void *load_device(struct __test_metadata *_metadata, int fd, struct tl_edu *e,
+			 uint32_t seed)
+{
+	void *src = tl_buf_alloc(DMA_LEN, 0);
+
+	ASSERT_NE(NULL, src);
+	tl_buf_pattern(src, DMA_LEN, seed);
+	ASSERT_EQ(0, smmua_map(fd, &e->bdf, SMMU_ASSIGN_MAP_READ, src, SRC_IOVA, DMA_LEN));
+	ASSERT_EQ(0, dma(e, SRC_IOVA, false));
+	return src;
+}
+
+/*
+ * A device->RAM DMA to iova must leave canary_buf (len bytes, CANARY)
+ * untouched and produce a fault line for the device at iova: ours, or with
+ * smmu_ok arm-smmu-v3's own event dump.
+ */
+static void expect_blocked_write(struct __test_metadata *_metadata, struct tl_kmsg *k,
+				 struct tl_edu *e, uint64_t iova, void *canary_buf,
+				 size_t len, bool smmu_ok)
+{
+	int found;
+
+	ASSERT_EQ(0, tl_kmsg_mark(k));
+	ASSERT_EQ(0, dma(e, iova, true));
+	EXPECT_EQ(-1, tl_buf_find_not(canary_buf, len, CANARY));
+	if (smmu_ok)
+		found = tl_kmsg_wait_any_fault(k, e->name, e->sid, iova, FAULT_WAIT_MS);
+	else
+		found = tl_kmsg_wait_fault(k, e->name, iova, "write", FAULT_WAIT_MS);
+	EXPECT_EQ(1, found) TH_LOG("no fault line for %s iova %#llx", e->name,
+				   (unsigned long long)iova);
+}
+
+/* ---- DMA ---- */
+
+TEST_F_TIMEOUT(core, dma_round_trip, 120)
+{
+	struct tl_edu *e = &self->edu[0];
+	uint8_t *src, *dst;
+
+	NEED_DEVS(1);
+	src = tl_buf_alloc(DMA_LEN, 0);
+	dst = tl_buf_alloc(2 * DMA_LEN, CANARY);
+	ASSERT_NE(NULL, src);
+	ASSERT_NE(NULL, dst);
+	tl_buf_pattern(src, DMA_LEN, 1);
+
+	ASSERT_EQ(0, bind_win(self->fd[0], e));
+	ASSERT_EQ(0, smmua_map(self->fd[0], &e->bdf, SMMU_ASSIGN_MAP_READ, src, SRC_IOVA,
+			       DMA_LEN));
+	ASSERT_EQ(0, smmua_map(self->fd[0], &e->bdf, SMMU_ASSIGN_MAP_WRITE, dst, DST_IOVA,
+			       2 * DMA_LEN));
+	ASSERT_EQ(0, dma(e, SRC_IOVA, false));
+	/* Into the second page: the IOVA must reach the page behind it, not another. */
+	ASSERT_EQ(0, dma(e, DST_IOVA + DMA_LEN, true));
+	EXPECT_EQ(0, memcmp(dst + DMA_LEN, src, DMA_LEN));
+	EXPECT_EQ(-1, tl_buf_find_not(dst, DMA_LEN, CANARY));
+
+	/* Again with other bytes: the first pass was no leftover. */
+	tl_buf_pattern(src, DMA_LEN, 2);
+	ASSERT_EQ(0, dma(e, SRC_IOVA, false));
+	ASSERT_EQ(0, dma(e, DST_IOVA, true));
+	EXPECT_EQ(0, memcmp(dst, src, DMA_LEN));
+	tl_buf_free(src, DMA_LEN);
+	tl_buf_free(dst, 2 * DMA_LEN);
+}
+
+TEST_F_TIMEOUT(core, blocked_unmapped_iova, 60)
+{
+	struct tl_edu *e = &self->edu[0];
+	void *src, *dst;
+
+	NEED_DEVS(1);
+	dst = tl_buf_alloc(DMA_LEN, CANARY);
+	ASSERT_NE(NULL, dst);
+	ASSERT_EQ(0, bind_win(self->fd[0], e));
+	src = load_device(_metadata, self->fd[0], e, 3);
+	/* Mapped right next to the hole: a stray write would land here. */
+	ASSERT_EQ(0, smmua_map(self->fd[0], &e->bdf, SMMU_ASSIGN_MAP_WRITE, dst,
+			       HOLE_IOVA - DMA_LEN, DMA_LEN));
+	expect_blocked_write(_metadata, &self->kmsg, e, HOLE_IOVA, dst, DMA_LEN, false);
+	tl_buf_free(src, DMA_LEN);
+	tl_buf_free(dst, DMA_LEN);
+}
+
+TEST_F_TIMEOUT(core, blocked_outside_window, 60)
+{
+	struct tl_edu *e = &self->edu[0];
+	void *src, *dst;
+
+	NEED_DEVS(1);
+	dst = tl_buf_alloc(DMA_LEN, CANARY);
+	ASSERT_NE(NULL, dst);
+	ASSERT_EQ(0, bind_win(self->fd[0], e));
+	src = load_device(_metadata, self->fd[0], e, 4);
+	ASSERT_EQ(0, smmua_map(self->fd[0], &e->bdf, SMMU_ASSIGN_MAP_WRITE, dst,
+			       WIN_IOVA + WIN_LEN - DMA_LEN, DMA_LEN));
+	expect_blocked_write(_metadata, &self->kmsg, e, OUT_IOVA, dst, DMA_LEN, false);
+	expect_blocked_write(_metadata, &self->kmsg, e, WIN_IOVA - DMA_LEN, dst, DMA_LEN,
+			     false);
+	tl_buf_free(src, DMA_LEN);
+	tl_buf_free(dst, DMA_LEN);
+}
+
+TEST_F_TIMEOUT(core, blocked_after_unmap, 60)
+{
+	struct tl_edu *e = &self->edu[0];
+	uint8_t *src, *dst;
+	__u64 unmapped = 0;
+
+	NEED_DEVS(1);
+	dst = tl_buf_alloc(DMA_LEN, CANARY);
+	ASSERT_NE(NULL, dst);
+	ASSERT_EQ(0, bind_win(self->fd[0], e));
+	src = load_device(_metadata, self->fd[0], e, 5);
+	ASSERT_EQ(0, smmua_map(self->fd[0], &e->bdf, SMMU_ASSIGN_MAP_WRITE, dst, DST_IOVA,
+			       DMA_LEN));
+	/* While mapped the write lands: the device and the IOVA are right. */
+	ASSERT_EQ(0, dma(e, DST_IOVA, true));
+	ASSERT_EQ(0, memcmp(dst, src, DMA_LEN));
+
+	memset(dst, CANARY, DMA_LEN);
+	ASSERT_EQ(0, smmua_unmap(self->fd[0], &e->bdf, 0, DST_IOVA, DMA_LEN, &unmapped));
+	EXPECT_EQ(DMA_LEN, unmapped);
+	expect_blocked_write(_metadata, &self->kmsg, e, DST_IOVA, dst, DMA_LEN, false);
+	tl_buf_free(src, DMA_LEN);
+	tl_buf_free(dst, DMA_LEN);
+}
+
+TEST_F_TIMEOUT(core, blocked_after_unbind, 60)
+{
+	struct tl_edu *e = &self->edu[0];
+	uint8_t *src, *dst;
+
+	NEED_DEVS(1);
+	dst = tl_buf_alloc(DMA_LEN, CANARY);
+	ASSERT_NE(NULL, dst);
+	ASSERT_EQ(0, bind_win(self->fd[0], e));
+	src = load_device(_metadata, self->fd[0], e, 6);
+	ASSERT_EQ(0, smmua_map(self->fd[0], &e->bdf, SMMU_ASSIGN_MAP_WRITE, dst, DST_IOVA,
+			       DMA_LEN));
+	ASSERT_EQ(0, dma(e, DST_IOVA, true));
+	ASSERT_EQ(0, memcmp(dst, src, DMA_LEN));
+
+	memset(dst, CANARY, DMA_LEN);
+	ASSERT_EQ(0, smmua_unbind(self->fd[0], &e->bdf));
+	/* Back in its default domain: arm-smmu-v3 may be the one logging. */
+	expect_blocked_write(_metadata, &self->kmsg, e, DST_IOVA, dst, DMA_LEN, true);
+	/* And the mapping's pages were let go with it. */
+	EXPECT_EQ(-ENOENT, smmua_unmap(self->fd[0], &e->bdf, SMMU_ASSIGN_UNMAP_ALL, 0, 0,
+				       NULL));
+	tl_buf_free(src, DMA_LEN);
+	tl_buf_free(dst, DMA_LEN);
+}
+
+TEST_F_TIMEOUT(core, read_only_mapping_refuses_device_write, 60)
+{
+	struct tl_edu *e = &self->edu[0];
+	uint8_t *src, *dst;
+
+	NEED_DEVS(1);
+	dst = tl_buf_alloc(DMA_LEN, CANARY);
+	ASSERT_NE(NULL, dst);
+	ASSERT_EQ(0, bind_win(self->fd[0], e));
+	src = load_device(_metadata, self->fd[0], e, 7);
+	ASSERT_EQ(0, smmua_map(self->fd[0], &e->bdf, SMMU_ASSIGN_MAP_READ, dst, DST_IOVA,
+			       DMA_LEN));
+	/* The mapping is readable by the device... */
+	ASSERT_EQ(0, dma(e, DST_IOVA, false));
+	/* ...but its write is refused, and logged as a write. */
+	expect_blocked_write(_metadata, &self->kmsg, e, DST_IOVA, dst, DMA_LEN, false);
+	tl_buf_free(src, DMA_LEN);
+	tl_buf_free(dst, DMA_LEN);
+}
+
+TEST_F_TIMEOUT(core, isolation_between_devices, 180)
+{
+	uint8_t *src[NDEV], *dst[NDEV];
+	int i, j;
+
+	NEED_DEVS(NDEV);
+	for (i = 0; i < NDEV; i++) {
+		struct tl_edu *e = &self->edu[i];
+
+		src[i] = tl_buf_alloc(DMA_LEN, 0);
+		dst[i] = tl_buf_alloc(DMA_LEN, CANARY);
+		ASSERT_NE(NULL, src[i]);
+		ASSERT_NE(NULL, dst[i]);
+		tl_buf_pattern(src[i], DMA_LEN, 100 + i);
+		/* One file per device; each has its own domain. */
+		ASSERT_EQ(0, bind_win(self->fd[i], e));
+		ASSERT_EQ(0, smmua_map(self->fd[i], &e->bdf, SMMU_ASSIGN_MAP_READ, src[i],
+				       SRC_IOVA, DMA_LEN));
+		ASSERT_EQ(0, smmua_map(self->fd[i], &e->bdf, SMMU_ASSIGN_MAP_WRITE, dst[i],
+				       DST_IOVA + i * 0x100000, DMA_LEN));
+	}
+	/* Each device reaches its own buffers: the same SRC_IOVA means three pages. */
+	for (i = 0; i < NDEV; i++) {
+		ASSERT_EQ(0, dma(&self->edu[i], SRC_IOVA, false));
+		ASSERT_EQ(0, dma(&self->edu[i], DST_IOVA + i * 0x100000, true));
+	}
+	for (i = 0; i < NDEV; i++) {
+		EXPECT_EQ(0, memcmp(dst[i], src[i], DMA_LEN)) TH_LOG("device %d", i);
+		memset(dst[i], CANARY, DMA_LEN);
+	}
+	/* Each device aims at the next one's destination IOVA: nothing there for it. */
+	for (i = 0; i < NDEV; i++) {
+		j = (i + 1) % NDEV;
+		expect_blocked_write(_metadata, &self->kmsg, &self->edu[i],
+				     DST_IOVA + j * 0x100000, dst[j], DMA_LEN, false);
+		EXPECT_EQ(-1, tl_buf_find_not(dst[i], DMA_LEN, CANARY));
+	}
+	for (i = 0; i < NDEV; i++) {
+		tl_buf_free(src[i], DMA_LEN);
+		tl_buf_free(dst[i], DMA_LEN);
+	}
+}
+
+/* ---- lifetime ---- */
+
+#define LIFE_PAGES	16
+
+TEST_F_TIMEOUT(core, close_releases_pins_and_locked_vm, 60)
+{
+	struct tl_edu *e = &self->edu[0];
+	long long pins0, pins;
+	long lck0;
+	void *buf;
+
+	NEED_DEVS(1);
+	buf = tl_buf_alloc(LIFE_PAGES * TL_PAGE, CANARY);
+	ASSERT_NE(NULL, buf);
+	ASSERT_EQ(0, tl_pins_outstanding(&pins0));
+	lck0 = tl_vmlck_kb(0);
+	ASSERT_LE(0, lck0);
+
+	ASSERT_EQ(0, bind_win(self->fd[0], e));
+	ASSERT_EQ(0, smmua_map(self->fd[0], &e->bdf, RW, buf, DST_IOVA, LIFE_PAGES * TL_PAGE));
+	ASSERT_EQ(0, tl_pins_outstanding(&pins));
+	EXPECT_EQ(pins0 + LIFE_PAGES, pins);
+	EXPECT_EQ(lck0 + LIFE_PAGES * TL_PAGE / 1024, tl_vmlck_kb(0));
+
+	ASSERT_EQ(0, close(self->fd[0]));
+	self->fd[0] = -1;
+	ASSERT_EQ(0, tl_pins_outstanding(&pins));
+	EXPECT_EQ(pins0, pins);
+	EXPECT_EQ(lck0, tl_vmlck_kb(0));
+
+	/* The device is free again. */
+	self->fd[0] = smmua_open();
+	ASSERT_LE(0, self->fd[0]);
+	EXPECT_EQ(0, bind_win(self->fd[0], e));
+	tl_buf_free(buf, LIFE_PAGES * TL_PAGE);
+}
+
+TEST_F_TIMEOUT(core, sigkill_releases_pins, 60)
+{
+	struct tl_edu *e = &self->edu[0];
+	long long pins0, pins;
+	long lck[2] = { -1, -1 };
+	int pfd[2], status;
+	pid_t pid;
+
+	NEED_DEVS(1);
+	ASSERT_EQ(0, tl_pins_outstanding(&pins0));
+	ASSERT_EQ(0, pipe(pfd));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		/* A forked child cannot use the parent's file: it opens its own. */
+		void *buf = tl_buf_alloc(LIFE_PAGES * TL_PAGE, CANARY);
+		int fd = smmua_open();
+
+		close(pfd[0]);
+		lck[0] = tl_vmlck_kb(0);
+		if (!buf || fd < 0 || bind_win(fd, e) ||
+		    smmua_map(fd, &e->bdf, RW, buf, DST_IOVA, LIFE_PAGES * TL_PAGE))
+			_exit(1);
+		lck[1] = tl_vmlck_kb(0);
+		if (write(pfd[1], lck, sizeof(lck)) != sizeof(lck))
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(pfd[1]);
+	ASSERT_EQ(sizeof(lck), read(pfd[0], lck, sizeof(lck)));
+	close(pfd[0]);
+	EXPECT_EQ(lck[0] + LIFE_PAGES * TL_PAGE / 1024, lck[1]);
+	ASSERT_EQ(0, tl_pins_outstanding(&pins));
+	EXPECT_EQ(pins0 + LIFE_PAGES, pins);
+	/* The child holds the device: this file cannot have it. */
+	EXPECT_EQ(-EBUSY, bind_win(self->fd[0], e));
+
+	ASSERT_EQ(0, kill(pid, SIGKILL));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFSIGNALED(status));
+	ASSERT_EQ(0, tl_pins_outstanding(&pins));
+	EXPECT_EQ(pins0, pins);
+	EXPECT_EQ(0, bind_win(self->fd[0], e));
+}
+
+/* ---- bad input: the exact errno, and nothing changed ---- */
+
+/* After a refused call, a valid BIND and MAP on the same file still work. */
+static void expect_still_usable(struct __test_metadata *_metadata, int fd, struct tl_edu *e)
+{
+	void *buf = tl_buf_alloc(TL_PAGE, CANARY);
+
+	ASSERT_NE(NULL, buf);
+	EXPECT_EQ(0, bind_win(fd, e));
+	EXPECT_EQ(0, smmua_map(fd, &e->bdf, RW, buf, DST_IOVA, TL_PAGE));
+	EXPECT_EQ(0, smmua_unbind(fd, &e->bdf));
+	tl_buf_free(buf, TL_PAGE);
+}
+
+TEST_F(core, bad_bdf_is_einval)
+{
+	struct smmu_assign_bdf bdf;
+
+	NEED_DEVS(1);
+	bdf = self->edu[0].bdf;
+	bdf.device = 32;
+	EXPECT_EQ(-EINVAL, smmua_bind(self->fd[0], &bdf, 0, WIN_IOVA, WIN_LEN, NULL));
+	bdf = self->edu[0].bdf;
+	bdf.function = 8;
+	EXPECT_EQ(-EINVAL, smmua_bind(self->fd[0], &bdf, 0, WIN_IOVA, WIN_LEN, NULL));
+	expect_still_usable(_metadata, self->fd[0], &self->edu[0]);
+}
+
+TEST_F(core, absent_device_is_enodev)
+{
+	struct smmu_assign_bdf bdf = { .segment = 0, .bus = 0xfe, .device = 0x1f, .function = 7 };
+
+	NEED_DEVS(1);
+	ASSERT_NE(0, access("/sys/bus/pci/devices/0000:fe:1f.7", F_OK));
+	EXPECT_EQ(-ENODEV, smmua_bind(self->fd[0], &bdf, 0, WIN_IOVA, WIN_LEN, NULL));
+	expect_still_usable(_metadata, self->fd[0], &self->edu[0]);
+}
+
+TEST_F(core, device_without_stub_driver_is_ebusy)
+{
+	struct tl_edu *e;
+	char drv[SMMUA_DRIVER_LEN];
+
+	NEED_DEVS(1);
+	e = &self->edu[self->nr - 1];
+	ASSERT_EQ(0, tl_leave_unbound(e->name));
+	ASSERT_EQ(0, smmua_pci_driver(&e->bdf, drv, sizeof(drv)));
+	ASSERT_STREQ("", drv);
+	EXPECT_EQ(-EBUSY, bind_win(self->fd[0], e));
+	/* Back on the stub, the same file binds it. */
+	ASSERT_EQ(0, tl_bind_stub(e->name));
+	expect_still_usable(_metadata, self->fd[0], e);
+}
+
+TEST_F(core, owned_group_is_ebusy)
+{
+	struct tl_edu *e = &self->edu[0];
+	void *buf;
+
+	NEED_DEVS(1);
+	buf = tl_buf_alloc(TL_PAGE, CANARY);
+	ASSERT_NE(NULL, buf);
+	ASSERT_EQ(0, bind_win(self->fd[0], e));
+	EXPECT_EQ(-EBUSY, bind_win(self->fd[1], e));
+	/* The same file binding twice is refused too. */
+	EXPECT_EQ(-EBUSY, bind_win(self->fd[0], e));
+	/* The owner is undisturbed; once it lets go, the other file may bind. */
+	EXPECT_EQ(0, smmua_map(self->fd[0], &e->bdf, RW, buf, DST_IOVA, TL_PAGE));
+	EXPECT_EQ(0, smmua_unbind(self->fd[0], &e->bdf));
+	expect_still_usable(_metadata, self->fd[1], e);
+	tl_buf_free(buf, TL_PAGE);
+}
+
+TEST_F(core, misaligned_is_einval)
+{
+	struct tl_edu *e = &self->edu[0];
+	uint8_t *buf;
+
+	NEED_DEVS(1);
+	buf = tl_buf_alloc(2 * TL_PAGE, CANARY);
+	ASSERT_NE(NULL, buf);
+	EXPECT_EQ(-EINVAL, smmua_bind(self->fd[0], &e->bdf, 0, WIN_IOVA + 0x800, WIN_LEN, NULL));
+	EXPECT_EQ(-EINVAL, smmua_bind(self->fd[0], &e->bdf, 0, WIN_IOVA, WIN_LEN - 1, NULL));
+	ASSERT_EQ(0, bind_win(self->fd[0], e));
+	EXPECT_EQ(-EINVAL, smmua_map(self->fd[0], &e->bdf, RW, buf + 8, DST_IOVA, TL_PAGE));
+	EXPECT_EQ(-EINVAL, smmua_map(self->fd[0], &e->bdf, RW, buf, DST_IOVA + 8, TL_PAGE));
+	EXPECT_EQ(-EINVAL, smmua_map(self->fd[0], &e->bdf, RW, buf, DST_IOVA, TL_PAGE + 8));
+	EXPECT_EQ(0, smmua_map(self->fd[0], &e->bdf, RW, buf, DST_IOVA, 2 * TL_PAGE));
+	EXPECT_EQ(-EINVAL, smmua_unmap(self->fd[0], &e->bdf, 0, DST_IOVA + 8, TL_PAGE, NULL));
+	EXPECT_EQ(0, smmua_unbind(self->fd[0], &e->bdf));
+	expect_still_usable(_metadata, self->fd[0], e);
+	tl_buf_free(buf, 2 * TL_PAGE);
+}
+
+TEST_F(core, zero_length_is_einval)
+{
+	struct tl_edu *e = &self->edu[0];
+	void *buf;
+
+	NEED_DEVS(1);
+	buf = tl_buf_alloc(TL_PAGE, CANARY);
+	ASSERT_NE(NULL, buf);
+	EXPECT_EQ(-EINVAL, smmua_bind(self->fd[0], &e->bdf, 0, WIN_IOVA, 0, NULL));
+	ASSERT_EQ(0, bind_win(self->fd[0], e));
+	EXPECT_EQ(-EINVAL, smmua_map(self->fd[0], &e->bdf, RW, buf, DST_IOVA, 0));
+	EXPECT_EQ(0, smmua_map(self->fd[0], &e->bdf, RW, buf, DST_IOVA, TL_PAGE));
+	EXPECT_EQ(0, smmua_unbind(self->fd[0], &e->bdf));
+	expect_still_usable(_metadata, self->fd[0], e);
+	tl_buf_free(buf, TL_PAGE);
+}
+
+TEST_F(core, wrapping_is_eoverflow)
+{
+	struct tl_edu *e = &self->edu[0];
+	void *buf;
+
+	NEED_DEVS(1);
+	buf = tl_buf_alloc(2 * TL_PAGE, CANARY);
+	ASSERT_NE(NULL, buf);
+	EXPECT_EQ(-EOVERFLOW, smmua_bind(self->fd[0], &e->bdf, 0, -(uint64_t)TL_PAGE,
+					 2 * TL_PAGE, NULL));
+	ASSERT_EQ(0, bind_win(self->fd[0], e));
+	EXPECT_EQ(-EOVERFLOW, smmua_map(self->fd[0], &e->bdf, RW, buf, -(uint64_t)TL_PAGE,
+					2 * TL_PAGE));
+	EXPECT_EQ(0, smmua_unbind(self->fd[0], &e->bdf));
+	expect_still_usable(_metadata, self->fd[0], e);
+	tl_buf_free(buf, 2 * TL_PAGE);
+}
+
+TEST_F(core, outside_window_is_erange)
+{
+	struct tl_edu *e = &self->edu[0];
+	void *buf;
+
+	NEED_DEVS(1);
+	buf = tl_buf_alloc(2 * TL_PAGE, CANARY);
+	ASSERT_NE(NULL, buf);
+	/* Beyond any SMMU's input range: outside the aperture. */
+	EXPECT_EQ(-ERANGE, smmua_bind(self->fd[0], &e->bdf, 0, 1ULL << 60, WIN_LEN, NULL));
+	ASSERT_EQ(0, bind_win(self->fd[0], e));
+	EXPECT_EQ(-ERANGE, smmua_map(self->fd[0], &e->bdf, RW, buf, WIN_IOVA - TL_PAGE,
+				     TL_PAGE));
+	EXPECT_EQ(-ERANGE, smmua_map(self->fd[0], &e->bdf, RW, buf, WIN_IOVA + WIN_LEN,
+				     TL_PAGE));
+	/* Straddling either edge. */
+	EXPECT_EQ(-ERANGE, smmua_map(self->fd[0], &e->bdf, RW, buf, WIN_IOVA - TL_PAGE,
+				     2 * TL_PAGE));
+	EXPECT_EQ(-ERANGE, smmua_map(self->fd[0], &e->bdf, RW, buf,
+				     WIN_IOVA + WIN_LEN - TL_PAGE, 2 * TL_PAGE));
+	/* The last page is inside. */
+	EXPECT_EQ(0, smmua_map(self->fd[0], &e->bdf, RW, buf, WIN_IOVA + WIN_LEN - TL_PAGE,
+			       TL_PAGE));
+	EXPECT_EQ(0, smmua_unbind(self->fd[0], &e->bdf));
+	expect_still_usable(_metadata, self->fd[0], e);
+	tl_buf_free(buf, 2 * TL_PAGE);
+}
+
+TEST_F(core, overlap_is_eexist)
+{
+	struct tl_edu *e = &self->edu[0];
+	uint8_t *buf;
+
+	NEED_DEVS(1);
+	buf = tl_buf_alloc(4 * TL_PAGE, CANARY);
+	ASSERT_NE(NULL, buf);
+	ASSERT_EQ(0, bind_win(self->fd[0], e));
+	ASSERT_EQ(0, smmua_map(self->fd[0], &e->bdf, RW, buf, DST_IOVA + TL_PAGE,
+			       2 * TL_PAGE));
+	EXPECT_EQ(-EEXIST, smmua_map(self->fd[0], &e->bdf, RW, buf, DST_IOVA + TL_PAGE,
+				     2 * TL_PAGE));
+	EXPECT_EQ(-EEXIST, smmua_map(self->fd[0], &e->bdf, RW, buf, DST_IOVA, 2 * TL_PAGE));
+	EXPECT_EQ(-EEXIST, smmua_map(self->fd[0], &e->bdf, RW, buf, DST_IOVA + 2 * TL_PAGE,
+				     2 * TL_PAGE));
+	EXPECT_EQ(-EEXIST, smmua_map(self->fd[0], &e->bdf, RW, buf, DST_IOVA, 4 * TL_PAGE));
+	/* The neighbours on both sides are free. */
+	EXPECT_EQ(0, smmua_map(self->fd[0], &e->bdf, RW, buf, DST_IOVA, TL_PAGE));
+	EXPECT_EQ(0, smmua_map(self->fd[0], &e->bdf, RW, buf + 3 * TL_PAGE,
+			       DST_IOVA + 3 * TL_PAGE, TL_PAGE));
+	tl_buf_free(buf, 4 * TL_PAGE);
+}
+
+TEST_F(core, reserved_region_is_eaddrinuse)
+{
+	struct tl_edu *e = &self->edu[0];
+
+	NEED_DEVS(1);
+	/* Covering the SW MSI window, and just touching its first and last page. */
+	EXPECT_EQ(-EADDRINUSE, smmua_bind(self->fd[0], &e->bdf, 0, TL_MSI_IOVA - 0x1000000,
+					  0x2000000, NULL));
+	EXPECT_EQ(-EADDRINUSE, smmua_bind(self->fd[0], &e->bdf, 0, TL_MSI_IOVA - TL_PAGE,
+					  2 * TL_PAGE, NULL));
+	EXPECT_EQ(-EADDRINUSE, smmua_bind(self->fd[0], &e->bdf, 0,
+					  TL_MSI_IOVA + TL_MSI_LENGTH - TL_PAGE, 2 * TL_PAGE,
+					  NULL));
+	/* Right up to it is fine. */
+	EXPECT_EQ(0, smmua_bind(self->fd[0], &e->bdf, 0, TL_MSI_IOVA - 0x1000000, 0x1000000,
+				NULL));
+	EXPECT_EQ(0, smmua_unbind(self->fd[0], &e->bdf));
+	expect_still_usable(_metadata, self->fd[0], e);
+}
+
+TEST_F(core, unmapped_user_memory_is_efault)
+{
+	struct tl_edu *e = &self->edu[0];
+	long long pins0, pins;
+	long lck0;
+	uint8_t *buf;
+
+	NEED_DEVS(1);
+	buf = tl_buf_alloc(4 * TL_PAGE, CANARY);
+	ASSERT_NE(NULL, buf);
+	/* A hole in the middle: the first page pins fine, then the hole. */
+	ASSERT_EQ(0, munmap(buf + 2 * TL_PAGE, TL_PAGE));
+	ASSERT_EQ(0, bind_win(self->fd[0], e));
+	ASSERT_EQ(0, tl_pins_outstanding(&pins0));
+	lck0 = tl_vmlck_kb(0);
+	EXPECT_EQ(-EFAULT, smmua_map(self->fd[0], &e->bdf, RW, buf + 2 * TL_PAGE, DST_IOVA,
+				     TL_PAGE));
+	EXPECT_EQ(-EFAULT, smmua_map(self->fd[0], &e->bdf, RW, buf, DST_IOVA, 4 * TL_PAGE));
+	/* Nothing stays pinned or charged from the partial attempt. */
+	ASSERT_EQ(0, tl_pins_outstanding(&pins));
+	EXPECT_EQ(pins0, pins);
+	EXPECT_EQ(lck0, tl_vmlck_kb(0));
+	/* And nothing stays mapped: the same IOVAs map now. */
+	EXPECT_EQ(0, smmua_map(self->fd[0], &e->bdf, RW, buf, DST_IOVA, 2 * TL_PAGE));
+	munmap(buf, 2 * TL_PAGE);
+	munmap(buf + 3 * TL_PAGE, TL_PAGE);
+}
+
+TEST_F(core, write_mapping_of_readonly_memory_is_efault)
+{
+	struct tl_edu *e = &self->edu[0];
+	long long pins0, pins;
+	void *ro;
+
+	NEED_DEVS(1);
+	ro = mmap(NULL, 2 * TL_PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE,
+		  -1, 0);
+	ASSERT_NE(MAP_FAILED, ro);
+	ASSERT_EQ(0, bind_win(self->fd[0], e));
+	ASSERT_EQ(0, tl_pins_outstanding(&pins0));
+	EXPECT_EQ(-EFAULT, smmua_map(self->fd[0], &e->bdf, SMMU_ASSIGN_MAP_WRITE, ro,
+				     DST_IOVA, 2 * TL_PAGE));
+	EXPECT_EQ(-EFAULT, smmua_map(self->fd[0], &e->bdf, RW, ro, DST_IOVA, 2 * TL_PAGE));
+	ASSERT_EQ(0, tl_pins_outstanding(&pins));
+	EXPECT_EQ(pins0, pins);
+	/* Read-only for the device is what it may have. */
+	EXPECT_EQ(0, smmua_map(self->fd[0], &e->bdf, SMMU_ASSIGN_MAP_READ, ro, DST_IOVA,
+			       2 * TL_PAGE));
+	munmap(ro, 2 * TL_PAGE);
+}
+
+TEST_F(core, max_mappings_is_enospc)
+{
+	struct tl_edu *e = &self->edu[0];
+	uint8_t *buf;
+	int i;
+
+	NEED_DEVS(1);
+	buf = tl_buf_alloc(8 * TL_PAGE, CANARY);
+	ASSERT_NE(NULL, buf);
+	ASSERT_EQ(0, tl_param_read("max_mappings", self->max_mappings,
+				   sizeof(self->max_mappings)));
+	ASSERT_EQ(0, tl_param_write("max_mappings", "4"));
+	ASSERT_EQ(0, bind_win(self->fd[0], e));
+	for (i = 0; i < 4; i++)
+		ASSERT_EQ(0, smmua_map(self->fd[0], &e->bdf, RW, buf + i * TL_PAGE,
+				       DST_IOVA + i * TL_PAGE, TL_PAGE));
+	EXPECT_EQ(-ENOSPC, smmua_map(self->fd[0], &e->bdf, RW, buf + 4 * TL_PAGE,
+				     DST_IOVA + 4 * TL_PAGE, TL_PAGE));
+	/* Room again after one goes. */
+	ASSERT_EQ(0, smmua_unmap(self->fd[0], &e->bdf, 0, DST_IOVA, TL_PAGE, NULL));
+	EXPECT_EQ(0, smmua_map(self->fd[0], &e->bdf, RW, buf + 4 * TL_PAGE,
+			       DST_IOVA + 4 * TL_PAGE, TL_PAGE));
+	tl_buf_free(buf, 8 * TL_PAGE);
+}
+
+TEST_F(core, foreign_file_is_eperm)
+{
+	struct tl_edu *e = &self->edu[0];
+	void *buf;
+
+	NEED_DEVS(1);
+	buf = tl_buf_alloc(TL_PAGE, CANARY);
+	ASSERT_NE(NULL, buf);
+	ASSERT_EQ(0, bind_win(self->fd[0], e));
+	EXPECT_EQ(-EPERM, smmua_map(self->fd[1], &e->bdf, RW, buf, DST_IOVA, TL_PAGE));
+	EXPECT_EQ(-EPERM, smmua_unbind(self->fd[1], &e->bdf));
+	/* The owner's binding is intact and its own. */
+	EXPECT_EQ(0, smmua_map(self->fd[0], &e->bdf, RW, buf, DST_IOVA, TL_PAGE));
+	EXPECT_EQ(-EPERM, smmua_unmap(self->fd[1], &e->bdf, SMMU_ASSIGN_UNMAP_ALL, 0, 0, NULL));
+	EXPECT_EQ(0, smmua_unbind(self->fd[0], &e->bdf));
+	tl_buf_free(buf, TL_PAGE);
+}
+
+TEST_F(core, forked_child_is_ebadfd)
+{
+	struct tl_edu *e = &self->edu[0];
+	int status;
+	void *buf;
+	pid_t pid;
+
+	NEED_DEVS(1);
+	buf = tl_buf_alloc(TL_PAGE, CANARY);
+	ASSERT_NE(NULL, buf);
+	ASSERT_EQ(0, bind_win(self->fd[0], e));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		/* Report the errnos seen as the exit status: 0 when all were EBADFD. */
+		int bad = 0;
+
+		bad |= smmua_map(self->fd[0], &e->bdf, RW, buf, DST_IOVA, TL_PAGE) != -EBADFD;
+		bad |= (smmua_unbind(self->fd[0], &e->bdf) != -EBADFD) << 1;
+		bad |= (bind_win(self->fd[1], &self->edu[0]) != -EBADFD) << 2;
+		_exit(bad);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("bit 0 MAP, 1 UNBIND, 2 BIND not EBADFD");
+	/* The parent's file and binding are untouched. */
+	EXPECT_EQ(0, smmua_map(self->fd[0], &e->bdf, RW, buf, DST_IOVA, TL_PAGE));
+	EXPECT_EQ(0, smmua_unbind(self->fd[0], &e->bdf));
+	tl_buf_free(buf, TL_PAGE);
+}
+
+TEST_F(core, unknown_flags_are_eopnotsupp)
+{
+	struct tl_edu *e = &self->edu[0];
+	unsigned int bit;
+	void *buf;
+
+	NEED_DEVS(1);
+	buf = tl_buf_alloc(TL_PAGE, CANARY);
+	ASSERT_NE(NULL, buf);
+	for (bit = 1; bit < 32; bit++)
+		EXPECT_EQ(-EOPNOTSUPP, smmua_bind(self->fd[0], &e->bdf, 1u << bit, WIN_IOVA,
+						  WIN_LEN, NULL)) TH_LOG("BIND bit %u", bit);
+	ASSERT_EQ(0, bind_win(self->fd[0], e));
+	for (bit = 2; bit < 32; bit++)
+		EXPECT_EQ(-EOPNOTSUPP, smmua_map(self->fd[0], &e->bdf, 1u << bit, buf, DST_IOVA,
+						 TL_PAGE)) TH_LOG("MAP bit %u", bit);
+	for (bit = 1; bit < 32; bit++)
+		EXPECT_EQ(-EOPNOTSUPP, smmua_unmap(self->fd[0], &e->bdf, 1u << bit, DST_IOVA,
+						   TL_PAGE, NULL)) TH_LOG("UNMAP bit %u", bit);
+	EXPECT_EQ(0, smmua_map(self->fd[0], &e->bdf, RW, buf, DST_IOVA, TL_PAGE));
+	tl_buf_free(buf, TL_PAGE);
+}
+
+TEST_F(core, reserved_fields_are_eopnotsupp)
+{
+	struct tl_edu *e = &self->edu[0];
+	struct smmu_assign_bind bind;
+	struct smmu_assign_map map;
+	struct smmu_assign_unbind unbind;
+	int i;
+	void *buf;
+
+	NEED_DEVS(1);
+	buf = tl_buf_alloc(TL_PAGE, CANARY);
+	ASSERT_NE(NULL, buf);
+	for (i = 0; i < 3; i++) {
+		memset(&bind, 0, sizeof(bind));
+		bind.size = sizeof(bind);
+		bind.bdf = e->bdf;
+		bind.bdf.__reserved[i] = 1;
+		bind.window_iova = WIN_IOVA;
+		bind.window_length = WIN_LEN;
+		EXPECT_EQ(-1, ioctl(self->fd[0], SMMU_ASSIGN_BIND, &bind));
+		EXPECT_EQ(EOPNOTSUPP, errno) TH_LOG("BIND bdf.__reserved[%d]", i);
+	}
+	ASSERT_EQ(0, bind_win(self->fd[0], e));
+	for (i = 0; i < 4; i++) {
+		memset(&map, 0, sizeof(map));
+		map.size = sizeof(map);
+		map.flags = RW;
+		map.bdf = e->bdf;
+		if (i < 3)
+			map.bdf.__reserved[i] = 1;
+		else
+			map.__reserved = 1;
+		map.user_va = (uintptr_t)buf;
+		map.iova = DST_IOVA;
+		map.length = TL_PAGE;
+		EXPECT_EQ(-1, ioctl(self->fd[0], SMMU_ASSIGN_MAP, &map));
+		EXPECT_EQ(EOPNOTSUPP, errno) TH_LOG("MAP reserved %d", i);
+	}
+	memset(&unbind, 0, sizeof(unbind));
+	unbind.size = sizeof(unbind);
+	unbind.bdf = e->bdf;
+	unbind.bdf.__reserved[2] = 1;
+	EXPECT_EQ(-1, ioctl(self->fd[0], SMMU_ASSIGN_UNBIND, &unbind));
+	EXPECT_EQ(EOPNOTSUPP, errno);
+	/* Nothing was mapped or unbound by the refused calls. */
+	EXPECT_EQ(0, smmua_map(self->fd[0], &e->bdf, RW, buf, DST_IOVA, TL_PAGE));
+	EXPECT_EQ(0, smmua_unbind(self->fd[0], &e->bdf));
+	tl_buf_free(buf, TL_PAGE);
+}
+
+TEST_F(core, short_structs_are_einval)
+{
+	struct tl_edu *e = &self->edu[0];
+	struct smmu_assign_bind bind = {};
+	struct smmu_assign_map map = {};
+	void *buf;
+
+	NEED_DEVS(1);
+	buf = tl_buf_alloc(TL_PAGE, CANARY);
+	ASSERT_NE(NULL, buf);
+	bind.bdf = e->bdf;
+	bind.window_iova = WIN_IOVA;
+	bind.window_length = WIN_LEN;
+	bind.size = sizeof(bind) - 8;
+	EXPECT_EQ(-1, ioctl(self->fd[0], SMMU_ASSIGN_BIND, &bind));
+	EXPECT_EQ(EINVAL, errno);
+	bind.size = offsetof(struct smmu_assign_bind, window_iova);
+	EXPECT_EQ(-1, ioctl(self->fd[0], SMMU_ASSIGN_BIND, &bind));
+	EXPECT_EQ(EINVAL, errno);
+	/* Not bound by the refused calls. */
+	ASSERT_EQ(0, bind_win(self->fd[0], e));
+
+	map.flags = RW;
+	map.bdf = e->bdf;
+	map.user_va = (uintptr_t)buf;
+	map.iova = DST_IOVA;
+	map.length = TL_PAGE;
+	map.size = sizeof(map) - 8;
+	EXPECT_EQ(-1, ioctl(self->fd[0], SMMU_ASSIGN_MAP, &map));
+	EXPECT_EQ(EINVAL, errno);
+	map.size = 0;
+	EXPECT_EQ(-1, ioctl(self->fd[0], SMMU_ASSIGN_MAP, &map));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(0, smmua_map(self->fd[0], &e->bdf, RW, buf, DST_IOVA, TL_PAGE));
+	tl_buf_free(buf, TL_PAGE);
+}
+
+TEST_F(core, long_structs_with_nonzero_tail_are_e2big)
+{
+	struct tl_edu *e = &self->edu[0];
+	struct {
+		struct smmu_assign_bind cmd;
+		uint64_t tail[2];
+	} bind = {};
+	struct {
+		struct smmu_assign_map cmd;
+		uint64_t tail[2];
+	} map = {};
+	void *buf;
+
+	NEED_DEVS(1);
+	buf = tl_buf_alloc(TL_PAGE, CANARY);
+	ASSERT_NE(NULL, buf);
+	bind.cmd.size = sizeof(bind);
+	bind.cmd.bdf = e->bdf;
+	bind.cmd.window_iova = WIN_IOVA;
+	bind.cmd.window_length = WIN_LEN;
+	bind.tail[1] = 1;
+	EXPECT_EQ(-1, ioctl(self->fd[0], SMMU_ASSIGN_BIND, &bind));
+	EXPECT_EQ(E2BIG, errno);
+	/* A zero tail is a newer program speaking to an older module: fine. */
+	bind.tail[1] = 0;
+	ASSERT_EQ(0, ioctl(self->fd[0], SMMU_ASSIGN_BIND, &bind));
+
+	map.cmd.size = sizeof(map);
+	map.cmd.flags = RW;
+	map.cmd.bdf = e->bdf;
+	map.cmd.user_va = (uintptr_t)buf;
+	map.cmd.iova = DST_IOVA;
+	map.cmd.length = TL_PAGE;
+	map.tail[0] = 1;
+	EXPECT_EQ(-1, ioctl(self->fd[0], SMMU_ASSIGN_MAP, &map));
+	EXPECT_EQ(E2BIG, errno);
+	map.tail[0] = 0;
+	EXPECT_EQ(0, ioctl(self->fd[0], SMMU_ASSIGN_MAP, &map));
+	tl_buf_free(buf, TL_PAGE);
+}
+
+/* ---- huge pages ---- */
+
+TEST_F_TIMEOUT(core, hugepage_maps_as_one_run, 60)
+{
+	struct tl_edu *e = &self->edu[0];
+	uint8_t *huge, *src;
+	uint32_t runs = 0;
+
+	NEED_DEVS(1);
+	huge = tl_huge_alloc(CANARY);
+	if (!huge)
+		SKIP(return, "no 2 MiB huge page available");
+	ASSERT_EQ(0, bind_win(self->fd[0], e));
+	ASSERT_EQ(0, tl_map_runs(self->fd[0], &e->bdf, RW, huge, HUGE_IOVA, TL_HUGE, &runs));
+	EXPECT_EQ(1, runs);
+	src = load_device(_metadata, self->fd[0], e, 8);
+	/* In the middle of the huge page: a block mapping translates every offset. */
+	ASSERT_EQ(0, dma(e, HUGE_IOVA + 0x123000, true));
+	EXPECT_EQ(0, memcmp(huge + 0x123000, src, DMA_LEN));
+	EXPECT_EQ(-1, tl_buf_find_not(huge, 0x123000, CANARY));
+	EXPECT_EQ(-1, tl_buf_find_not(huge + 0x124000, TL_HUGE - 0x124000, CANARY));
+	tl_buf_free(src, DMA_LEN);
+	tl_huge_free(huge);
+}
+
+/* ---- persistent bindings ---- */
+
+TEST_F_TIMEOUT(core, persistent_binding_outlives_its_file, 120)
+{
+	struct tl_edu *e = &self->edu[0];
+	uint8_t *src, *dst;
+	int fd;
+
+	NEED_DEVS(1);
+	src = tl_buf_alloc(DMA_LEN, 0);
+	dst = tl_buf_alloc(DMA_LEN, CANARY);
+	ASSERT_NE(NULL, src);
+	ASSERT_NE(NULL, dst);
+	tl_buf_pattern(src, DMA_LEN, 9);
+
+	/* A binds persistently and goes away. */
+	ASSERT_EQ(0, smmua_bind(self->fd[0], &e->bdf, SMMU_ASSIGN_BIND_PERSISTENT, WIN_IOVA,
+				WIN_LEN, NULL));
+	close(self->fd[0]);
+	self->fd[0] = -1;
+	EXPECT_EQ(-EBUSY, bind_win(self->fd[1], e));
+
+	/* B claims it, maps, and DMA works. */
+	ASSERT_EQ(0, smmua_claim(self->fd[1], &e->bdf, 0));
+	ASSERT_EQ(0, smmua_map(self->fd[1], &e->bdf, SMMU_ASSIGN_MAP_READ, src, SRC_IOVA,
+			       DMA_LEN));
+	ASSERT_EQ(0, smmua_map(self->fd[1], &e->bdf, SMMU_ASSIGN_MAP_WRITE, dst, DST_IOVA,
+			       DMA_LEN));
+	ASSERT_EQ(0, dma(e, SRC_IOVA, false));
+	ASSERT_EQ(0, dma(e, DST_IOVA, true));
+	EXPECT_EQ(0, memcmp(dst, src, DMA_LEN));
+
+	/* C may not claim it while B holds it, nor map into it. */
+	EXPECT_EQ(-EBUSY, smmua_claim(self->fd[2], &e->bdf, 0));
+	EXPECT_EQ(-EPERM, smmua_map(self->fd[2], &e->bdf, SMMU_ASSIGN_MAP_READ, src,
+				    SRC_IOVA + TL_PAGE, TL_PAGE));
+
+	/* B goes: its mappings go with it, the binding stays. */
+	close(self->fd[1]);
+	self->fd[1] = -1;
+	memset(dst, CANARY, DMA_LEN);
+	expect_blocked_write(_metadata, &self->kmsg, e, DST_IOVA, dst, DMA_LEN, false);
+	EXPECT_EQ(-EBUSY, bind_win(self->fd[2], e));
+
+	/* A fresh file lets it go; then it is an ordinary device again. */
+	fd = smmua_open();
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(0, smmua_unbind(fd, &e->bdf));
+	close(fd);
+	EXPECT_EQ(0, bind_win(self->fd[2], e));
+	tl_buf_free(src, DMA_LEN);
+	tl_buf_free(dst, DMA_LEN);
+}
+
+TEST_HARNESS_MAIN

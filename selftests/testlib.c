@@ -1,0 +1,573 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * testlib: edu devices, the kernel log, counters and buffers for the
+ * smmu-assign selftests.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/mman.h>
+
+#include "testlib.h"
+
+#define SYSFS_PCI	"/sys/bus/pci/devices"
+#define PCI_COMMAND	4
+
+static int read_file(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	if (n < 0) {
+		n = -errno;
+		close(fd);
+		return n;
+	}
+	close(fd);
+	buf[n] = '\0';
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		buf[--n] = '\0';
+	return 0;
+}
+
+static int write_file(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, val, strlen(val));
+	n = n < 0 ? -errno : 0;
+	close(fd);
+	return n;
+}
+
+int tl_find_edus(char names[][SMMUA_BDF_STRLEN], int max)
+{
+	struct smmu_assign_bdf *bdfs;
+	struct smmua_pci_dev dev;
+	size_t num, i;
+	int n = 0;
+
+	/* smmua_pci_list() sorts by BDF, so the names come out sorted. */
+	if (smmua_pci_list(&bdfs, &num))
+		return 0;
+	for (i = 0; i < num && n < max; i++) {
+		if (smmua_pci_read(&bdfs[i], &dev) || dev.vendor != TL_EDU_VENDOR ||
+		    dev.device != TL_EDU_DEVICE)
+			continue;
+		smmua_format_bdf(&bdfs[i], names[n++], SMMUA_BDF_STRLEN);
+	}
+	free(bdfs);
+	return n;
+}
+
+int tl_bind_stub(const char *bdf)
+{
+	struct smmu_assign_bdf b;
+	char drv[SMMUA_DRIVER_LEN];
+	int ret;
+
+	if (smmua_parse_bdf(bdf, &b))
+		return -EINVAL;
+	ret = smmua_pci_takeover(&b, SMMUA_STUB_DRIVER, NULL, 0);
+	if (ret)
+		return ret;
+	ret = smmua_pci_driver(&b, drv, sizeof(drv));
+	if (ret)
+		return ret;
+	return strcmp(drv, SMMUA_STUB_DRIVER) ? -EIO : 0;
+}
+
+int tl_leave_unbound(const char *bdf)
+{
+	struct smmu_assign_bdf b;
+	char drv[SMMUA_DRIVER_LEN];
+	int ret;
+
+	if (smmua_parse_bdf(bdf, &b))
+		return -EINVAL;
+	/* Undoing the takeover of a device that had no driver leaves it on none. */
+	ret = smmua_pci_giveback(&b, drv, sizeof(drv));
+	if (ret)
+		return ret;
+	return drv[0] ? -EBUSY : 0;
+}
+
+int tl_pci_command(const char *bdf, uint16_t set, uint16_t clear, uint16_t *out)
+{
+	char path[PATH_MAX];
+	uint16_t cmd;
+	int fd, ret = 0;
+
+	snprintf(path, sizeof(path), SYSFS_PCI "/%s/config", bdf);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (pread(fd, &cmd, sizeof(cmd), PCI_COMMAND) != sizeof(cmd)) {
+		ret = -EIO;
+		goto out;
+	}
+	cmd = (cmd | set) & ~clear;
+	if ((set || clear) && pwrite(fd, &cmd, sizeof(cmd), PCI_COMMAND) != sizeof(cmd)) {
+		ret = -EIO;
+		goto out;
+	}
+	if (out && pread(fd, out, sizeof(*out), PCI_COMMAND) != sizeof(*out))
+		ret = -EIO;
+out:
+	close(fd);
+	return ret;
+}
+
+int tl_pci_enable(const char *bdf)
+{
+	uint16_t cmd;
+	int ret;
+
+	ret = tl_pci_command(bdf, (1 << 1) | (1 << 2), 0, &cmd);
+	if (ret)
+		return ret;
+	return (cmd & 6) == 6 ? 0 : -EIO;
+}
+
+struct smmu_assign_bdf tl_bdf(const char *name)
+{
+	struct smmu_assign_bdf bdf;
+
+	if (smmua_parse_bdf(name, &bdf))
+		memset(&bdf, 0xff, sizeof(bdf));
+	return bdf;
+}
+
+static uint32_t edu_read32(struct tl_edu *e, unsigned int off)
+{
+	return *(volatile uint32_t *)(e->bar + off);
+}
+
+static void edu_write32(struct tl_edu *e, unsigned int off, uint32_t val)
+{
+	*(volatile uint32_t *)(e->bar + off) = val;
+}
+
+static uint64_t edu_read64(struct tl_edu *e, unsigned int off)
+{
+	return *(volatile uint64_t *)(e->bar + off);
+}
+
+static void edu_write64(struct tl_edu *e, unsigned int off, uint64_t val)
+{
+	*(volatile uint64_t *)(e->bar + off) = val;
+}
+
+int tl_edu_open(struct tl_edu *e, const char *bdf)
+{
+	char path[PATH_MAX];
+	void *bar;
+	int ret;
+
+	memset(e, 0, sizeof(*e));
+	e->bar_fd = -1;
+	snprintf(e->name, sizeof(e->name), "%s", bdf);
+	if (smmua_parse_bdf(bdf, &e->bdf))
+		return -EINVAL;
+	e->sid = e->bdf.bus << 8 | e->bdf.device << 3 | e->bdf.function;
+	ret = tl_pci_enable(bdf);
+	if (ret)
+		return ret;
+	snprintf(path, sizeof(path), SYSFS_PCI "/%s/resource0", bdf);
+	e->bar_fd = open(path, O_RDWR | O_SYNC | O_CLOEXEC);
+	if (e->bar_fd < 0)
+		return -errno;
+	bar = mmap(NULL, TL_EDU_BAR_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, e->bar_fd, 0);
+	if (bar == MAP_FAILED) {
+		ret = -errno;
+		close(e->bar_fd);
+		e->bar_fd = -1;
+		return ret;
+	}
+	e->bar = bar;
+	/* Identification register ends in 0xed; liveness returns ~value. */
+	edu_write32(e, 0x04, 0x5a5aa5a5);
+	if ((edu_read32(e, 0x00) & 0xff) != 0xed || edu_read32(e, 0x04) != ~0x5a5aa5a5u) {
+		tl_edu_close(e);
+		return -ENXIO;
+	}
+	return 0;
+}
+
+void tl_edu_close(struct tl_edu *e)
+{
+	if (e->bar)
+		munmap((void *)e->bar, TL_EDU_BAR_SIZE);
+	if (e->bar_fd >= 0)
+		close(e->bar_fd);
+	e->bar = NULL;
+	e->bar_fd = -1;
+}
+
+/* Wait for the command register's start bit to drop, up to ~3 s. */
+static int edu_wait_idle(struct tl_edu *e)
+{
+	struct timespec ts = { .tv_nsec = 5 * 1000 * 1000 };
+	int i;
+
+	for (i = 0; i < 600; i++) {
+		if (!(edu_read64(e, 0x98) & 1))
+			return 0;
+		nanosleep(&ts, NULL);
+	}
+	return -ETIMEDOUT;
+}
+
+int tl_edu_dma(struct tl_edu *e, uint64_t iova, uint64_t count, bool to_ram)
+{
+	int ret;
+
+	/* QEMU aborts the whole machine on a DMA outside the edu buffer. */
+	if (!e->bar || !count || count > TL_EDU_BUF_SIZE)
+		return -EINVAL;
+	if (iova >= TL_EDU_IOVA_LIMIT || iova + count > TL_EDU_IOVA_LIMIT)
+		return -ERANGE;
+	/* Writes are ignored while a DMA runs. */
+	ret = edu_wait_idle(e);
+	if (ret)
+		return ret;
+	edu_write64(e, 0x80, to_ram ? TL_EDU_BUF_ADDR : iova);
+	edu_write64(e, 0x88, to_ram ? iova : TL_EDU_BUF_ADDR);
+	edu_write64(e, 0x90, count);
+	if (edu_read64(e, 0x80) != (to_ram ? TL_EDU_BUF_ADDR : iova) ||
+	    edu_read64(e, 0x90) != count)
+		return -EIO;
+	edu_write64(e, 0x98, to_ram ? 3 : 1);
+	return edu_wait_idle(e);
+}
+
+/* ---- kernel log ---- */
+
+int tl_kmsg_open(struct tl_kmsg *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (k->fd < 0)
+		return -errno;
+	return tl_kmsg_mark(k);
+}
+
+static void kmsg_forget(struct tl_kmsg *k)
+{
+	int i;
+
+	for (i = 0; i < k->nr; i++)
+		free(k->lines[i]);
+	k->nr = 0;
+}
+
+int tl_kmsg_mark(struct tl_kmsg *k)
+{
+	kmsg_forget(k);
+	return lseek(k->fd, 0, SEEK_END) < 0 ? -errno : 0;
+}
+
+void tl_kmsg_close(struct tl_kmsg *k)
+{
+	kmsg_forget(k);
+	free(k->lines);
+	k->lines = NULL;
+	k->cap = 0;
+	if (k->fd >= 0)
+		close(k->fd);
+	k->fd = -1;
+}
+
+/* Read every new record; keep the message part of each. */
+static void kmsg_drain(struct tl_kmsg *k)
+{
+	char rec[8192];
+	ssize_t n;
+
+	for (;;) {
+		char *msg, *end;
+
+		n = read(k->fd, rec, sizeof(rec) - 1);
+		if (n < 0) {
+			/* EPIPE: records were overwritten; carry on after them. */
+			if (errno == EPIPE || errno == EINTR)
+				continue;
+			return;
+		}
+		if (n == 0)
+			return;
+		rec[n] = '\0';
+		msg = strchr(rec, ';');
+		if (!msg)
+			continue;
+		msg++;
+		end = strchr(msg, '\n');
+		if (end)
+			*end = '\0';
+		if (k->nr == k->cap) {
+			int cap = k->cap ? k->cap * 2 : 64;
+			char **lines = realloc(k->lines, cap * sizeof(*lines));
+
+			if (!lines)
+				return;
+			k->lines = lines;
+			k->cap = cap;
+		}
+		k->lines[k->nr] = strdup(msg);
+		if (k->lines[k->nr])
+			k->nr++;
+	}
+}
+
+/* Is line smmu_assign's fault line for bdf, the page and the access? */
+static bool is_fault_line(const char *line, const char *bdf, uint64_t page, const char *access)
+{
+	static const char prefix[] = "smmu_assign: ", mid[] = ": DMA fault: ";
+	const char *p = strstr(line, prefix);
+	unsigned long long iova;
+	unsigned int sid, reason;
+	char acc[16];
+
+	if (!p)
+		return false;
+	p += strlen(prefix);
+	if (strncmp(p, bdf, strlen(bdf)))
+		return false;
+	p += strlen(bdf);
+	if (strncmp(p, mid, strlen(mid)))
+		return false;
+	p += strlen(mid);
+	if (sscanf(p, "sid %x iova %llx %15s reason %u", &sid, &iova, acc, &reason) != 4)
+		return false;
+	if ((iova & ~(uint64_t)(TL_PAGE - 1)) != page)
+		return false;
+	return !access || !strcmp(acc, access);
+}
+
+/* Parse the value of an arm-smmu-v3 event dword line ("...: \x090x..."). */
+static bool smmu_dword(const char *line, uint64_t *val)
+{
+	const char *p;
+
+	if (!strstr(line, "arm-smmu-v3"))
+		return false;
+	p = strrchr(line, 'x');
+	if (!p || p == line || p[-1] != '0')
+		return false;
+	*val = strtoull(p + 1, NULL, 16);
+	return true;
+}
+
+static bool is_smmu_event(struct tl_kmsg *k, int i, uint32_t sid, uint64_t page)
+{
+	uint64_t dw[4];
+	int j;
+
+	if (!strstr(k->lines[i], "arm-smmu-v3") || !strstr(k->lines[i], " received:"))
+		return false;
+	for (j = 0; j < 4; j++)
+		if (i + 1 + j >= k->nr || !smmu_dword(k->lines[i + 1 + j], &dw[j]))
+			return false;
+	/* EVTQ_0: SID in bits 63:32; EVTQ_2: the input address. */
+	return (uint32_t)(dw[0] >> 32) == sid && (dw[2] & ~(uint64_t)(TL_PAGE - 1)) == page;
+}
+
+static int kmsg_wait(struct tl_kmsg *k, const char *bdf, uint32_t sid, uint64_t iova,
+		     const char *access, bool ours, bool smmu, int timeout_ms)
+{
+	struct timespec ts = { .tv_nsec = 20 * 1000 * 1000 };
+	uint64_t page = iova & ~(uint64_t)(TL_PAGE - 1);
+	int waited = 0, i;
+
+	/* Faults reach the log from the SMMU's event thread, after the DMA. */
+	for (;;) {
+		kmsg_drain(k);
+		for (i = 0; i < k->nr; i++) {
+			if (ours && is_fault_line(k->lines[i], bdf, page, access))
+				return 1;
+			if (smmu && is_smmu_event(k, i, sid, page))
+				return 1;
+		}
+		if (waited >= timeout_ms)
+			return 0;
+		nanosleep(&ts, NULL);
+		waited += 20;
+	}
+}
+
+int tl_kmsg_wait_fault(struct tl_kmsg *k, const char *bdf, uint64_t iova,
+		       const char *access, int timeout_ms)
+{
+	return kmsg_wait(k, bdf, 0, iova, access, true, false, timeout_ms);
+}
+
+int tl_kmsg_wait_smmu_event(struct tl_kmsg *k, uint32_t sid, uint64_t iova, int timeout_ms)
+{
+	return kmsg_wait(k, NULL, sid, iova, NULL, false, true, timeout_ms);
+}
+
+int tl_kmsg_wait_any_fault(struct tl_kmsg *k, const char *bdf, uint32_t sid,
+			   uint64_t iova, int timeout_ms)
+{
+	return kmsg_wait(k, bdf, sid, iova, NULL, true, true, timeout_ms);
+}
+
+/* ---- counters ---- */
+
+long tl_vmlck_kb(int pid)
+{
+	char path[64], line[256];
+	long kb = -ENOENT;
+	FILE *f;
+
+	if (pid)
+		snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	else
+		snprintf(path, sizeof(path), "/proc/self/status");
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmLck: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
+int tl_pins_outstanding(long long *out)
+{
+	long long acq = -1, rel = -1, v;
+	char line[256], name[64];
+	FILE *f;
+
+	/* Fold the per-CPU counter deltas so the totals are exact. */
+	write_file("/proc/sys/vm/stat_refresh", "1");
+	f = fopen("/proc/vmstat", "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%63s %lld", name, &v) != 2)
+			continue;
+		if (!strcmp(name, "nr_foll_pin_acquired"))
+			acq = v;
+		else if (!strcmp(name, "nr_foll_pin_released"))
+			rel = v;
+	}
+	fclose(f);
+	if (acq < 0 || rel < 0)
+		return -ENOENT;
+	*out = acq - rel;
+	return 0;
+}
+
+int tl_param_read(const char *name, char *buf, size_t len)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "/sys/module/smmu_assign/parameters/%s", name);
+	return read_file(path, buf, len);
+}
+
+int tl_param_write(const char *name, const char *val)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "/sys/module/smmu_assign/parameters/%s", name);
+	return write_file(path, val);
+}
+
+/* ---- buffers ---- */
+
+void *tl_buf_alloc(size_t len, uint8_t canary)
+{
+	void *buf = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+
+	if (buf == MAP_FAILED)
+		return NULL;
+	memset(buf, canary, len);
+	return buf;
+}
+
+void tl_buf_free(void *buf, size_t len)
+{
+	if (buf)
+		munmap(buf, len);
+}
+
+long tl_buf_find_not(const void *buf, size_t len, uint8_t c)
+{
+	const uint8_t *p = buf;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (p[i] != c)
+			return i;
+	return -1;
+}
+
+void tl_buf_pattern(void *buf, size_t len, uint32_t seed)
+{
+	uint8_t *p = buf;
+	uint32_t x = seed * 2654435761u + 1;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		x = x * 1103515245u + 12345u;
+		p[i] = x >> 16;
+	}
+}
+
+void *tl_huge_alloc(uint8_t canary)
+{
+	char buf[32];
+	void *p;
+
+	if (read_file("/proc/sys/vm/nr_hugepages", buf, sizeof(buf)) == 0 && atol(buf) < 4)
+		write_file("/proc/sys/vm/nr_hugepages", "4");
+	p = mmap(NULL, TL_HUGE, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_HUGE_2MB | MAP_POPULATE, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	memset(p, canary, TL_HUGE);
+	return p;
+}
+
+void tl_huge_free(void *buf)
+{
+	if (buf)
+		munmap(buf, TL_HUGE);
+}
+
+int tl_map_runs(int fd, const struct smmu_assign_bdf *bdf, uint32_t flags, void *va,
+		uint64_t iova, uint64_t length, uint32_t *runs)
+{
+	struct smmu_assign_map cmd = {
+		.size = sizeof(cmd),
+		.flags = flags,
+		.bdf = *bdf,
+		.user_va = (uintptr_t)va,
+		.iova = iova,
+		.length = length,
+	};
+
+	if (ioctl(fd, SMMU_ASSIGN_MAP, &cmd))
+		return -errno;
+	if (runs)
+		*runs = cmd.out_num_runs;
+	return 0;
+}

@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * testlib: what the smmu-assign selftests share beyond libsmmu-assign:
+ * edu devices (find, hand to the stub driver, PCI command bits, BAR0, DMA),
+ * the kernel log's fault lines, pin and locked_vm counters, and buffers.
+ * Functions return 0 or a negative errno unless said otherwise.
+ */
+#ifndef SMMU_ASSIGN_TESTLIB_H
+#define SMMU_ASSIGN_TESTLIB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "smmu_assign_lib.h"
+
+#define TL_EDU_VENDOR		0x1234
+#define TL_EDU_DEVICE		0x11e8
+#define TL_EDU_BAR_SIZE		(1UL << 20)
+#define TL_EDU_BUF_ADDR		0x40000ULL	/* the edu's internal buffer */
+#define TL_EDU_BUF_SIZE		4096ULL
+/* edu's default dma_mask is 28 bits: it silently masks higher IOVAs. */
+#define TL_EDU_IOVA_LIMIT	0x10000000ULL
+/* arm-smmu-v3's software MSI window (IOMMU_RESV_SW_MSI). */
+#define TL_MSI_IOVA		0x8000000ULL
+#define TL_MSI_LENGTH		0x100000ULL
+#define TL_MAX_DEVS		8
+#define TL_PAGE			4096UL
+#define TL_HUGE			(2UL << 20)
+
+/* ---- PCI and the stub driver ---- */
+
+/* BDF names of edu functions, sorted; returns how many (at most max). */
+int tl_find_edus(char names[][SMMUA_BDF_STRLEN], int max);
+
+/* smmua_pci_takeover() to the stub, and check the driver link says so. */
+int tl_bind_stub(const char *bdf);
+
+/* smmua_pci_giveback() of an edu: it ends on no driver, no override. */
+int tl_leave_unbound(const char *bdf);
+
+/* Read-modify-write the PCI command register: set, then clear bits. */
+int tl_pci_command(const char *bdf, uint16_t set, uint16_t clear, uint16_t *out);
+
+/* Memory decoding (bit 1) and bus mastering (bit 2). */
+int tl_pci_enable(const char *bdf);
+
+/* ---- the edu device ---- */
+
+struct tl_edu {
+	char name[SMMUA_BDF_STRLEN];
+	struct smmu_assign_bdf bdf;
+	uint32_t sid;		/* requester ID: the SID on QEMU virt */
+	volatile uint8_t *bar;
+	int bar_fd;
+};
+
+/* Enable decoding and mastering, map BAR0 and check the edu answers. */
+int tl_edu_open(struct tl_edu *e, const char *bdf);
+void tl_edu_close(struct tl_edu *e);
+
+/*
+ * One edu DMA of count bytes (1..4096), waiting up to ~3 s for it to end.
+ * to_ram: device buffer -> iova, else iova -> device buffer. The device
+ * reports no DMA errors: a blocked DMA still "completes".
+ */
+int tl_edu_dma(struct tl_edu *e, uint64_t iova, uint64_t count, bool to_ram);
+
+static inline int tl_edu_to_dev(struct tl_edu *e, uint64_t iova, uint64_t count)
+{
+	return tl_edu_dma(e, iova, count, false);
+}
+
+static inline int tl_edu_to_ram(struct tl_edu *e, uint64_t iova, uint64_t count)
+{
+	return tl_edu_dma(e, iova, count, true);
+}
+
+/* ---- the kernel log ---- */
+
+struct tl_kmsg {
+	int fd;
+	char **lines;		/* messages read since the last mark */
+	int nr, cap;
+};
+
+/* Open /dev/kmsg positioned at its end. */
+int tl_kmsg_open(struct tl_kmsg *k);
+/* Forget what was read and skip to the end: call right before a DMA. */
+int tl_kmsg_mark(struct tl_kmsg *k);
+void tl_kmsg_close(struct tl_kmsg *k);
+
+/*
+ * Wait up to timeout_ms for smmu_assign's fault line for device bdf at an
+ * IOVA in the page of iova; access "read", "write" or NULL for either.
+ * Returns 1 when found, 0 when not.
+ */
+int tl_kmsg_wait_fault(struct tl_kmsg *k, const char *bdf, uint64_t iova,
+		       const char *access, int timeout_ms);
+
+/*
+ * Same for arm-smmu-v3's own "event 0x.. received" dump (logged when no
+ * fault handler took the event): the SID and the page of the input address
+ * must match.
+ */
+int tl_kmsg_wait_smmu_event(struct tl_kmsg *k, uint32_t sid, uint64_t iova, int timeout_ms);
+
+/* Either of the two. */
+int tl_kmsg_wait_any_fault(struct tl_kmsg *k, const char *bdf, uint32_t sid,
+			   uint64_t iova, int timeout_ms);
+
+/* ---- counters ---- */
+
+/* VmLck (kB) of pid, 0 for this process; negative errno on failure. */
+long tl_vmlck_kb(int pid);
+
+/* nr_foll_pin_acquired - nr_foll_pin_released, after folding per-CPU deltas. */
+int tl_pins_outstanding(long long *out);
+
+/* Read and write a module parameter of smmu_assign. */
+int tl_param_read(const char *name, char *buf, size_t len);
+int tl_param_write(const char *name, const char *val);
+
+/* ---- buffers ---- */
+
+/* Page-aligned, populated anonymous memory filled with canary; NULL on failure. */
+void *tl_buf_alloc(size_t len, uint8_t canary);
+void tl_buf_free(void *buf, size_t len);
+/* Offset of the first byte that is not c, or -1 when all are. */
+long tl_buf_find_not(const void *buf, size_t len, uint8_t c);
+/* Fill with a pattern that differs per byte and per seed. */
+void tl_buf_pattern(void *buf, size_t len, uint32_t seed);
+
+/*
+ * A 2 MiB hugetlbfs page (after raising nr_hugepages to a few), filled
+ * with canary; NULL when none can be had.
+ */
+void *tl_huge_alloc(uint8_t canary);
+void tl_huge_free(void *buf);
+
+/* ---- ioctls libsmmu-assign does not wrap the way the tests need ---- */
+
+/* SMMU_ASSIGN_MAP that also returns out_num_runs. */
+int tl_map_runs(int fd, const struct smmu_assign_bdf *bdf, uint32_t flags, void *va,
+		uint64_t iova, uint64_t length, uint32_t *runs);
+
+/* smmua_parse_bdf() that cannot fail on names from tl_find_edus(). */
+struct smmu_assign_bdf tl_bdf(const char *name);
+
+#endif /* SMMU_ASSIGN_TESTLIB_H */
