@@ -72,3 +72,20 @@ check "smmuctl (native) prints its usage" "$tmp/tools/smmuctl" help
 
 echo "host: $pass passed, $fail failed, 0 skipped"
 echo "$pass $fail 0" >"$counts"
+
+# smmuctl's parsers and JSON writer (tools/tests): each harness test counts
+# as one host test. Runs after the summary above, so it rewrites COUNTS.
+ut_out=$(mktemp -d)
+if ut_log=$(make -C "$TOP/tools/tests" OUTPUT="$ut_out" 2>&1); then
+	while IFS= read -r line; do
+		case $line in
+		"ok "*) pass=$((pass + 1)); echo "ok      host: parse_test: ${line#ok }" ;;
+		"not ok "*) fail=$((fail + 1)); echo "FAIL    host: parse_test: ${line#not ok }" ;;
+		esac
+	done < <("$ut_out/parse_test" 2>&1)
+else
+	fail=$((fail + 1)); echo "FAIL    host: tools/tests build"; echo "$ut_log" | sed 's/^/          /'
+fi
+rm -rf "$ut_out"
+echo "host (with parse_test): $pass passed, $fail failed, 0 skipped"
+echo "$pass $fail 0" >"$counts"
