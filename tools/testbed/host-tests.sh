@@ -31,6 +31,104 @@ check "uapi header compiles as C++ (g++, -Wpadded)" \
 check "uapi header compiles as C for arm64" \
 	"${CROSS_COMPILE}gcc" -x c -std=c99 -pedantic $uapi_flags "$hdr"
 
+# Documentation/uapi.rst copies the header's kerneldoc: every struct's
+# definition, field descriptions, text and errno table, and every constant.
+# Compared after dropping rst literals and whitespace, so a header change
+# without the matching doc change fails here.
+uapi_doc_matches() { # HEADER DOC
+	python3 - "$1" "$2" <<'EOF'
+import re, sys
+
+hdr, doc = open(sys.argv[1]).read(), open(sys.argv[2]).read()
+problems = []
+
+def norm(s):
+    s = re.sub(r'\s+', ' ', s.replace('``', '').replace('@', '')).strip()
+    return s.rstrip('.').strip()
+
+def split_top(s):
+    out, depth, cur = [], 0, ''
+    for ch in s:
+        depth += (ch == '(') - (ch == ')')
+        if ch == ',' and depth == 0:
+            out.append(cur)
+            cur = ''
+        else:
+            cur += ch
+    return [x.strip() for x in out + [cur] if x.strip()]
+
+def header_structs():
+    for m in re.finditer(r'/\*\*\n(.*?)\*/\n(struct (\w+) \{.*?\n\};)', hdr, re.S):
+        lines = [re.sub(r'^ \* ?', '', l) for l in m.group(1).split('\n')]
+        fields, i = [], 1
+        while i < len(lines) and lines[i].startswith('@'):
+            name, desc = re.match(r'@(\w+): ?(.*)', lines[i]).groups()
+            i += 1
+            while i < len(lines) and lines[i].startswith('\t'):
+                desc += ' ' + lines[i].strip()
+                i += 1
+            fields.append((name, norm(desc)))
+        ioctl = re.search(r'ioctl\((\w+)\)', lines[0])
+        prose, errors = [], None
+        for para in re.split(r'\n\s*\n', '\n'.join(lines[i:])):
+            if para.strip().startswith('Errors:'):
+                errors = []
+                for item in split_top(norm(para.strip()[7:])):
+                    e = re.match(r'^(.*?)\s*\((.*)\)$', item)
+                    errors.append(e.groups() if e else (item, ''))
+            elif para.strip():
+                prose.append(norm(para))
+        yield dict(name=m.group(3), body=norm(m.group(2)), fields=fields,
+                   ioctl=ioctl and ioctl.group(1), prose=prose, errors=errors)
+
+# list-table caption -> rows of cells, continuation lines joined.
+tables = {}
+for m in re.finditer(r'^\.\. list-table:: (.*)\n((?:[ \t]*:.*\n)*)\n((?:   .*\n|\n(?=   ))*)', doc, re.M):
+    rows = []
+    for line in m.group(3).split('\n'):
+        if line.startswith('   * - '):
+            rows.append([line[7:]])
+        elif line.startswith('     - '):
+            rows[-1].append(line[7:])
+        elif line.strip():
+            rows[-1][-1] += ' ' + line.strip()
+    tables[m.group(1).strip()] = [[norm(c) for c in r] for r in rows[1:]]
+blocks = {norm(b) for b in re.findall(r'^\.\. code-block:: c\n\n((?:   .*\n|\n)*)', doc, re.M)}
+flat = norm(re.sub(r'\s+', ' ', doc))
+
+seen = set()
+for st in header_structs():
+    name = st['name']
+    if st['body'] not in blocks:
+        problems.append('struct %s: no code block identical to the header' % name)
+    cap = 'struct ' + name
+    seen.add(cap)
+    got = [tuple(r) for r in tables.get(cap, [])]
+    if got != st['fields']:
+        problems.append('%s: field table differs\n  header: %s\n  doc:    %s' % (cap, st['fields'], got))
+    for para in st['prose']:
+        if para not in flat:
+            problems.append('%s: text missing from the doc: %s' % (cap, para))
+    if st['errors'] is not None:
+        cap = 'Errors of ' + (st['ioctl'] or name)
+        seen.add(cap)
+        want = [(e, w or '—') for e, w in st['errors']]
+        got = [tuple(r) for r in tables.get(cap, [])]
+        if got != want:
+            problems.append('%s: errno table differs\n  header: %s\n  doc:    %s' % (cap, want, got))
+for cap in tables:
+    if (cap.startswith('struct ') or cap.startswith('Errors of ')) and cap not in seen:
+        problems.append('table "%s" describes nothing in the header' % cap)
+for const in sorted(set(re.findall(r'\b(SMMU_ASSIGN_\w+)', hdr))):
+    if const not in flat and not const.startswith('SMMU_ASSIGN_CMD_'):
+        problems.append('%s is not documented' % const)
+print('\n'.join(problems))
+sys.exit(1 if problems else 0)
+EOF
+}
+check "Documentation/uapi.rst matches the uapi header" \
+	uapi_doc_matches "$hdr" "$TOP/Documentation/uapi.rst"
+
 # checkpatch of the kernel the module targets; it finds spelling.txt and
 # const_structs.checkpatch next to itself. Files are named relative to the
 # top, as in a kernel tree, so include/uapi/ gets the uapi rules (no BIT()).
