@@ -18,7 +18,8 @@ libssl-dev:/usr/include/openssl/ssl.h
 libelf-dev:/usr/include/libelf.h
 linux-source-6.1:/usr/src/linux-source-6.1.tar.xz
 python3:python3
-g++:g++"
+g++:g++
+libjson-c-dev:arm64:/usr/lib/aarch64-linux-gnu/libjson-c.a"
 
 log() { printf '[testbed] %s\n' "$*" >&2; }
 die() { printf '[testbed] error: %s\n' "$*" >&2; exit 1; }
@@ -27,7 +28,8 @@ die() { printf '[testbed] error: %s\n' "$*" >&2; exit 1; }
 ensure_host_packages() {
 	local missing="" entry pkg probe
 	for entry in $HOST_PACKAGES; do
-		pkg=${entry%%:*} probe=${entry#*:}
+		# The probe is after the last colon: a package may be pkg:arch.
+		pkg=${entry%:*} probe=${entry##*:}
 		case $probe in
 		/*) [ -e "$probe" ] && continue ;;
 		*) command -v "$probe" >/dev/null 2>&1 && continue ;;
@@ -37,6 +39,7 @@ ensure_host_packages() {
 	[ -z "$missing" ] && return 0
 	log "installing Debian packages:$missing"
 	[ "$(id -u)" = 0 ] || die "need root to install:$missing"
+	case $missing in *:arm64*) ensure_arm64_arch ;; esac
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -qq >&2 || die "apt-get update failed"
 	# shellcheck disable=SC2086
