@@ -168,22 +168,24 @@ check "libsmmu-assign and smmuctl build natively with -Werror" \
 	env CROSS_COMPILE= make -C "$TOP/tools" OUTPUT="$tmp/tools"
 check "smmuctl (native) prints its usage" "$tmp/tools/smmuctl" help
 
-echo "host: $pass passed, $fail failed, 0 skipped"
-echo "$pass $fail 0" >"$counts"
-
 # smmuctl's parsers and JSON writer (tools/tests): each harness test counts
-# as one host test. Runs after the summary above, so it rewrites COUNTS.
-ut_out=$(mktemp -d)
+# as one host test; a harness that dies without saying so fails too.
+ut_out=$tmp/tests
 if ut_log=$(make -C "$TOP/tools/tests" OUTPUT="$ut_out" 2>&1); then
+	ut_tap=$("$ut_out/parse_test" 2>&1)
+	ut_rc=$? ut_failed=0
 	while IFS= read -r line; do
 		case $line in
 		"ok "*) pass=$((pass + 1)); echo "ok      host: parse_test: ${line#ok }" ;;
-		"not ok "*) fail=$((fail + 1)); echo "FAIL    host: parse_test: ${line#not ok }" ;;
+		"not ok "*) fail=$((fail + 1)) ut_failed=1; echo "FAIL    host: parse_test: ${line#not ok }" ;;
 		esac
-	done < <("$ut_out/parse_test" 2>&1)
+	done <<<"$ut_tap"
+	if [ $ut_rc != 0 ] && [ $ut_failed = 0 ]; then
+		fail=$((fail + 1)); echo "FAIL    host: parse_test exited with status $ut_rc"
+	fi
 else
 	fail=$((fail + 1)); echo "FAIL    host: tools/tests build"; echo "$ut_log" | sed 's/^/          /'
 fi
-rm -rf "$ut_out"
-echo "host (with parse_test): $pass passed, $fail failed, 0 skipped"
+
+echo "host: $pass passed, $fail failed, 0 skipped"
 echo "$pass $fail 0" >"$counts"
