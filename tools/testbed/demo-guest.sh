@@ -83,9 +83,24 @@ printf '  its stream ID on this SMMU is the requester ID: %#x\n' \
 	$(((bus << 8) | (dev << 3) | fn))
 echo "  The stub leaves it idle, with nothing mapped for it, until an owner"
 echo "  opens /dev/smmu-assign and BINDs it (see Documentation/uapi.rst)."
-ls /sys/kernel/debug/smmu-assign >/dev/null 2>&1 &&
-	echo "  debugfs /sys/kernel/debug/smmu-assign: one file per bound device;" \
-	     "now: $(ls /sys/kernel/debug/smmu-assign | wc -l)"
+
+# The example driver tools/examples/edu-dma: bind, map, DMA, a blocked DMA.
+edu_dma() { # BDF
+	if ! command -v edu-dma >/dev/null; then
+		echo "  (the edu-dma example is not in this build)"
+		return
+	fi
+	m=$(mark)
+	echo "# edu-dma $1"
+	edu-dma "$1" 2>&1 | sed 's/^/  /'
+	# busybox sh has no PIPESTATUS: ask the device whether it came back.
+	klog "$1: (bound|unbound|DMA fault)|smmu_assign: $1" "$m"
+	[ -e "/sys/kernel/debug/smmu-assign/$1" ] && fail "$1 still bound"
+	klog "$1: bound" "$m" | grep -q . || fail "edu-dma did not bind $1"
+}
+
+say "A userspace driver takes $stub: the edu-dma example"
+edu_dma "$stub"
 
 say "Or hand $vfio to vfio-pci: smmu-assign may use it while VFIO does not"
 echo "# echo vfio-pci > /sys/bus/pci/devices/$vfio/driver_override"
@@ -97,7 +112,9 @@ if [ -d /sys/bus/pci/drivers/vfio-pci ]; then
 	[ -e "/dev/vfio/$grp" ] || fail "no /dev/vfio/$grp"
 	echo "  VFIO offers it as /dev/vfio/$grp. Group DMA ownership is exclusive:"
 	echo "  BIND fails with EBUSY while a VFIO user holds the group, and VFIO"
-	echo "  cannot take it while smmu-assign has it bound."
+	echo "  cannot take it while smmu-assign has it bound. Nobody opened the"
+	echo "  VFIO group here, so smmu-assign can use the device:"
+	edu_dma "$vfio"
 else
 	echo "  (vfio-pci is not loaded in this kernel)"
 fi
