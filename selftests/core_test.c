@@ -31,7 +31,7 @@
 #define HOLE_IOVA	(WIN_IOVA + 0x300000)	/* inside the window, never mapped */
 #define HUGE_IOVA	(WIN_IOVA + 0x400000)	/* 2 MiB aligned */
 #define OUT_IOVA	0x6000000ULL		/* outside the window, below the MSI one */
-#define DMA_LEN		TL_EDU_BUF_SIZE
+#define DMA_LEN		TL_EDU_DMA_MAX
 #define FAULT_WAIT_MS	3000
 #define CANARY		0xa5
 #define NDEV		3
@@ -125,16 +125,16 @@ static int dma(struct tl_edu *e, uint64_t iova, bool to_ram)
 /*
  * Fill the edu's buffer with pattern seed through a READ mapping at
  * SRC_IOVA, so a later device->RAM write that got through would be seen.
- * Leaves the source mapped; returns it (DMA_LEN bytes).
+ * Leaves the source mapped; returns it (a page).
  */
 static void *load_device(struct __test_metadata *_metadata, int fd, struct tl_edu *e,
 			 uint32_t seed)
 {
-	void *src = tl_buf_alloc(DMA_LEN, 0);
+	void *src = tl_buf_alloc(TL_PAGE, 0);
 
 	ASSERT_NE(NULL, src);
-	tl_buf_pattern(src, DMA_LEN, seed);
-	ASSERT_EQ(0, smmua_map(fd, &e->bdf, SMMU_ASSIGN_MAP_READ, src, SRC_IOVA, DMA_LEN));
+	tl_buf_pattern(src, TL_PAGE, seed);
+	ASSERT_EQ(0, smmua_map(fd, &e->bdf, SMMU_ASSIGN_MAP_READ, src, SRC_IOVA, TL_PAGE));
 	ASSERT_EQ(0, dma(e, SRC_IOVA, false));
 	return src;
 }
@@ -169,30 +169,30 @@ TEST_F_TIMEOUT(core, dma_round_trip, 120)
 	uint8_t *src, *dst;
 
 	NEED_DEVS(1);
-	src = tl_buf_alloc(DMA_LEN, 0);
-	dst = tl_buf_alloc(2 * DMA_LEN, CANARY);
+	src = tl_buf_alloc(TL_PAGE, 0);
+	dst = tl_buf_alloc(2 * TL_PAGE, CANARY);
 	ASSERT_NE(NULL, src);
 	ASSERT_NE(NULL, dst);
-	tl_buf_pattern(src, DMA_LEN, 1);
+	tl_buf_pattern(src, TL_PAGE, 1);
 
 	ASSERT_EQ(0, bind_win(self->fd[0], e));
 	ASSERT_EQ(0, smmua_map(self->fd[0], &e->bdf, SMMU_ASSIGN_MAP_READ, src, SRC_IOVA,
-			       DMA_LEN));
+			       TL_PAGE));
 	ASSERT_EQ(0, smmua_map(self->fd[0], &e->bdf, SMMU_ASSIGN_MAP_WRITE, dst, DST_IOVA,
-			       2 * DMA_LEN));
+			       2 * TL_PAGE));
 	ASSERT_EQ(0, dma(e, SRC_IOVA, false));
 	/* Into the second page: the IOVA must reach the page behind it, not another. */
-	ASSERT_EQ(0, dma(e, DST_IOVA + DMA_LEN, true));
-	EXPECT_EQ(0, memcmp(dst + DMA_LEN, src, DMA_LEN));
-	EXPECT_EQ(-1, tl_buf_find_not(dst, DMA_LEN, CANARY));
+	ASSERT_EQ(0, dma(e, DST_IOVA + TL_PAGE, true));
+	EXPECT_EQ(0, memcmp(dst + TL_PAGE, src, DMA_LEN));
+	EXPECT_EQ(-1, tl_buf_find_not(dst, TL_PAGE, CANARY));
 
 	/* Again with other bytes: the first pass was no leftover. */
-	tl_buf_pattern(src, DMA_LEN, 2);
+	tl_buf_pattern(src, TL_PAGE, 2);
 	ASSERT_EQ(0, dma(e, SRC_IOVA, false));
 	ASSERT_EQ(0, dma(e, DST_IOVA, true));
 	EXPECT_EQ(0, memcmp(dst, src, DMA_LEN));
-	tl_buf_free(src, DMA_LEN);
-	tl_buf_free(dst, 2 * DMA_LEN);
+	tl_buf_free(src, TL_PAGE);
+	tl_buf_free(dst, 2 * TL_PAGE);
 }
 
 TEST_F_TIMEOUT(core, blocked_unmapped_iova, 60)
@@ -201,16 +201,16 @@ TEST_F_TIMEOUT(core, blocked_unmapped_iova, 60)
 	void *src, *dst;
 
 	NEED_DEVS(1);
-	dst = tl_buf_alloc(DMA_LEN, CANARY);
+	dst = tl_buf_alloc(TL_PAGE, CANARY);
 	ASSERT_NE(NULL, dst);
 	ASSERT_EQ(0, bind_win(self->fd[0], e));
 	src = load_device(_metadata, self->fd[0], e, 3);
 	/* Mapped right next to the hole: a stray write would land here. */
 	ASSERT_EQ(0, smmua_map(self->fd[0], &e->bdf, SMMU_ASSIGN_MAP_WRITE, dst,
-			       HOLE_IOVA - DMA_LEN, DMA_LEN));
-	expect_blocked_write(_metadata, &self->kmsg, e, HOLE_IOVA, dst, DMA_LEN, false);
-	tl_buf_free(src, DMA_LEN);
-	tl_buf_free(dst, DMA_LEN);
+			       HOLE_IOVA - TL_PAGE, TL_PAGE));
+	expect_blocked_write(_metadata, &self->kmsg, e, HOLE_IOVA, dst, TL_PAGE, false);
+	tl_buf_free(src, TL_PAGE);
+	tl_buf_free(dst, TL_PAGE);
 }
 
 TEST_F_TIMEOUT(core, blocked_outside_window, 60)
@@ -219,17 +219,17 @@ TEST_F_TIMEOUT(core, blocked_outside_window, 60)
 	void *src, *dst;
 
 	NEED_DEVS(1);
-	dst = tl_buf_alloc(DMA_LEN, CANARY);
+	dst = tl_buf_alloc(TL_PAGE, CANARY);
 	ASSERT_NE(NULL, dst);
 	ASSERT_EQ(0, bind_win(self->fd[0], e));
 	src = load_device(_metadata, self->fd[0], e, 4);
 	ASSERT_EQ(0, smmua_map(self->fd[0], &e->bdf, SMMU_ASSIGN_MAP_WRITE, dst,
-			       WIN_IOVA + WIN_LEN - DMA_LEN, DMA_LEN));
-	expect_blocked_write(_metadata, &self->kmsg, e, OUT_IOVA, dst, DMA_LEN, false);
-	expect_blocked_write(_metadata, &self->kmsg, e, WIN_IOVA - DMA_LEN, dst, DMA_LEN,
+			       WIN_IOVA + WIN_LEN - TL_PAGE, TL_PAGE));
+	expect_blocked_write(_metadata, &self->kmsg, e, OUT_IOVA, dst, TL_PAGE, false);
+	expect_blocked_write(_metadata, &self->kmsg, e, WIN_IOVA - TL_PAGE, dst, TL_PAGE,
 			     false);
-	tl_buf_free(src, DMA_LEN);
-	tl_buf_free(dst, DMA_LEN);
+	tl_buf_free(src, TL_PAGE);
+	tl_buf_free(dst, TL_PAGE);
 }
 
 TEST_F_TIMEOUT(core, blocked_after_unmap, 60)
@@ -239,22 +239,22 @@ TEST_F_TIMEOUT(core, blocked_after_unmap, 60)
 	__u64 unmapped = 0;
 
 	NEED_DEVS(1);
-	dst = tl_buf_alloc(DMA_LEN, CANARY);
+	dst = tl_buf_alloc(TL_PAGE, CANARY);
 	ASSERT_NE(NULL, dst);
 	ASSERT_EQ(0, bind_win(self->fd[0], e));
 	src = load_device(_metadata, self->fd[0], e, 5);
 	ASSERT_EQ(0, smmua_map(self->fd[0], &e->bdf, SMMU_ASSIGN_MAP_WRITE, dst, DST_IOVA,
-			       DMA_LEN));
+			       TL_PAGE));
 	/* While mapped the write lands: the device and the IOVA are right. */
 	ASSERT_EQ(0, dma(e, DST_IOVA, true));
 	ASSERT_EQ(0, memcmp(dst, src, DMA_LEN));
 
-	memset(dst, CANARY, DMA_LEN);
-	ASSERT_EQ(0, smmua_unmap(self->fd[0], &e->bdf, 0, DST_IOVA, DMA_LEN, &unmapped));
-	EXPECT_EQ(DMA_LEN, unmapped);
-	expect_blocked_write(_metadata, &self->kmsg, e, DST_IOVA, dst, DMA_LEN, false);
-	tl_buf_free(src, DMA_LEN);
-	tl_buf_free(dst, DMA_LEN);
+	memset(dst, CANARY, TL_PAGE);
+	ASSERT_EQ(0, smmua_unmap(self->fd[0], &e->bdf, 0, DST_IOVA, TL_PAGE, &unmapped));
+	EXPECT_EQ(TL_PAGE, unmapped);
+	expect_blocked_write(_metadata, &self->kmsg, e, DST_IOVA, dst, TL_PAGE, false);
+	tl_buf_free(src, TL_PAGE);
+	tl_buf_free(dst, TL_PAGE);
 }
 
 TEST_F_TIMEOUT(core, blocked_after_unbind, 60)
@@ -263,24 +263,24 @@ TEST_F_TIMEOUT(core, blocked_after_unbind, 60)
 	uint8_t *src, *dst;
 
 	NEED_DEVS(1);
-	dst = tl_buf_alloc(DMA_LEN, CANARY);
+	dst = tl_buf_alloc(TL_PAGE, CANARY);
 	ASSERT_NE(NULL, dst);
 	ASSERT_EQ(0, bind_win(self->fd[0], e));
 	src = load_device(_metadata, self->fd[0], e, 6);
 	ASSERT_EQ(0, smmua_map(self->fd[0], &e->bdf, SMMU_ASSIGN_MAP_WRITE, dst, DST_IOVA,
-			       DMA_LEN));
+			       TL_PAGE));
 	ASSERT_EQ(0, dma(e, DST_IOVA, true));
 	ASSERT_EQ(0, memcmp(dst, src, DMA_LEN));
 
-	memset(dst, CANARY, DMA_LEN);
+	memset(dst, CANARY, TL_PAGE);
 	ASSERT_EQ(0, smmua_unbind(self->fd[0], &e->bdf));
 	/* Back in its default domain: arm-smmu-v3 may be the one logging. */
-	expect_blocked_write(_metadata, &self->kmsg, e, DST_IOVA, dst, DMA_LEN, true);
+	expect_blocked_write(_metadata, &self->kmsg, e, DST_IOVA, dst, TL_PAGE, true);
 	/* And the mapping's pages were let go with it. */
 	EXPECT_EQ(-ENOENT, smmua_unmap(self->fd[0], &e->bdf, SMMU_ASSIGN_UNMAP_ALL, 0, 0,
 				       NULL));
-	tl_buf_free(src, DMA_LEN);
-	tl_buf_free(dst, DMA_LEN);
+	tl_buf_free(src, TL_PAGE);
+	tl_buf_free(dst, TL_PAGE);
 }
 
 TEST_F_TIMEOUT(core, read_only_mapping_refuses_device_write, 60)
@@ -289,18 +289,18 @@ TEST_F_TIMEOUT(core, read_only_mapping_refuses_device_write, 60)
 	uint8_t *src, *dst;
 
 	NEED_DEVS(1);
-	dst = tl_buf_alloc(DMA_LEN, CANARY);
+	dst = tl_buf_alloc(TL_PAGE, CANARY);
 	ASSERT_NE(NULL, dst);
 	ASSERT_EQ(0, bind_win(self->fd[0], e));
 	src = load_device(_metadata, self->fd[0], e, 7);
 	ASSERT_EQ(0, smmua_map(self->fd[0], &e->bdf, SMMU_ASSIGN_MAP_READ, dst, DST_IOVA,
-			       DMA_LEN));
+			       TL_PAGE));
 	/* The mapping is readable by the device... */
 	ASSERT_EQ(0, dma(e, DST_IOVA, false));
 	/* ...but its write is refused, and logged as a write. */
-	expect_blocked_write(_metadata, &self->kmsg, e, DST_IOVA, dst, DMA_LEN, false);
-	tl_buf_free(src, DMA_LEN);
-	tl_buf_free(dst, DMA_LEN);
+	expect_blocked_write(_metadata, &self->kmsg, e, DST_IOVA, dst, TL_PAGE, false);
+	tl_buf_free(src, TL_PAGE);
+	tl_buf_free(dst, TL_PAGE);
 }
 
 TEST_F_TIMEOUT(core, isolation_between_devices, 180)
@@ -312,17 +312,17 @@ TEST_F_TIMEOUT(core, isolation_between_devices, 180)
 	for (i = 0; i < NDEV; i++) {
 		struct tl_edu *e = &self->edu[i];
 
-		src[i] = tl_buf_alloc(DMA_LEN, 0);
-		dst[i] = tl_buf_alloc(DMA_LEN, CANARY);
+		src[i] = tl_buf_alloc(TL_PAGE, 0);
+		dst[i] = tl_buf_alloc(TL_PAGE, CANARY);
 		ASSERT_NE(NULL, src[i]);
 		ASSERT_NE(NULL, dst[i]);
-		tl_buf_pattern(src[i], DMA_LEN, 100 + i);
+		tl_buf_pattern(src[i], TL_PAGE, 100 + i);
 		/* One file per device; each has its own domain. */
 		ASSERT_EQ(0, bind_win(self->fd[i], e));
 		ASSERT_EQ(0, smmua_map(self->fd[i], &e->bdf, SMMU_ASSIGN_MAP_READ, src[i],
-				       SRC_IOVA, DMA_LEN));
+				       SRC_IOVA, TL_PAGE));
 		ASSERT_EQ(0, smmua_map(self->fd[i], &e->bdf, SMMU_ASSIGN_MAP_WRITE, dst[i],
-				       DST_IOVA + i * 0x100000, DMA_LEN));
+				       DST_IOVA + i * 0x100000, TL_PAGE));
 	}
 	/* Each device reaches its own buffers: the same SRC_IOVA means three pages. */
 	for (i = 0; i < NDEV; i++) {
@@ -331,18 +331,18 @@ TEST_F_TIMEOUT(core, isolation_between_devices, 180)
 	}
 	for (i = 0; i < NDEV; i++) {
 		EXPECT_EQ(0, memcmp(dst[i], src[i], DMA_LEN)) TH_LOG("device %d", i);
-		memset(dst[i], CANARY, DMA_LEN);
+		memset(dst[i], CANARY, TL_PAGE);
 	}
 	/* Each device aims at the next one's destination IOVA: nothing there for it. */
 	for (i = 0; i < NDEV; i++) {
 		j = (i + 1) % NDEV;
 		expect_blocked_write(_metadata, &self->kmsg, &self->edu[i],
-				     DST_IOVA + j * 0x100000, dst[j], DMA_LEN, false);
-		EXPECT_EQ(-1, tl_buf_find_not(dst[i], DMA_LEN, CANARY));
+				     DST_IOVA + j * 0x100000, dst[j], TL_PAGE, false);
+		EXPECT_EQ(-1, tl_buf_find_not(dst[i], TL_PAGE, CANARY));
 	}
 	for (i = 0; i < NDEV; i++) {
-		tl_buf_free(src[i], DMA_LEN);
-		tl_buf_free(dst[i], DMA_LEN);
+		tl_buf_free(src[i], TL_PAGE);
+		tl_buf_free(dst[i], TL_PAGE);
 	}
 }
 
@@ -927,7 +927,7 @@ TEST_F_TIMEOUT(core, hugepage_maps_as_one_run, 60)
 	EXPECT_EQ(0, memcmp(huge + 0x123000, src, DMA_LEN));
 	EXPECT_EQ(-1, tl_buf_find_not(huge, 0x123000, CANARY));
 	EXPECT_EQ(-1, tl_buf_find_not(huge + 0x124000, TL_HUGE - 0x124000, CANARY));
-	tl_buf_free(src, DMA_LEN);
+	tl_buf_free(src, TL_PAGE);
 	tl_huge_free(huge);
 }
 
@@ -940,11 +940,11 @@ TEST_F_TIMEOUT(core, persistent_binding_outlives_its_file, 120)
 	int fd;
 
 	NEED_DEVS(1);
-	src = tl_buf_alloc(DMA_LEN, 0);
-	dst = tl_buf_alloc(DMA_LEN, CANARY);
+	src = tl_buf_alloc(TL_PAGE, 0);
+	dst = tl_buf_alloc(TL_PAGE, CANARY);
 	ASSERT_NE(NULL, src);
 	ASSERT_NE(NULL, dst);
-	tl_buf_pattern(src, DMA_LEN, 9);
+	tl_buf_pattern(src, TL_PAGE, 9);
 
 	/* A binds persistently and goes away. */
 	ASSERT_EQ(0, smmua_bind(self->fd[0], &e->bdf, SMMU_ASSIGN_BIND_PERSISTENT, WIN_IOVA,
@@ -956,9 +956,9 @@ TEST_F_TIMEOUT(core, persistent_binding_outlives_its_file, 120)
 	/* B claims it, maps, and DMA works. */
 	ASSERT_EQ(0, smmua_claim(self->fd[1], &e->bdf, 0));
 	ASSERT_EQ(0, smmua_map(self->fd[1], &e->bdf, SMMU_ASSIGN_MAP_READ, src, SRC_IOVA,
-			       DMA_LEN));
+			       TL_PAGE));
 	ASSERT_EQ(0, smmua_map(self->fd[1], &e->bdf, SMMU_ASSIGN_MAP_WRITE, dst, DST_IOVA,
-			       DMA_LEN));
+			       TL_PAGE));
 	ASSERT_EQ(0, dma(e, SRC_IOVA, false));
 	ASSERT_EQ(0, dma(e, DST_IOVA, true));
 	EXPECT_EQ(0, memcmp(dst, src, DMA_LEN));
@@ -971,8 +971,8 @@ TEST_F_TIMEOUT(core, persistent_binding_outlives_its_file, 120)
 	/* B goes: its mappings go with it, the binding stays. */
 	close(self->fd[1]);
 	self->fd[1] = -1;
-	memset(dst, CANARY, DMA_LEN);
-	expect_blocked_write(_metadata, &self->kmsg, e, DST_IOVA, dst, DMA_LEN, false);
+	memset(dst, CANARY, TL_PAGE);
+	expect_blocked_write(_metadata, &self->kmsg, e, DST_IOVA, dst, TL_PAGE, false);
 	EXPECT_EQ(-EBUSY, bind_win(self->fd[2], e));
 
 	/* A fresh file lets it go; then it is an ordinary device again. */
@@ -981,8 +981,8 @@ TEST_F_TIMEOUT(core, persistent_binding_outlives_its_file, 120)
 	EXPECT_EQ(0, smmua_unbind(fd, &e->bdf));
 	close(fd);
 	EXPECT_EQ(0, bind_win(self->fd[2], e));
-	tl_buf_free(src, DMA_LEN);
-	tl_buf_free(dst, DMA_LEN);
+	tl_buf_free(src, TL_PAGE);
+	tl_buf_free(dst, TL_PAGE);
 }
 
 TEST_HARNESS_MAIN

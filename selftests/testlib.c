@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/mman.h>
@@ -82,6 +83,12 @@ int tl_bind_stub(const char *bdf)
 
 	if (smmua_parse_bdf(bdf, &b))
 		return -EINVAL;
+	/*
+	 * takeover records the previous driver under /run/smmu-assign, and
+	 * the test bed's initramfs has no /run.
+	 */
+	if (mkdir("/run", 0755) && errno != EEXIST)
+		return -errno;
 	ret = smmua_pci_takeover(&b, SMMUA_STUB_DRIVER, NULL, 0);
 	if (ret)
 		return ret;
@@ -237,7 +244,7 @@ int tl_edu_dma(struct tl_edu *e, uint64_t iova, uint64_t count, bool to_ram)
 	int ret;
 
 	/* QEMU aborts the whole machine on a DMA outside the edu buffer. */
-	if (!e->bar || !count || count > TL_EDU_BUF_SIZE)
+	if (!e->bar || !count || count > TL_EDU_DMA_MAX)
 		return -EINVAL;
 	if (iova >= TL_EDU_IOVA_LIMIT || iova + count > TL_EDU_IOVA_LIMIT)
 		return -ERANGE;

@@ -19,6 +19,11 @@
 #define TL_EDU_BAR_SIZE		(1UL << 20)
 #define TL_EDU_BUF_ADDR		0x40000ULL	/* the edu's internal buffer */
 #define TL_EDU_BUF_SIZE		4096ULL
+/*
+ * QEMU 7.2's edu range check wants the transfer's end strictly inside the
+ * buffer, and a failed check aborts the whole machine: at most 4095 bytes.
+ */
+#define TL_EDU_DMA_MAX		(TL_EDU_BUF_SIZE - 1)
 /* edu's default dma_mask is 28 bits: it silently masks higher IOVAs. */
 #define TL_EDU_IOVA_LIMIT	0x10000000ULL
 /* arm-smmu-v3's software MSI window (IOMMU_RESV_SW_MSI). */
@@ -60,7 +65,7 @@ int tl_edu_open(struct tl_edu *e, const char *bdf);
 void tl_edu_close(struct tl_edu *e);
 
 /*
- * One edu DMA of count bytes (1..4096), waiting up to ~3 s for it to end.
+ * One edu DMA of count bytes (1..TL_EDU_DMA_MAX), waiting up to ~3 s for it to end.
  * to_ram: device buffer -> iova, else iova -> device buffer. The device
  * reports no DMA errors: a blocked DMA still "completes".
  */
