@@ -433,6 +433,26 @@ int tl_kmsg_wait_any_fault(struct tl_kmsg *k, const char *bdf, uint32_t sid,
 	return kmsg_wait(k, bdf, sid, iova, NULL, true, true, timeout_ms);
 }
 
+int tl_kmsg_wait_quiet(struct tl_kmsg *k, const char *substr, int quiet_ms, int max_ms)
+{
+	struct timespec ts = { .tv_nsec = 50 * 1000 * 1000 };
+	int waited = 0, quiet = 0, seen = 0, i;
+
+	while (quiet < quiet_ms) {
+		if (waited >= max_ms)
+			return -ETIMEDOUT;
+		kmsg_drain(k);
+		for (i = seen; i < k->nr; i++)
+			if (strstr(k->lines[i], substr))
+				quiet = 0;
+		seen = k->nr;
+		nanosleep(&ts, NULL);
+		waited += 50;
+		quiet += 50;
+	}
+	return 0;
+}
+
 /* ---- counters ---- */
 
 long tl_vmlck_kb(int pid)

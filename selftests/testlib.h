@@ -110,6 +110,13 @@ int tl_kmsg_wait_fault(struct tl_kmsg *k, const char *bdf, uint64_t iova,
  */
 int tl_kmsg_wait_smmu_event(struct tl_kmsg *k, uint32_t sid, uint64_t iova, int timeout_ms);
 
+/*
+ * Wait until no message containing substr has been logged for quiet_ms,
+ * giving up (-ETIMEDOUT) after max_ms. arm-smmu-v3 rate-limits its event
+ * dumps (10 per 5 s, all devices): after 5 s of quiet the next one prints.
+ */
+int tl_kmsg_wait_quiet(struct tl_kmsg *k, const char *substr, int quiet_ms, int max_ms);
+
 /* Either of the two. */
 int tl_kmsg_wait_any_fault(struct tl_kmsg *k, const char *bdf, uint32_t sid,
 			   uint64_t iova, int timeout_ms);
