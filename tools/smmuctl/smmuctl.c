@@ -235,8 +235,9 @@ static int cmd_takeover(int argc, char **argv)
 	const char *driver = SMMUA_STUB_DRIVER;
 	char name[SMMUA_BDF_STRLEN], prev[SMMUA_DRIVER_LEN];
 	struct smmu_assign_bdf bdf;
+	struct smmu_assign_query q;
 	struct smmua_pci_dev d;
-	int c, ret;
+	int c, fd, ret;
 
 	while ((c = getopt_long(argc, argv, "d:", opts, NULL)) != -1) {
 		if (c != 'd')
@@ -256,6 +257,17 @@ static int cmd_takeover(int argc, char **argv)
 		return EXIT_USAGE;
 	if (read_dev(&bdf, name, &d))
 		return EXIT_FAILED;
+	/* Unbinding the stub under a binding would tear it down unasked. */
+	fd = smmua_open();
+	if (fd >= 0) {
+		ret = smmua_query(fd, &bdf, &q);
+		close(fd);
+		if (!ret && strcmp(d.driver, driver)) {
+			smmuctl_err("%s is bound (%s, pid %u): run 'smmuctl unbind %s' first",
+				    name, binding_kind(q.out_state), q.out_owner_pid, name);
+			return EXIT_FAILED;
+		}
+	}
 	ret = smmua_pci_takeover(&bdf, driver, prev, sizeof(prev));
 	if (ret == -ENOENT) {
 		smmuctl_err("driver %s is not loaded: run 'modprobe %s'", driver,
