@@ -8,6 +8,7 @@
  * as it was.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -18,6 +19,8 @@
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <linux/vfio.h>
 
 #include "kselftest_harness.h"
 #include "smmu_assign_lib.h"
@@ -73,7 +76,6 @@ FIXTURE_SETUP(core)
 
 	for (i = 0; i < NDEV; i++) {
 		self->fd[i] = -1;
-		self->edu[i].bar_fd = -1;
 	}
 	self->kmsg.fd = -1;
 	self->nr = tl_find_edus(self->names, TL_MAX_DEVS);
@@ -493,6 +495,88 @@ TEST_F(core, device_without_stub_driver_is_ebusy)
 	/* Back on the stub, the same file binds it. */
 	ASSERT_EQ(0, tl_bind_stub(e->name));
 	expect_still_usable(_metadata, self->fd[0], e);
+}
+
+TEST_F(core, device_on_foreign_driver_is_ebusy)
+{
+	char drv[SMMUA_DRIVER_LEN];
+	struct tl_edu *e;
+
+	NEED_DEVS(1);
+	if (access("/sys/bus/pci/drivers/pci-stub", F_OK))
+		SKIP(return, "pci-stub is not loaded");
+	e = &self->edu[self->nr - 1];
+	ASSERT_EQ(0, smmua_pci_takeover(&e->bdf, "pci-stub", NULL, 0));
+	ASSERT_EQ(0, smmua_pci_driver(&e->bdf, drv, sizeof(drv)));
+	ASSERT_STREQ("pci-stub", drv);
+	EXPECT_EQ(-EBUSY, bind_win(self->fd[0], e));
+	ASSERT_EQ(0, tl_bind_stub(e->name));
+	expect_still_usable(_metadata, self->fd[0], e);
+}
+
+/* The IOMMU group of bdf from sysfs, -1 if none. */
+static int iommu_group_of(const char *bdf)
+{
+	char path[128], link[256];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group", bdf);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n < 0)
+		return -1;
+	link[n] = '\0';
+	return atoi(strrchr(link, '/') + 1);
+}
+
+/*
+ * A device on vfio-pci is accepted while VFIO does not use its group; group
+ * DMA ownership is exclusive, so neither takes the group from the other.
+ */
+TEST_F(core, vfio_pci_device_is_shared_never_fought_over)
+{
+	int container, group;
+	void *src, *dst;
+	struct tl_edu *e;
+	char path[64];
+
+	NEED_DEVS(1);
+	if (access("/sys/bus/pci/drivers/vfio-pci", F_OK))
+		SKIP(return, "vfio-pci is not loaded");
+	e = &self->edu[self->nr - 1];
+	ASSERT_EQ(0, smmua_pci_takeover(&e->bdf, "vfio-pci", NULL, 0));
+	snprintf(path, sizeof(path), "/dev/vfio/%d", iommu_group_of(e->name));
+	container = open("/dev/vfio/vfio", O_RDWR);
+	group = open(path, O_RDWR);
+	ASSERT_LE(0, container);
+	ASSERT_LE(0, group);
+
+	/* Ours while VFIO does not use it: VFIO cannot take the group. */
+	ASSERT_EQ(0, bind_win(self->fd[0], e));
+	EXPECT_EQ(-1, ioctl(group, VFIO_GROUP_SET_CONTAINER, &container));
+	/* VFIO passes on the IOMMU core's errno: EPERM on 6.1. */
+	EXPECT_TRUE(errno == EPERM || errno == EBUSY);
+	ASSERT_EQ(0, smmua_unbind(self->fd[0], &e->bdf));
+
+	/* VFIO's while it uses it: BIND is refused, and nothing changed. */
+	ASSERT_EQ(0, ioctl(group, VFIO_GROUP_SET_CONTAINER, &container));
+	EXPECT_EQ(-EBUSY, bind_win(self->fd[0], e));
+	ASSERT_EQ(0, ioctl(group, VFIO_GROUP_UNSET_CONTAINER));
+	close(group);
+	close(container);
+
+	/* VFIO let go: the device DMAs through our domain, on vfio-pci. */
+	ASSERT_EQ(0, bind_win(self->fd[0], e));
+	src = load_device(_metadata, self->fd[0], e, 0x5eed);
+	dst = tl_buf_alloc(TL_PAGE, CANARY);
+	ASSERT_NE(NULL, dst);
+	ASSERT_EQ(0, smmua_map(self->fd[0], &e->bdf, SMMU_ASSIGN_MAP_WRITE, dst,
+			       DST_IOVA, TL_PAGE));
+	ASSERT_EQ(0, dma(e, DST_IOVA, true));
+	EXPECT_EQ(0, memcmp(src, dst, DMA_LEN));
+	ASSERT_EQ(0, smmua_unbind(self->fd[0], &e->bdf));
+	tl_buf_free(src, TL_PAGE);
+	tl_buf_free(dst, TL_PAGE);
+	ASSERT_EQ(0, tl_bind_stub(e->name));
 }
 
 TEST_F(core, owned_group_is_ebusy)

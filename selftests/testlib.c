@@ -83,12 +83,6 @@ int tl_bind_stub(const char *bdf)
 
 	if (smmua_parse_bdf(bdf, &b))
 		return -EINVAL;
-	/*
-	 * takeover records the previous driver under /run/smmu-assign, and
-	 * the test bed's initramfs has no /run.
-	 */
-	if (mkdir("/run", 0755) && errno != EEXIST)
-		return -errno;
 	ret = smmua_pci_takeover(&b, SMMUA_STUB_DRIVER, NULL, 0);
 	if (ret)
 		return ret;
@@ -159,56 +153,19 @@ struct smmu_assign_bdf tl_bdf(const char *name)
 	return bdf;
 }
 
-static uint32_t edu_read32(struct tl_edu *e, unsigned int off)
-{
-	return *(volatile uint32_t *)(e->bar + off);
-}
-
-static void edu_write32(struct tl_edu *e, unsigned int off, uint32_t val)
-{
-	*(volatile uint32_t *)(e->bar + off) = val;
-}
-
-static uint64_t edu_read64(struct tl_edu *e, unsigned int off)
-{
-	return *(volatile uint64_t *)(e->bar + off);
-}
-
-static void edu_write64(struct tl_edu *e, unsigned int off, uint64_t val)
-{
-	*(volatile uint64_t *)(e->bar + off) = val;
-}
-
 int tl_edu_open(struct tl_edu *e, const char *bdf)
 {
-	char path[PATH_MAX];
-	void *bar;
 	int ret;
 
 	memset(e, 0, sizeof(*e));
-	e->bar_fd = -1;
 	snprintf(e->name, sizeof(e->name), "%s", bdf);
 	if (smmua_parse_bdf(bdf, &e->bdf))
 		return -EINVAL;
 	e->sid = e->bdf.bus << 8 | e->bdf.device << 3 | e->bdf.function;
-	ret = tl_pci_enable(bdf);
+	ret = edu_open(&e->dev, bdf);
 	if (ret)
 		return ret;
-	snprintf(path, sizeof(path), SYSFS_PCI "/%s/resource0", bdf);
-	e->bar_fd = open(path, O_RDWR | O_SYNC | O_CLOEXEC);
-	if (e->bar_fd < 0)
-		return -errno;
-	bar = mmap(NULL, TL_EDU_BAR_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, e->bar_fd, 0);
-	if (bar == MAP_FAILED) {
-		ret = -errno;
-		close(e->bar_fd);
-		e->bar_fd = -1;
-		return ret;
-	}
-	e->bar = bar;
-	/* Identification register ends in 0xed; liveness returns ~value. */
-	edu_write32(e, 0x04, 0x5a5aa5a5);
-	if ((edu_read32(e, 0x00) & 0xff) != 0xed || edu_read32(e, 0x04) != ~0x5a5aa5a5u) {
+	if (!edu_alive(&e->dev)) {
 		tl_edu_close(e);
 		return -ENXIO;
 	}
@@ -217,49 +174,16 @@ int tl_edu_open(struct tl_edu *e, const char *bdf)
 
 void tl_edu_close(struct tl_edu *e)
 {
-	if (e->bar)
-		munmap((void *)e->bar, TL_EDU_BAR_SIZE);
-	if (e->bar_fd >= 0)
-		close(e->bar_fd);
-	e->bar = NULL;
-	e->bar_fd = -1;
-}
-
-/* Wait for the command register's start bit to drop, up to ~3 s. */
-static int edu_wait_idle(struct tl_edu *e)
-{
-	struct timespec ts = { .tv_nsec = 5 * 1000 * 1000 };
-	int i;
-
-	for (i = 0; i < 600; i++) {
-		if (!(edu_read64(e, 0x98) & 1))
-			return 0;
-		nanosleep(&ts, NULL);
-	}
-	return -ETIMEDOUT;
+	edu_close(&e->dev);
 }
 
 int tl_edu_dma(struct tl_edu *e, uint64_t iova, uint64_t count, bool to_ram)
 {
-	int ret;
-
-	/* QEMU aborts the whole machine on a DMA outside the edu buffer. */
-	if (!e->bar || !count || count > TL_EDU_DMA_MAX)
-		return -EINVAL;
+	/* The device silently masks IOVAs beyond its 28-bit dma_mask. */
 	if (iova >= TL_EDU_IOVA_LIMIT || iova + count > TL_EDU_IOVA_LIMIT)
 		return -ERANGE;
-	/* Writes are ignored while a DMA runs. */
-	ret = edu_wait_idle(e);
-	if (ret)
-		return ret;
-	edu_write64(e, 0x80, to_ram ? TL_EDU_BUF_ADDR : iova);
-	edu_write64(e, 0x88, to_ram ? iova : TL_EDU_BUF_ADDR);
-	edu_write64(e, 0x90, count);
-	if (edu_read64(e, 0x80) != (to_ram ? TL_EDU_BUF_ADDR : iova) ||
-	    edu_read64(e, 0x90) != count)
-		return -EIO;
-	edu_write64(e, 0x98, to_ram ? 3 : 1);
-	return edu_wait_idle(e);
+	return edu_dma(&e->dev, iova, count,
+		       to_ram ? EDU_DMA_FROM_DEVICE : EDU_DMA_TO_DEVICE);
 }
 
 /* ---- kernel log ---- */

@@ -12,18 +12,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "edu.h"
 #include "smmu_assign_lib.h"
 
-#define TL_EDU_VENDOR		0x1234
-#define TL_EDU_DEVICE		0x11e8
-#define TL_EDU_BAR_SIZE		(1UL << 20)
-#define TL_EDU_BUF_ADDR		0x40000ULL	/* the edu's internal buffer */
+#define TL_EDU_VENDOR		EDU_VENDOR
+#define TL_EDU_DEVICE		EDU_DEVICE
+#define TL_EDU_BUF_ADDR		EDU_BUF_ADDR
 #define TL_EDU_BUF_SIZE		4096ULL
-/*
- * QEMU 7.2's edu range check wants the transfer's end strictly inside the
- * buffer, and a failed check aborts the whole machine: at most 4095 bytes.
- */
-#define TL_EDU_DMA_MAX		(TL_EDU_BUF_SIZE - 1)
+#define TL_EDU_DMA_MAX		EDU_DMA_MAX	/* see edu.h: QEMU 7.2 */
 /* edu's default dma_mask is 28 bits: it silently masks higher IOVAs. */
 #define TL_EDU_IOVA_LIMIT	0x10000000ULL
 /* arm-smmu-v3's software MSI window (IOMMU_RESV_SW_MSI). */
@@ -56,8 +52,7 @@ struct tl_edu {
 	char name[SMMUA_BDF_STRLEN];
 	struct smmu_assign_bdf bdf;
 	uint32_t sid;		/* requester ID: the SID on QEMU virt */
-	volatile uint8_t *bar;
-	int bar_fd;
+	struct edu dev;		/* tools/examples/edu.c drives it */
 };
 
 /* Enable decoding and mastering, map BAR0 and check the edu answers. */

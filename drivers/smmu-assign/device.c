@@ -222,11 +222,12 @@ static int smmua_attach(struct smmua_device *sdev, bool has_sw_msi,
 	struct iommu_domain *domain;
 	int ret;
 
+	/* 6.1 says EPERM for a group another owner holds: that is EBUSY here. */
 	ret = iommu_group_claim_dma_owner(sdev->group, sdev);
 	if (ret) {
 		pr_info("%s: IOMMU group %d is in use by another owner (VFIO?)\n",
 			pci_name(sdev->pdev), iommu_group_id(sdev->group));
-		return ret;
+		return -EBUSY;
 	}
 
 	domain = iommu_domain_alloc(dev->bus);

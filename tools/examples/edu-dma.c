@@ -29,6 +29,7 @@
 #define SRC_IOVA	WINDOW_IOVA
 #define DST_IOVA	(WINDOW_IOVA + 0x1000)
 #define UNMAPPED_IOVA	(WINDOW_IOVA + 0x80000)
+#define DMA_LEN		2048
 
 static int fail(const char *what, int err)
 {
@@ -100,17 +101,17 @@ int main(int argc, char **argv)
 	ret = edu_open(&edu, name);
 	if (ret)
 		return fail("edu BAR0", ret);
-	ret = edu_dma(&edu, SRC_IOVA, EDU_DMA_MAX, EDU_DMA_TO_DEVICE);
+	ret = edu_dma(&edu, SRC_IOVA, DMA_LEN, EDU_DMA_TO_DEVICE);
 	if (!ret)
-		ret = edu_dma(&edu, DST_IOVA, EDU_DMA_MAX, EDU_DMA_FROM_DEVICE);
+		ret = edu_dma(&edu, DST_IOVA, DMA_LEN, EDU_DMA_FROM_DEVICE);
 	if (ret)
 		return fail("DMA", ret);
-	if (memcmp(mem, mem + 4096, EDU_DMA_MAX)) {
+	if (memcmp(mem, mem + 4096, DMA_LEN)) {
 		fprintf(stderr, "edu-dma: DMA round trip: the bytes differ\n");
 		return 1;
 	}
 	printf("DMA round trip: %d bytes RAM -> device -> RAM through the SMMU, verified\n",
-	       EDU_DMA_MAX);
+	       DMA_LEN);
 
 	/* Now a DMA the SMMU must refuse: nothing is mapped there. */
 	ret = edu_dma(&edu, UNMAPPED_IOVA, 64, EDU_DMA_FROM_DEVICE);

@@ -124,7 +124,7 @@ int edu_dma(struct edu *edu, uint64_t iova, uint32_t len, int direction)
 
 	if (ret)
 		return ret;
-	if (len > EDU_DMA_MAX)
+	if (!len || len > EDU_DMA_MAX)
 		return -EINVAL;
 	if (direction == EDU_DMA_FROM_DEVICE) {
 		edu_write64(edu, EDU_REG_DMA_SRC, EDU_BUF_ADDR);

@@ -13,8 +13,8 @@
 #define EDU_DEVICE		0x11e8
 /* The device's own 4 KiB buffer, as a DMA address. */
 #define EDU_BUF_ADDR		0x40000
-/* QEMU 7.2 rejects a transfer of the buffer's full 4096 bytes. */
-#define EDU_DMA_MAX		2048
+/* QEMU 7.2 aborts the machine on a transfer of the buffer's full 4 KiB. */
+#define EDU_DMA_MAX		4095
 #define EDU_DMA_TO_DEVICE	0	/* RAM (an IOVA) -> edu buffer */
 #define EDU_DMA_FROM_DEVICE	1	/* edu buffer -> RAM (an IOVA) */
 

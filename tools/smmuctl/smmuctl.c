@@ -374,7 +374,6 @@ static int cmd_bind(int argc, char **argv)
 		{ }
 	};
 	char name[SMMUA_BDF_STRLEN], sids[96], len[SMMUA_SIZE_STRLEN];
-	char drv[SMMUA_DRIVER_LEN];
 	struct smmu_assign_bdf bdf;
 	struct smmu_assign_bind b;
 	const char *window = NULL;
@@ -429,16 +428,6 @@ static int cmd_bind(int argc, char **argv)
 			    name, strerror(-ret));
 		break;
 	case -EPERM:
-		/*
-		 * The 6.1 IOMMU core refuses a group another owner (VFIO) holds
-		 * with EPERM, and the module passes that on: for a root caller
-		 * on vfio-pci that is the likelier reason.
-		 */
-		if (!geteuid() && !smmua_pci_driver(&bdf, drv, sizeof(drv)) &&
-		    !strcmp(drv, SMMUA_VFIO_DRIVER)) {
-			explain_bind_busy(fd, &bdf, name);
-			break;
-		}
 		smmuctl_err("cannot bind %s: %s: needs CAP_SYS_ADMIN, and MSIs isolated (or allow_unsafe_interrupts)",
 			    name, strerror(-ret));
 		break;

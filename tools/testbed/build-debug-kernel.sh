@@ -16,6 +16,10 @@ srcver=$(dpkg-query -W -f='${Version}' linux-source-6.1)
 key=$( (echo "$srcver"; cat "$fragment") | sha256sum | cut -c1-12)
 dir=$CACHE/debug/$key
 
+# Concurrent runs wait for one build instead of clobbering each other.
+mkdir -p "$CACHE/debug"
+exec 9>"$CACHE/debug/.lock"
+flock 9
 if [ -e "$dir/.done" ]; then
 	echo "$dir"
 	exit 0

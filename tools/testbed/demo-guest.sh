@@ -43,9 +43,6 @@ give_back() { # BDF
 
 # The console is the demo's: kernel messages are shown on purpose below.
 dmesg -n 1
-# smmuctl takeover remembers the previous driver under /run, as on a real
-# system; the initramfs has no /run of its own.
-mkdir -p /run
 echo "=== DEMO BEGIN ==="
 
 say "The machine: QEMU virt (arm64), $(uname -r)"

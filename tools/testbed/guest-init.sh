@@ -14,6 +14,7 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
 mount -t debugfs debugfs /sys/kernel/debug
 mount -t tmpfs tmpfs /tmp
+mount -t tmpfs tmpfs /run
 mkdir -p /dev/hugepages && mount -t hugetlbfs hugetlbfs /dev/hugepages
 
 mode=check
@@ -23,8 +24,9 @@ for arg in $(cat /proc/cmdline); do
 	esac
 done
 
-# Helper modules of the booted kernel (VFIO for the anchor and hand-over tests).
-for m in vfio vfio_iommu_type1 vfio_virqfd vfio-pci-core vfio-pci; do
+# Helper modules of the booted kernel: VFIO for the hand-over tests, and
+# pci-stub as a foreign driver.
+for m in irqbypass vfio vfio_iommu_type1 vfio_virqfd vfio-pci-core vfio-pci pci-stub; do
 	f=$(find /lib/modules -name "$m.ko" | head -n1)
 	[ -n "$f" ] && insmod "$f" 2>/dev/null
 done

@@ -18,13 +18,17 @@ if [ ! -x "$busybox" ]; then
 	cp "$stock/root/bin/busybox" "$busybox"
 fi
 
-mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,lib,etc}
+mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,run,lib,etc}
 cp "$busybox" "$root/bin/busybox"
 install -m 0755 "$TOP/tools/testbed/guest-init.sh" "$root/init"
 kver=$(basename "$(readlink -f "$kdir/modules")")
 mdst=$root/lib/modules/$kver
 mkdir -p "$mdst"
-(cd "$kdir/modules" && find . -path '*/drivers/vfio/*' -name '*.ko' -print0 |
+# VFIO (and irqbypass, built in on Debian's kernel, a module on the debug
+# one) for the hand-over tests, and pci-stub as a driver that is neither
+# ours nor VFIO's.
+(cd "$kdir/modules" && find . \( -path '*/drivers/vfio/*' -o -name irqbypass.ko \
+	-o -name pci-stub.ko \) -name '*.ko' -print0 |
 	xargs -0 -r cp --parents -t "$mdst")
 cp -a "$stage"/. "$root"/
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$out"
