@@ -579,6 +579,25 @@ TEST_F(core, vfio_pci_device_is_shared_never_fought_over)
 	ASSERT_EQ(0, tl_bind_stub(e->name));
 }
 
+TEST_F(core, multi_device_group_is_einval)
+{
+	char name[SMMUA_BDF_STRLEN], why[64];
+	struct smmu_assign_bdf bdf;
+
+	if (tl_find_bridged_edu(name))
+		SKIP(return, "no edu behind a PCIe-to-PCI bridge");
+	ASSERT_EQ(0, tl_bind_stub(name));
+	bdf = tl_bdf(name);
+	ASSERT_EQ(0, tl_kmsg_mark(&self->kmsg));
+	EXPECT_EQ(-EINVAL, smmua_bind(self->fd[0], &bdf, 0, WIN_IOVA, WIN_LEN, NULL));
+	/* The reason names the device and its group. */
+	snprintf(why, sizeof(why), "%s: IOMMU group", name);
+	EXPECT_EQ(1, tl_kmsg_wait_text(&self->kmsg, why, 1000));
+	EXPECT_EQ(0, tl_leave_unbound(name));
+	NEED_DEVS(1);
+	expect_still_usable(_metadata, self->fd[0], &self->edu[0]);
+}
+
 TEST_F(core, owned_group_is_ebusy)
 {
 	struct tl_edu *e = &self->edu[0];

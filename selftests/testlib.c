@@ -55,7 +55,8 @@ static int write_file(const char *path, const char *val)
 	return n;
 }
 
-int tl_find_edus(char names[][SMMUA_BDF_STRLEN], int max)
+/* edus on the root bus (own_group) or behind a bridge, sorted by BDF. */
+static int find_edus(char names[][SMMUA_BDF_STRLEN], int max, bool own_group)
 {
 	struct smmu_assign_bdf *bdfs;
 	struct smmua_pci_dev dev;
@@ -67,12 +68,27 @@ int tl_find_edus(char names[][SMMUA_BDF_STRLEN], int max)
 		return 0;
 	for (i = 0; i < num && n < max; i++) {
 		if (smmua_pci_read(&bdfs[i], &dev) || dev.vendor != TL_EDU_VENDOR ||
-		    dev.device != TL_EDU_DEVICE)
+		    dev.device != TL_EDU_DEVICE || (bdfs[i].bus == 0) != own_group)
 			continue;
 		smmua_format_bdf(&bdfs[i], names[n++], SMMUA_BDF_STRLEN);
 	}
 	free(bdfs);
 	return n;
+}
+
+int tl_find_edus(char names[][SMMUA_BDF_STRLEN], int max)
+{
+	return find_edus(names, max, true);
+}
+
+int tl_find_bridged_edu(char name[SMMUA_BDF_STRLEN])
+{
+	char names[1][SMMUA_BDF_STRLEN];
+
+	if (find_edus(names, 1, false) != 1)
+		return -ENODEV;
+	memcpy(name, names[0], SMMUA_BDF_STRLEN);
+	return 0;
 }
 
 int tl_bind_stub(const char *bdf)
@@ -333,6 +349,23 @@ static int kmsg_wait(struct tl_kmsg *k, const char *bdf, uint32_t sid, uint64_t 
 			if (smmu && is_smmu_event(k, i, sid, page))
 				return 1;
 		}
+		if (waited >= timeout_ms)
+			return 0;
+		nanosleep(&ts, NULL);
+		waited += 20;
+	}
+}
+
+int tl_kmsg_wait_text(struct tl_kmsg *k, const char *text, int timeout_ms)
+{
+	struct timespec ts = { .tv_nsec = 20 * 1000 * 1000 };
+	int waited = 0, i;
+
+	for (;;) {
+		kmsg_drain(k);
+		for (i = 0; i < k->nr; i++)
+			if (strstr(k->lines[i], text))
+				return 1;
 		if (waited >= timeout_ms)
 			return 0;
 		nanosleep(&ts, NULL);

@@ -31,8 +31,14 @@
 
 /* ---- PCI and the stub driver ---- */
 
-/* BDF names of edu functions, sorted; returns how many (at most max). */
+/*
+ * BDF names of the edu functions on the root bus, each alone in its IOMMU
+ * group, sorted; returns how many (at most max).
+ */
 int tl_find_edus(char names[][SMMUA_BDF_STRLEN], int max);
+
+/* The test bed's edu behind a PCIe-to-PCI bridge, which shares its group. */
+int tl_find_bridged_edu(char name[SMMUA_BDF_STRLEN]);
 
 /* smmua_pci_takeover() to the stub, and check the driver link says so. */
 int tl_bind_stub(const char *bdf);
@@ -111,6 +117,9 @@ int tl_kmsg_wait_smmu_event(struct tl_kmsg *k, uint32_t sid, uint64_t iova, int 
  * dumps (10 per 5 s, all devices): after 5 s of quiet the next one prints.
  */
 int tl_kmsg_wait_quiet(struct tl_kmsg *k, const char *substr, int quiet_ms, int max_ms);
+
+/* Wait up to timeout_ms for any kernel log line containing text. */
+int tl_kmsg_wait_text(struct tl_kmsg *k, const char *text, int timeout_ms);
 
 /* Either of the two. */
 int tl_kmsg_wait_any_fault(struct tl_kmsg *k, const char *bdf, uint32_t sid,

@@ -3,7 +3,8 @@
 #
 # run-guest.sh KERNEL_DIR INITRD MODE [LOG]
 # Boot the emulated ARM64 server: QEMU virt with GICv3 (ITS, so MSIs are
-# isolated), an SMMUv3 and three edu DMA devices. MODE is passed to the
+# isolated), an SMMUv3 and three edu DMA devices, each alone in its IOMMU
+# group, plus a fourth behind a PCIe-to-PCI bridge, whose group it shares. MODE is passed to the
 # guest's /init (check or demo). The console goes to LOG, or to stdout.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
@@ -18,4 +19,6 @@ timeout --foreground -k 10 "$timeout" \
 	-kernel "$kdir/vmlinuz" -initrd "$initrd" \
 	-append "console=ttyAMA0 panic=-1 testbed.mode=$mode" \
 	-device edu -device edu -device edu \
+	-device pcie-root-port,id=rp0,chassis=1 \
+	-device pcie-pci-bridge,id=br0,bus=rp0 -device edu,bus=br0,addr=1 \
 	</dev/null >"$log" || true
