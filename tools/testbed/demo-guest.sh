@@ -131,6 +131,9 @@ if [ -n "$third" ] && smmuctl help takeover >/dev/null 2>&1; then
 	echo "  A program CLAIMs the persistent binding to map into it:"
 	edu_dma "$third" persistent
 	run smmuctl info "$third"
+	echo "  The blocked DMA, as the administrator sees it (the claimant got the records):"
+	run smmuctl faults "$third"
+	run smmuctl stats "$third"
 	run smmuctl unbind "$third"
 	run smmuctl giveback "$third"
 	show "$third"
