@@ -20,7 +20,6 @@
 #include "testlib.h"
 
 #define SYSFS_PCI	"/sys/bus/pci/devices"
-#define PCI_COMMAND	4
 
 static int read_file(const char *path, char *buf, size_t len)
 {
@@ -123,41 +122,19 @@ int tl_leave_unbound(const char *bdf)
 	return drv[0] ? -EBUSY : 0;
 }
 
-int tl_pci_command(const char *bdf, uint16_t set, uint16_t clear, uint16_t *out)
-{
-	char path[PATH_MAX];
-	uint16_t cmd;
-	int fd, ret = 0;
-
-	snprintf(path, sizeof(path), SYSFS_PCI "/%s/config", bdf);
-	fd = open(path, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (pread(fd, &cmd, sizeof(cmd), PCI_COMMAND) != sizeof(cmd)) {
-		ret = -EIO;
-		goto out;
-	}
-	cmd = (cmd | set) & ~clear;
-	if ((set || clear) && pwrite(fd, &cmd, sizeof(cmd), PCI_COMMAND) != sizeof(cmd)) {
-		ret = -EIO;
-		goto out;
-	}
-	if (out && pread(fd, out, sizeof(*out), PCI_COMMAND) != sizeof(*out))
-		ret = -EIO;
-out:
-	close(fd);
-	return ret;
-}
-
 int tl_pci_enable(const char *bdf)
 {
+	const uint16_t bits = SMMUA_PCI_COMMAND_MEMORY | SMMUA_PCI_COMMAND_MASTER;
+	struct smmu_assign_bdf b;
 	uint16_t cmd;
 	int ret;
 
-	ret = tl_pci_command(bdf, (1 << 1) | (1 << 2), 0, &cmd);
+	if (smmua_parse_bdf(bdf, &b))
+		return -EINVAL;
+	ret = smmua_pci_command(&b, bits, 0, &cmd);
 	if (ret)
 		return ret;
-	return (cmd & 6) == 6 ? 0 : -EIO;
+	return (cmd & bits) == bits ? 0 : -EIO;
 }
 
 struct smmu_assign_bdf tl_bdf(const char *name)

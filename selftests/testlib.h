@@ -46,10 +46,7 @@ int tl_bind_stub(const char *bdf);
 /* smmua_pci_giveback() of an edu: it ends on no driver, no override. */
 int tl_leave_unbound(const char *bdf);
 
-/* Read-modify-write the PCI command register: set, then clear bits. */
-int tl_pci_command(const char *bdf, uint16_t set, uint16_t clear, uint16_t *out);
-
-/* Memory decoding (bit 1) and bus mastering (bit 2). */
+/* Memory decoding and bus mastering on, and checked. */
 int tl_pci_enable(const char *bdf);
 
 /* ---- the edu device ---- */

@@ -60,6 +60,27 @@ struct smmua_device *smmua_find_locked(const struct smmu_assign_bdf *bdf)
 	return NULL;
 }
 
+/*
+ * The bound device named by @bdf, with smmua_devices_lock held on success;
+ * the caller unlocks. EINVAL/EOPNOTSUPP for a malformed BDF, ENOENT if it
+ * is not bound.
+ */
+struct smmua_device *smmua_get_bound(const struct smmu_assign_bdf *bdf)
+{
+	struct smmua_device *sdev;
+	int ret = smmua_check_bdf(bdf);
+
+	if (ret)
+		return ERR_PTR(ret);
+	mutex_lock(&smmua_devices_lock);
+	sdev = smmua_find_locked(bdf);
+	if (!sdev) {
+		mutex_unlock(&smmua_devices_lock);
+		return ERR_PTR(-ENOENT);
+	}
+	return sdev;
+}
+
 unsigned int smmua_count_devices(void)
 {
 	struct smmua_device *sdev;
@@ -434,19 +455,14 @@ int smmua_unbind(struct smmu_assign_ucmd *ucmd)
 {
 	struct smmu_assign_unbind *cmd = ucmd->cmd;
 	struct smmua_device *sdev;
-	int ret;
+	int ret = 0;
 
 	if (cmd->flags)
 		return -EOPNOTSUPP;
-	ret = smmua_check_bdf(&cmd->bdf);
-	if (ret)
-		return ret;
-
-	mutex_lock(&smmua_devices_lock);
-	sdev = smmua_find_locked(&cmd->bdf);
-	if (!sdev)
-		ret = -ENOENT;
-	else if (sdev->persistent && !capable(CAP_SYS_ADMIN))
+	sdev = smmua_get_bound(&cmd->bdf);
+	if (IS_ERR(sdev))
+		return PTR_ERR(sdev);
+	if (sdev->persistent && !capable(CAP_SYS_ADMIN))
 		ret = -EPERM;
 	else if (sdev->persistent && sdev->owner && sdev->owner != ucmd->ctx)
 		ret = -EBUSY;
@@ -465,19 +481,14 @@ int smmua_claim(struct smmu_assign_ucmd *ucmd)
 	struct smmu_assign_claim *cmd = ucmd->cmd;
 	struct smmua_ctx *ctx = ucmd->ctx;
 	struct smmua_device *sdev;
-	int ret;
+	int ret = 0;
 
 	if (cmd->flags & ~SMMU_ASSIGN_CLAIM_RELEASE)
 		return -EOPNOTSUPP;
-	ret = smmua_check_bdf(&cmd->bdf);
-	if (ret)
-		return ret;
-
-	mutex_lock(&smmua_devices_lock);
-	sdev = smmua_find_locked(&cmd->bdf);
-	if (!sdev) {
-		ret = -ENOENT;
-	} else if (!sdev->persistent) {
+	sdev = smmua_get_bound(&cmd->bdf);
+	if (IS_ERR(sdev))
+		return PTR_ERR(sdev);
+	if (!sdev->persistent) {
 		ret = -EINVAL;
 	} else if (cmd->flags & SMMU_ASSIGN_CLAIM_RELEASE) {
 		if (sdev->owner != ctx) {

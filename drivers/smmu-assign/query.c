@@ -39,20 +39,12 @@ int smmua_query(struct smmu_assign_ucmd *ucmd)
 	struct smmu_assign_query *cmd = ucmd->cmd;
 	struct smmua_device *sdev;
 	pid_t owner_pid;
-	int ret;
 
 	if (cmd->flags || cmd->__reserved)
 		return -EOPNOTSUPP;
-	ret = smmua_check_bdf(&cmd->bdf);
-	if (ret)
-		return ret;
-
-	mutex_lock(&smmua_devices_lock);
-	sdev = smmua_find_locked(&cmd->bdf);
-	if (!sdev) {
-		mutex_unlock(&smmua_devices_lock);
-		return -ENOENT;
-	}
+	sdev = smmua_get_bound(&cmd->bdf);
+	if (IS_ERR(sdev))
+		return PTR_ERR(sdev);
 	smmua_snapshot_stats(sdev, &cmd->out_stats, &owner_pid, &cmd->out_num_mappings);
 	cmd->out_owner_pid = owner_pid;
 	cmd->out_state = 0;
@@ -131,9 +123,6 @@ int smmua_mappings(struct smmu_assign_ucmd *ucmd)
 
 	if (cmd->flags || cmd->__reserved)
 		return -EOPNOTSUPP;
-	ret = smmua_check_bdf(&cmd->bdf);
-	if (ret)
-		return ret;
 	/* The caller loops; a bounded batch keeps the allocation small. */
 	room = min_t(u32, cmd->num_mappings, 4096);
 	if (room) {
@@ -142,11 +131,10 @@ int smmua_mappings(struct smmu_assign_ucmd *ucmd)
 			return -ENOMEM;
 	}
 
-	mutex_lock(&smmua_devices_lock);
-	sdev = smmua_find_locked(&cmd->bdf);
-	if (!sdev) {
-		ret = -ENOENT;
-		goto out_unlock;
+	sdev = smmua_get_bound(&cmd->bdf);
+	if (IS_ERR(sdev)) {
+		ret = PTR_ERR(sdev);
+		goto out_free;
 	}
 	owner = sdev->owner;
 	if (owner != ucmd->ctx && !capable(CAP_SYS_ADMIN)) {
@@ -208,16 +196,9 @@ int smmua_translate(struct smmu_assign_ucmd *ucmd)
 
 	if (cmd->flags || cmd->__reserved)
 		return -EOPNOTSUPP;
-	ret = smmua_check_bdf(&cmd->bdf);
-	if (ret)
-		return ret;
-
-	mutex_lock(&smmua_devices_lock);
-	sdev = smmua_find_locked(&cmd->bdf);
-	if (!sdev) {
-		ret = -ENOENT;
-		goto out_unlock;
-	}
+	sdev = smmua_get_bound(&cmd->bdf);
+	if (IS_ERR(sdev))
+		return PTR_ERR(sdev);
 	owner = sdev->owner;
 	if (owner != ucmd->ctx && !capable(CAP_SYS_ADMIN)) {
 		ret = -EPERM;

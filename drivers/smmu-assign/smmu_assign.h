@@ -131,6 +131,7 @@ extern struct pci_driver smmua_stub_driver;
 extern struct mutex smmua_devices_lock;
 extern struct list_head smmua_devices;
 struct smmua_device *smmua_find_locked(const struct smmu_assign_bdf *bdf);
+struct smmua_device *smmua_get_bound(const struct smmu_assign_bdf *bdf);
 void smmua_set_owner(struct smmua_device *sdev, struct smmua_ctx *ctx);
 unsigned int smmua_count_devices(void);
 int smmua_check_bdf(const struct smmu_assign_bdf *bdf);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "edu.h"
+#include "smmu_assign_lib.h"
 
 #define EDU_BAR0_SIZE		(1 << 20)
 #define EDU_REG_LIVENESS	0x04
@@ -21,47 +22,20 @@
 #define EDU_DMA_START		0x1
 #define EDU_DMA_DIR_TO_RAM	0x2
 
-#define PCI_COMMAND		0x04
-#define PCI_COMMAND_MEMORY	0x2
-#define PCI_COMMAND_MASTER	0x4
-
-static int edu_update_command(const char *bdf, uint16_t set, uint16_t clear)
-{
-	char path[128];
-	uint16_t cmd;
-	int fd, ret = 0;
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/config", bdf);
-	fd = open(path, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (pread(fd, &cmd, sizeof(cmd), PCI_COMMAND) != sizeof(cmd)) {
-		ret = -EIO;
-		goto out;
-	}
-	cmd = (cmd | set) & ~clear;
-	if (pwrite(fd, &cmd, sizeof(cmd), PCI_COMMAND) != sizeof(cmd))
-		ret = -EIO;
-out:
-	close(fd);
-	return ret;
-}
-
-int edu_set_bus_master(const char *bdf, int on)
-{
-	return edu_update_command(bdf, on ? PCI_COMMAND_MASTER : 0,
-				  on ? 0 : PCI_COMMAND_MASTER);
-}
-
 int edu_open(struct edu *edu, const char *bdf)
 {
+	struct smmu_assign_bdf b;
 	char path[128];
 	void *bar;
 	int fd, ret;
 
 	memset(edu, 0, sizeof(*edu));
 	snprintf(edu->bdf, sizeof(edu->bdf), "%s", bdf);
-	ret = edu_update_command(bdf, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER, 0);
+	ret = smmua_parse_bdf(bdf, &b);
+	if (ret)
+		return ret;
+	ret = smmua_pci_command(&b, SMMUA_PCI_COMMAND_MEMORY | SMMUA_PCI_COMMAND_MASTER,
+				0, NULL);
 	if (ret)
 		return ret;
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource0", bdf);

@@ -30,9 +30,6 @@ struct edu {
 int edu_open(struct edu *edu, const char *bdf);
 void edu_close(struct edu *edu);
 
-/* Stop the device mastering the bus (it can then DMA nowhere). */
-int edu_set_bus_master(const char *bdf, int on);
-
 /* The liveness register returns the complement of what was written. */
 int edu_alive(struct edu *edu);
 

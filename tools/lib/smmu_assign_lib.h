@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <linux/smmu_assign.h>
 
 #define SMMU_ASSIGN_DEV_PATH "/dev/smmu-assign"
@@ -120,6 +121,19 @@ int smmua_pci_takeover(const struct smmu_assign_bdf *bdf, const char *driver,
  * remembered driver did not take it back.
  */
 int smmua_pci_giveback(const struct smmu_assign_bdf *bdf, char *now, size_t now_len);
+
+/* The PCI command register (config offset 4) and its decode and DMA bits. */
+#define SMMUA_PCI_COMMAND		0x04
+#define SMMUA_PCI_COMMAND_MEMORY	0x2
+#define SMMUA_PCI_COMMAND_MASTER	0x4
+
+/*
+ * Read-modify-write the command register through sysfs: set, then clear
+ * bits; the value read back goes to out when non-NULL. A userspace driver
+ * turns on memory decoding and bus mastering with it before DMA.
+ */
+int smmua_pci_command(const struct smmu_assign_bdf *bdf, uint16_t set, uint16_t clear,
+		      uint16_t *out);
 
 /* ---- QUERY, LIST, MAPPINGS, TRANSLATE, faults (smmua_query.c) ---- */
 

@@ -318,3 +318,32 @@ int smmua_pci_giveback(const struct smmu_assign_bdf *bdf, char *now, size_t now_
 	unlink(state);
 	return 0;
 }
+
+int smmua_pci_command(const struct smmu_assign_bdf *bdf, uint16_t set, uint16_t clear,
+		      uint16_t *out)
+{
+	char path[PATH_MAX];
+	uint16_t cmd;
+	int fd, ret = 0;
+
+	dev_path(bdf, "config", path, sizeof(path));
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (pread(fd, &cmd, sizeof(cmd), SMMUA_PCI_COMMAND) != sizeof(cmd)) {
+		ret = -EIO;
+		goto out;
+	}
+	cmd = (cmd | set) & ~clear;
+	if ((set || clear) &&
+	    pwrite(fd, &cmd, sizeof(cmd), SMMUA_PCI_COMMAND) != sizeof(cmd)) {
+		ret = -EIO;
+		goto out;
+	}
+	/* Read back: a bit the device does not implement stays clear. */
+	if (out && pread(fd, out, sizeof(*out), SMMUA_PCI_COMMAND) != sizeof(*out))
+		ret = -EIO;
+out:
+	close(fd);
+	return ret;
+}
