@@ -146,6 +146,22 @@ static bool assignable(const struct smmua_pci_dev *d, bool bound, char *why, siz
 
 /* ---- list ---- */
 
+/* Open a JSON object with a device's identity, as list and info show it. */
+static void json_device_open(const char *name, const struct smmua_pci_dev *d)
+{
+	char id[8];
+
+	jw_obj_open(&ctl.jw, NULL);
+	jw_str(&ctl.jw, "bdf", name);
+	snprintf(id, sizeof(id), "%04x", d->vendor);
+	jw_str(&ctl.jw, "vendor", id);
+	snprintf(id, sizeof(id), "%04x", d->device);
+	jw_str(&ctl.jw, "device", id);
+	snprintf(id, sizeof(id), "%06x", d->class);
+	jw_str(&ctl.jw, "class", id);
+	jw_str(&ctl.jw, "driver", d->driver[0] ? d->driver : NULL);
+}
+
 static int cmd_list(int argc, char **argv)
 {
 	struct smmu_assign_bdf *bdfs;
@@ -179,17 +195,7 @@ static int cmd_list(int argc, char **argv)
 		bound = fd >= 0 && !smmua_query(fd, &bdfs[i], &q);
 		ok = assignable(&d, bound, why, sizeof(why));
 		if (ctl.json) {
-			char id[8];
-
-			jw_obj_open(&ctl.jw, NULL);
-			jw_str(&ctl.jw, "bdf", name);
-			snprintf(id, sizeof(id), "%04x", d.vendor);
-			jw_str(&ctl.jw, "vendor", id);
-			snprintf(id, sizeof(id), "%04x", d.device);
-			jw_str(&ctl.jw, "device", id);
-			snprintf(id, sizeof(id), "%06x", d.class);
-			jw_str(&ctl.jw, "class", id);
-			jw_str(&ctl.jw, "driver", d.driver[0] ? d.driver : NULL);
+			json_device_open(name, &d);
 			if (d.iommu_group >= 0)
 				jw_int(&ctl.jw, "iommu_group", d.iommu_group);
 			else
@@ -557,17 +563,7 @@ static int cmd_info(int argc, char **argv)
 	}
 	ok = assignable(&d, bound, why, sizeof(why));
 	if (ctl.json) {
-		char id[8];
-
-		jw_obj_open(&ctl.jw, NULL);
-		jw_str(&ctl.jw, "bdf", name);
-		snprintf(id, sizeof(id), "%04x", d.vendor);
-		jw_str(&ctl.jw, "vendor", id);
-		snprintf(id, sizeof(id), "%04x", d.device);
-		jw_str(&ctl.jw, "device", id);
-		snprintf(id, sizeof(id), "%06x", d.class);
-		jw_str(&ctl.jw, "class", id);
-		jw_str(&ctl.jw, "driver", d.driver[0] ? d.driver : NULL);
+		json_device_open(name, &d);
 		jw_str(&ctl.jw, "driver_override",
 		       d.driver_override[0] ? d.driver_override : NULL);
 		jw_bool(&ctl.jw, "assignable", ok);
