@@ -257,6 +257,53 @@ TEST_F(smmuctl, takeover_giveback)
 	EXPECT_NE(NULL, strstr(out_buf, "smmu-assign -> (none)"));
 }
 
+static int write_file(const char *path, const char *val)
+{
+	FILE *f = fopen(path, "w");
+	int ret;
+
+	if (!f)
+		return -1;
+	ret = fputs(val, f) < 0;
+	return fclose(f) || ret ? -1 : 0;
+}
+
+/* A device on a host driver (pci-stub here) goes back to that driver. */
+TEST_F(smmuctl, giveback_restores_the_host_driver)
+{
+	char drv[SMMUA_DRIVER_LEN], ovr[128];
+	struct json_object *o;
+
+	if (access("/sys/bus/pci/drivers/pci-stub", F_OK))
+		SKIP(return, "pci-stub is not loaded");
+	/* Bound as a host driver is: no override left, nothing recorded. */
+	snprintf(ovr, sizeof(ovr), "/sys/bus/pci/devices/%s/driver_override", self->name);
+	ASSERT_EQ(0, write_file(ovr, "pci-stub"));
+	ASSERT_EQ(0, write_file("/sys/bus/pci/drivers_probe", self->name));
+	ASSERT_EQ(0, write_file(ovr, "\n"));
+	ASSERT_EQ(0, driver_of(self->name, drv, sizeof(drv)));
+	ASSERT_STREQ("pci-stub", drv);
+	ASSERT_FALSE(record_exists(self->name));
+
+	/* Bound to another driver: BIND is refused with the next step. */
+	EXPECT_EQ(1, ctl("bind %s --window 0x100000:16M", self->name));
+	EXPECT_NE(NULL, strstr(err_buf, "smmuctl takeover"));
+
+	ASSERT_EQ(0, ctl("-j takeover %s", self->name));
+	o = parsed();
+	ASSERT_NE(NULL, o);
+	EXPECT_STREQ("pci-stub", get_str(o, "previous_driver"));
+	json_object_put(o);
+	ASSERT_EQ(0, ctl("-j giveback %s", self->name));
+	o = parsed();
+	ASSERT_NE(NULL, o);
+	EXPECT_STREQ("pci-stub", get_str(o, "driver"));
+	json_object_put(o);
+	ASSERT_EQ(0, driver_of(self->name, drv, sizeof(drv)));
+	EXPECT_STREQ("pci-stub", drv);
+	EXPECT_EQ(0, tl_leave_unbound(self->name));
+}
+
 TEST_F(smmuctl, bind_query_unbind)
 {
 	struct smmu_assign_mapping_info *maps;

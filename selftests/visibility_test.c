@@ -567,4 +567,66 @@ TEST_F(vis, translate_matches_mapping_and_hides_phys_from_non_admin)
 	EXPECT_EQ(0, WEXITSTATUS(status));
 }
 
+TEST_F(vis, unclaimed_persistent_binding_counts_faults_without_queueing)
+{
+	struct smmu_assign_fault_event ev[64];
+	struct smmu_assign_query q;
+	int c;
+
+	/* edu 2 becomes a persistent binding that nobody claims. */
+	ASSERT_EQ(0, smmua_unbind(self->b, &self->bdf[2]));
+	c = smmua_open();
+	ASSERT_LE(0, c);
+	ASSERT_EQ(0, smmua_bind(c, &self->bdf[2], SMMU_ASSIGN_BIND_PERSISTENT, WINDOW,
+				WINDOW_LEN, NULL));
+	close(c);
+	ASSERT_EQ(0, tl_pci_enable(self->names[2]));
+	ASSERT_EQ(0, tl_edu_to_ram(&self->edu[2], HOLE_IOVA, 64));
+	EXPECT_EQ(BEATS(64), wait_faults(self->b, &self->bdf[2], BEATS(64)));
+	ASSERT_EQ(0, query(self->b, &self->bdf[2], &q));
+	EXPECT_EQ(SMMU_ASSIGN_STATE_PERSISTENT, q.out_state);
+	EXPECT_EQ(0, q.out_owner_pid);
+	/* Nobody's queue took them, and none counts as lost either. */
+	EXPECT_EQ(0, q.out_stats.faults_lost);
+	EXPECT_EQ(0, read_events(self->a, ev, 64));
+	EXPECT_EQ(0, read_events(self->b, ev, 64));
+	EXPECT_EQ(0, smmua_unbind(self->b, &self->bdf[2]));
+}
+
+/* One "key: value" line of a debugfs view, -1 if absent. */
+static long long debugfs_value(const char *bdf, const char *key)
+{
+	char path[128], line[128];
+	long long val = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/smmu-assign/%s", bdf);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, strlen(key)) && line[strlen(key)] == ':')
+			val = strtoll(line + strlen(key) + 1, NULL, 0);
+	fclose(f);
+	return val;
+}
+
+TEST_F(vis, debugfs_view_follows_the_device)
+{
+	char path[128];
+
+	ASSERT_EQ(0, tl_edu_to_ram(&self->edu[0], HOLE_IOVA, 16));
+	ASSERT_EQ(BEATS(16), wait_faults(self->a, &self->bdf[0], BEATS(16)));
+	EXPECT_EQ(1, debugfs_value(self->names[0], "mappings"));
+	EXPECT_EQ(1, debugfs_value(self->names[0], "maps"));
+	EXPECT_EQ(TL_PAGE, debugfs_value(self->names[0], "bytes_mapped"));
+	EXPECT_EQ(getpid(), debugfs_value(self->names[0], "owner_pid"));
+	EXPECT_EQ(BEATS(16), debugfs_value(self->names[0], "faults_translation"));
+	EXPECT_EQ(0, debugfs_value(self->names[1], "mappings"));
+	/* Gone with the binding. */
+	ASSERT_EQ(0, smmua_unbind(self->b, &self->bdf[2]));
+	snprintf(path, sizeof(path), "/sys/kernel/debug/smmu-assign/%s", self->names[2]);
+	EXPECT_NE(0, access(path, F_OK));
+}
+
 TEST_HARNESS_MAIN

@@ -286,7 +286,7 @@ int smmua_pci_takeover(const struct smmu_assign_bdf *bdf, const char *driver,
 int smmua_pci_giveback(const struct smmu_assign_bdf *bdf, char *now, size_t now_len)
 {
 	char cur[SMMUA_DRIVER_LEN], want[SMMUA_DRIVER_LEN] = "";
-	char path[PATH_MAX], state[PATH_MAX], name[SMMUA_BDF_STRLEN];
+	char path[PATH_MAX], state[PATH_MAX];
 	int ret;
 
 	ret = smmua_pci_driver(bdf, cur, sizeof(cur));
@@ -299,14 +299,19 @@ int smmua_pci_giveback(const struct smmu_assign_bdf *bdf, char *now, size_t now_
 	ret = unbind_current(bdf, cur);
 	if (ret)
 		return ret;
+	/*
+	 * The override names the driver to return to while it probes, so a
+	 * driver that took the device by new_id or override (pci-stub) takes
+	 * it back too; then it is cleared, as before the takeover.
+	 */
 	dev_path(bdf, "driver_override", path, sizeof(path));
+	ret = write_str(path, want[0] ? want : "\n");
+	if (ret)
+		return ret;
+	probe(bdf);
 	ret = write_str(path, "\n");
 	if (ret)
 		return ret;
-	smmua_format_bdf(bdf, name, sizeof(name));
-	snprintf(path, sizeof(path), PCI_DRIVERS "/%s/bind", want);
-	if (!want[0] || write_str(path, name))
-		probe(bdf);
 
 	ret = smmua_pci_driver(bdf, cur, sizeof(cur));
 	if (ret)
