@@ -6,10 +6,13 @@ CACHE=${SMMU_ASSIGN_CACHE:-$TOP/.cache}
 CROSS_COMPILE=${CROSS_COMPILE:-aarch64-linux-gnu-}
 export ARCH=arm64 CROSS_COMPILE
 
-# Debian packages the test bed needs on the host, and the command proving each.
+# Debian packages the test bed needs on the host, and the command or file
+# proving each. Recommends are not installed: list what is needed (QEMU's
+# virt machine loads its default NIC's ROM from ipxe-qemu).
 HOST_PACKAGES="gcc-aarch64-linux-gnu:aarch64-linux-gnu-gcc
 libc6-dev-arm64-cross:/usr/aarch64-linux-gnu/lib/libc.a
 qemu-system-arm:qemu-system-aarch64
+ipxe-qemu:/usr/lib/ipxe/qemu/efi-virtio.rom
 cpio:cpio
 bc:bc
 bison:bison
