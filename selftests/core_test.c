@@ -18,9 +18,12 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <linux/capability.h>
 #include <linux/vfio.h>
 
 #include "kselftest_harness.h"
@@ -364,6 +367,56 @@ TEST_F_TIMEOUT(core, isolation_between_devices, 180)
 /* ---- lifetime ---- */
 
 #define LIFE_PAGES	16
+
+/*
+ * In a child: RLIMIT_MEMLOCK of 64 KiB, CAP_IPC_LOCK kept or dropped, then
+ * map 32 KiB and 64 KiB more. Exit status: bit 0 the first MAP failed, bit
+ * 1 the second's result was wrong, bit 2 VmLck was wrong.
+ */
+static int memlock_child(struct tl_edu *e, bool keep_ipc_lock)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct cap[2];
+	struct rlimit rl = { .rlim_cur = 64 << 10, .rlim_max = 64 << 10 };
+	uint8_t *buf = tl_buf_alloc(96 << 10, 0);
+	int fd, ret, bad = 0;
+
+	if (!buf || setrlimit(RLIMIT_MEMLOCK, &rl) || syscall(SYS_capget, &hdr, cap))
+		return 0x80;
+	if (!keep_ipc_lock) {
+		cap[CAP_IPC_LOCK / 32].effective &= ~(1u << (CAP_IPC_LOCK % 32));
+		if (syscall(SYS_capset, &hdr, cap))
+			return 0x80;
+	}
+	fd = smmua_open();
+	if (fd < 0 || bind_win(fd, e))
+		return 0x40;
+	if (smmua_map(fd, &e->bdf, RW, buf, WIN_IOVA, 32 << 10))
+		bad |= 1;
+	ret = smmua_map(fd, &e->bdf, RW, buf + (32 << 10), WIN_IOVA + (32 << 10), 64 << 10);
+	if (ret != (keep_ipc_lock ? 0 : -ENOMEM))
+		bad |= 2;
+	/* CAP_IPC_LOCK lifts the limit; the pages are charged all the same. */
+	if (tl_vmlck_kb(0) != (keep_ipc_lock ? 96 : 32))
+		bad |= 4;
+	return bad;
+}
+
+TEST_F(core, memlock_limit_is_enomem_unless_cap_ipc_lock)
+{
+	int status, keep;
+	pid_t pid;
+
+	NEED_DEVS(1);
+	for (keep = 0; keep < 2; keep++) {
+		pid = fork();
+		ASSERT_LE(0, pid);
+		if (!pid)
+			_exit(memlock_child(&self->edu[0], keep));
+		ASSERT_EQ(pid, waitpid(pid, &status, 0));
+		EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("CAP_IPC_LOCK %s", keep ? "kept" : "dropped");
+	}
+}
 
 TEST_F_TIMEOUT(core, close_releases_pins_and_locked_vm, 60)
 {
