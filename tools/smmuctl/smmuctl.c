@@ -54,6 +54,17 @@ static int parse_bdf_arg(const char *s, struct smmu_assign_bdf *bdf, char *name)
 	return 0;
 }
 
+/* The one BDF operand of cmd, argv[first] and last; 0 or EXIT_USAGE. */
+static int one_bdf_arg(const char *cmd, int argc, char **argv, int first,
+		       struct smmu_assign_bdf *bdf, char *name)
+{
+	if (first != argc - 1) {
+		smmuctl_err("%s needs one BDF: run 'smmuctl help %s'", cmd, cmd);
+		return EXIT_USAGE;
+	}
+	return parse_bdf_arg(argv[first], bdf, name) ? EXIT_USAGE : 0;
+}
+
 /* The sysfs view of a device, or an error naming it. */
 static int read_dev(const struct smmu_assign_bdf *bdf, const char *name,
 		    struct smmua_pci_dev *dev)
@@ -255,11 +266,7 @@ static int cmd_takeover(int argc, char **argv)
 			    SMMUA_VFIO_DRIVER, driver);
 		return EXIT_USAGE;
 	}
-	if (optind != argc - 1) {
-		smmuctl_err("takeover needs one BDF: run 'smmuctl help takeover'");
-		return EXIT_USAGE;
-	}
-	if (parse_bdf_arg(argv[optind], &bdf, name))
+	if (one_bdf_arg("takeover", argc, argv, optind, &bdf, name))
 		return EXIT_USAGE;
 	if (read_dev(&bdf, name, &d))
 		return EXIT_FAILED;
@@ -311,11 +318,7 @@ static int cmd_giveback(int argc, char **argv)
 	struct smmua_pci_dev d;
 	int fd, ret;
 
-	if (argc != 2) {
-		smmuctl_err("giveback needs one BDF: run 'smmuctl help giveback'");
-		return EXIT_USAGE;
-	}
-	if (parse_bdf_arg(argv[1], &bdf, name))
+	if (one_bdf_arg("giveback", argc, argv, 1, &bdf, name))
 		return EXIT_USAGE;
 	if (read_dev(&bdf, name, &d))
 		return EXIT_FAILED;
@@ -476,11 +479,7 @@ static int cmd_unbind(int argc, char **argv)
 	struct smmu_assign_query q;
 	int fd, ret;
 
-	if (argc != 2) {
-		smmuctl_err("unbind needs one BDF: run 'smmuctl help unbind'");
-		return EXIT_USAGE;
-	}
-	if (parse_bdf_arg(argv[1], &bdf, name))
+	if (one_bdf_arg("unbind", argc, argv, 1, &bdf, name))
 		return EXIT_USAGE;
 	fd = open_dev();
 	if (fd < 0)
@@ -548,11 +547,7 @@ static int cmd_info(int argc, char **argv)
 	bool bound = false, ok;
 	int fd;
 
-	if (argc != 2) {
-		smmuctl_err("info needs one BDF: run 'smmuctl help info'");
-		return EXIT_USAGE;
-	}
-	if (parse_bdf_arg(argv[1], &bdf, name))
+	if (one_bdf_arg("info", argc, argv, 1, &bdf, name))
 		return EXIT_USAGE;
 	if (read_dev(&bdf, name, &d))
 		return EXIT_FAILED;
@@ -847,11 +842,7 @@ static int cmd_faults(int argc, char **argv)
 			return EXIT_USAGE;
 		follow_ = true;
 	}
-	if (optind != argc - 1) {
-		smmuctl_err("faults needs one BDF: run 'smmuctl help faults'");
-		return EXIT_USAGE;
-	}
-	if (parse_bdf_arg(argv[optind], &bdf, name))
+	if (one_bdf_arg("faults", argc, argv, optind, &bdf, name))
 		return EXIT_USAGE;
 	fd = open_dev();
 	if (fd < 0)
@@ -918,11 +909,7 @@ static int cmd_mappings(int argc, char **argv)
 	size_t n, i;
 	int fd, ret;
 
-	if (argc != 2) {
-		smmuctl_err("mappings needs one BDF: run 'smmuctl help mappings'");
-		return EXIT_USAGE;
-	}
-	if (parse_bdf_arg(argv[1], &bdf, name))
+	if (one_bdf_arg("mappings", argc, argv, 1, &bdf, name))
 		return EXIT_USAGE;
 	fd = open_dev();
 	if (fd < 0)
