@@ -11,13 +11,19 @@ set -euo pipefail
 
 kdir=$1 initrd=$2 mode=$3 log=${4:-/dev/stdout}
 timeout=${SMMU_ASSIGN_GUEST_TIMEOUT:-900}
+# SMMU_ASSIGN_GIC=2: a GICv2 without ITS, where MSIs are not isolated.
+# SMMU_ASSIGN_TESTS=a,b: run only these selftests.
+gic=${SMMU_ASSIGN_GIC:-3}
+append="console=ttyAMA0 panic=-1 testbed.mode=$mode"
+[ "$gic" = 3 ] || append="$append testbed.msi_isolated=0"
+[ -z "${SMMU_ASSIGN_TESTS:-}" ] || append="$append testbed.tests=$SMMU_ASSIGN_TESTS"
 
 # A guest that hangs is killed; the missing end marker then fails the run.
 timeout --foreground -k 10 "$timeout" \
-	qemu-system-aarch64 -M virt,iommu=smmuv3,gic-version=3 -cpu cortex-a57 \
+	qemu-system-aarch64 -M virt,iommu=smmuv3,gic-version="$gic" -cpu cortex-a57 \
 	-m 2048 -smp 2 -display none -monitor none -serial stdio -no-reboot \
 	-kernel "$kdir/vmlinuz" -initrd "$initrd" \
-	-append "console=ttyAMA0 panic=-1 testbed.mode=$mode" \
+	-append "$append" \
 	-device edu -device edu -device edu \
 	-device pcie-root-port,id=rp0,chassis=1 \
 	-device pcie-pci-bridge,id=br0,bus=rp0 -device edu,bus=br0,addr=1 \
