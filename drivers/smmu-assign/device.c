@@ -30,7 +30,7 @@ LIST_HEAD(smmua_devices);
 /* Protects smmua_devices and every binding's owner and lifetime. */
 DEFINE_MUTEX(smmua_devices_lock);
 
-int smmua_check_bdf(const struct smmu_assign_bdf *bdf)
+static int smmua_check_bdf(const struct smmu_assign_bdf *bdf)
 {
 	if (memchr_inv(bdf->__reserved, 0, sizeof(bdf->__reserved)))
 		return -EOPNOTSUPP;
@@ -49,7 +49,7 @@ static bool smmua_device_is(struct smmua_device *sdev,
 	       pdev->devfn == PCI_DEVFN(bdf->device, bdf->function);
 }
 
-struct smmua_device *smmua_find_locked(const struct smmu_assign_bdf *bdf)
+static struct smmua_device *smmua_find_locked(const struct smmu_assign_bdf *bdf)
 {
 	struct smmua_device *sdev;
 
@@ -97,7 +97,7 @@ unsigned int smmua_count_devices(void)
  * Hand @sdev to @ctx (NULL: nobody). The caller holds smmua_devices_lock
  * and the lock of whichever file gains or loses it.
  */
-void smmua_set_owner(struct smmua_device *sdev, struct smmua_ctx *ctx)
+static void smmua_set_owner(struct smmua_device *sdev, struct smmua_ctx *ctx)
 {
 	unsigned long flags;
 
@@ -331,15 +331,6 @@ static void smmua_teardown(struct smmua_device *sdev)
 	smmua_free_device(sdev);
 }
 
-static int smmua_check_window(u64 iova, u64 length, u64 *last)
-{
-	if (!length || !PAGE_ALIGNED(iova) || !PAGE_ALIGNED(length))
-		return -EINVAL;
-	if (check_add_overflow(iova, length - 1, last))
-		return -EOVERFLOW;
-	return 0;
-}
-
 static void smmua_fill_bind(struct smmu_assign_bind *cmd, struct smmua_device *sdev)
 {
 	struct iommu_domain *domain = sdev->domain;
@@ -370,7 +361,7 @@ int smmua_bind(struct smmu_assign_ucmd *ucmd)
 	ret = smmua_check_bdf(&cmd->bdf);
 	if (ret)
 		return ret;
-	ret = smmua_check_window(cmd->window_iova, cmd->window_length, &last);
+	ret = smmua_check_range(cmd->window_iova, cmd->window_length, PAGE_SIZE, &last);
 	if (ret)
 		return ret;
 	if (persistent && !capable(CAP_SYS_ADMIN))

@@ -240,16 +240,10 @@ err:
 	return ret;
 }
 
-/* Validate a range against the device: alignment, wrap and window. */
-static int smmua_check_range(struct smmua_device *sdev, u64 iova, u64 length,
-			     u64 *last)
+/* Mappings are made of whole CPU pages and of the SMMU's smallest page. */
+static unsigned long smmua_map_align(struct smmua_device *sdev)
 {
-	if (!length || !IS_ALIGNED(iova | length, sdev->min_pgsize) ||
-	    !PAGE_ALIGNED(iova | length))
-		return -EINVAL;
-	if (check_add_overflow(iova, length - 1, last))
-		return -EOVERFLOW;
-	return 0;
+	return max_t(unsigned long, PAGE_SIZE, sdev->min_pgsize);
 }
 
 int smmua_map(struct smmu_assign_ucmd *ucmd)
@@ -273,7 +267,7 @@ int smmua_map(struct smmu_assign_ucmd *ucmd)
 	if (IS_ERR(sdev))
 		return PTR_ERR(sdev);
 	/* ctx->lock is held from here. */
-	ret = smmua_check_range(sdev, cmd->iova, cmd->length, &last);
+	ret = smmua_check_range(cmd->iova, cmd->length, smmua_map_align(sdev), &last);
 	if (ret)
 		goto out_unlock;
 	if (!PAGE_ALIGNED(cmd->user_va)) {
@@ -337,7 +331,7 @@ int smmua_unmap(struct smmu_assign_ucmd *ucmd)
 {
 	struct smmu_assign_unmap *cmd = ucmd->cmd;
 	struct smmua_ctx *ctx = ucmd->ctx;
-	struct interval_tree_node *node, *next;
+	struct interval_tree_node *node;
 	struct smmua_device *sdev;
 	u64 bytes = 0, first = 0, last = ULONG_MAX;
 	u32 count = 0;
@@ -352,7 +346,7 @@ int smmua_unmap(struct smmu_assign_ucmd *ucmd)
 	if (IS_ERR(sdev))
 		return PTR_ERR(sdev);
 	if (!(cmd->flags & SMMU_ASSIGN_UNMAP_ALL)) {
-		ret = smmua_check_range(sdev, cmd->iova, cmd->length, &last);
+		ret = smmua_check_range(cmd->iova, cmd->length, smmua_map_align(sdev), &last);
 		if (ret)
 			goto out_unlock;
 		first = cmd->iova;
@@ -371,9 +365,8 @@ int smmua_unmap(struct smmu_assign_ucmd *ucmd)
 		ret = -ENOENT;
 		goto out_unlock;
 	}
-	for (node = interval_tree_iter_first(&sdev->mappings, first, last); node;
-	     node = next) {
-		next = interval_tree_iter_next(node, first, last);
+	/* Every overlap lies inside: take the first until none is left. */
+	while ((node = interval_tree_iter_first(&sdev->mappings, first, last))) {
 		bytes += node->last - node->start + 1;
 		smmua_remove_mapping(ctx, sdev,
 				     container_of(node, struct smmua_mapping, node));

@@ -21,8 +21,8 @@
 static struct dentry *smmua_debugfs_root;
 
 /* A consistent copy of @sdev's figures, without the mutexes. */
-void smmua_snapshot_stats(struct smmua_device *sdev, struct smmu_assign_stats *stats,
-			  pid_t *owner_pid, u32 *num_mappings)
+static void smmua_snapshot_stats(struct smmua_device *sdev, struct smmu_assign_stats *stats,
+				 pid_t *owner_pid, u32 *num_mappings)
 {
 	unsigned long flags;
 

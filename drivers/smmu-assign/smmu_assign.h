@@ -17,6 +17,7 @@
 #include <linux/interval_tree.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/overflow.h>
 #include <linux/pci.h>
 #include <linux/ratelimit.h>
 #include <linux/spinlock.h>
@@ -120,6 +121,20 @@ struct smmu_assign_ucmd {
 
 int smmu_assign_ucmd_respond(struct smmu_assign_ucmd *ucmd, size_t cmd_len);
 
+/*
+ * An IOVA range from userspace (BIND's window, MAP, UNMAP): non-empty and
+ * aligned (EINVAL), not wrapping (EOVERFLOW). Its last byte goes to *last.
+ */
+static inline int smmua_check_range(u64 iova, u64 length, unsigned long align,
+				    u64 *last)
+{
+	if (!length || !IS_ALIGNED(iova | length, align))
+		return -EINVAL;
+	if (check_add_overflow(iova, length - 1, last))
+		return -EOVERFLOW;
+	return 0;
+}
+
 /* Global figures for GET_INFO; per-device ones live in smmua_device.stats. */
 extern atomic64_t smmua_total_maps;
 extern atomic64_t smmua_total_unmaps;
@@ -130,11 +145,8 @@ extern atomic64_t smmua_bytes_mapped;
 extern struct pci_driver smmua_stub_driver;
 extern struct mutex smmua_devices_lock;
 extern struct list_head smmua_devices;
-struct smmua_device *smmua_find_locked(const struct smmu_assign_bdf *bdf);
 struct smmua_device *smmua_get_bound(const struct smmu_assign_bdf *bdf);
-void smmua_set_owner(struct smmua_device *sdev, struct smmua_ctx *ctx);
 unsigned int smmua_count_devices(void);
-int smmua_check_bdf(const struct smmu_assign_bdf *bdf);
 int smmua_bind(struct smmu_assign_ucmd *ucmd);
 int smmua_unbind(struct smmu_assign_ucmd *ucmd);
 int smmua_claim(struct smmu_assign_ucmd *ucmd);
@@ -165,8 +177,6 @@ int smmua_query(struct smmu_assign_ucmd *ucmd);
 int smmua_list(struct smmu_assign_ucmd *ucmd);
 int smmua_mappings(struct smmu_assign_ucmd *ucmd);
 int smmua_translate(struct smmu_assign_ucmd *ucmd);
-void smmua_snapshot_stats(struct smmua_device *sdev, struct smmu_assign_stats *stats,
-			  pid_t *owner_pid, u32 *num_mappings);
 void smmua_debugfs_init(void);
 void smmua_debugfs_exit(void);
 void smmua_debugfs_add(struct smmua_device *sdev);
