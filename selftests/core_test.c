@@ -192,7 +192,7 @@ TEST_F_TIMEOUT(core, dma_round_trip, 120)
 	ASSERT_EQ(0, bind_win(self->fd[0], e));
 	ASSERT_EQ(0, smmua_map(self->fd[0], &e->bdf, SMMU_ASSIGN_MAP_READ, src, SRC_IOVA,
 			       TL_PAGE));
-	ASSERT_EQ(0, smmua_map(self->fd[0], &e->bdf, SMMU_ASSIGN_MAP_WRITE, dst, DST_IOVA,
+	ASSERT_EQ(0, smmua_map(self->fd[0], &e->bdf, RW, dst, DST_IOVA,
 			       2 * TL_PAGE));
 	ASSERT_EQ(0, dma(e, SRC_IOVA, false));
 	/* Into the second page: the IOVA must reach the page behind it, not another. */
@@ -220,7 +220,7 @@ TEST_F_TIMEOUT(core, blocked_unmapped_iova, 60)
 	ASSERT_EQ(0, bind_win(self->fd[0], e));
 	src = load_device(_metadata, self->fd[0], e, 3);
 	/* Mapped right next to the hole: a stray write would land here. */
-	ASSERT_EQ(0, smmua_map(self->fd[0], &e->bdf, SMMU_ASSIGN_MAP_WRITE, dst,
+	ASSERT_EQ(0, smmua_map(self->fd[0], &e->bdf, RW, dst,
 			       HOLE_IOVA - TL_PAGE, TL_PAGE));
 	expect_blocked_write(_metadata, &self->kmsg, e, HOLE_IOVA, dst, TL_PAGE, false);
 	tl_buf_free(src, TL_PAGE);
@@ -237,7 +237,7 @@ TEST_F_TIMEOUT(core, blocked_outside_window, 60)
 	ASSERT_NE(NULL, dst);
 	ASSERT_EQ(0, bind_win(self->fd[0], e));
 	src = load_device(_metadata, self->fd[0], e, 4);
-	ASSERT_EQ(0, smmua_map(self->fd[0], &e->bdf, SMMU_ASSIGN_MAP_WRITE, dst,
+	ASSERT_EQ(0, smmua_map(self->fd[0], &e->bdf, RW, dst,
 			       WIN_IOVA + WIN_LEN - TL_PAGE, TL_PAGE));
 	expect_blocked_write(_metadata, &self->kmsg, e, OUT_IOVA, dst, TL_PAGE, false);
 	expect_blocked_write(_metadata, &self->kmsg, e, WIN_IOVA - TL_PAGE, dst, TL_PAGE,
@@ -257,7 +257,7 @@ TEST_F_TIMEOUT(core, blocked_after_unmap, 60)
 	ASSERT_NE(NULL, dst);
 	ASSERT_EQ(0, bind_win(self->fd[0], e));
 	src = load_device(_metadata, self->fd[0], e, 5);
-	ASSERT_EQ(0, smmua_map(self->fd[0], &e->bdf, SMMU_ASSIGN_MAP_WRITE, dst, DST_IOVA,
+	ASSERT_EQ(0, smmua_map(self->fd[0], &e->bdf, RW, dst, DST_IOVA,
 			       TL_PAGE));
 	/* While mapped the write lands: the device and the IOVA are right. */
 	ASSERT_EQ(0, dma(e, DST_IOVA, true));
@@ -281,7 +281,7 @@ TEST_F_TIMEOUT(core, blocked_after_unbind, 60)
 	ASSERT_NE(NULL, dst);
 	ASSERT_EQ(0, bind_win(self->fd[0], e));
 	src = load_device(_metadata, self->fd[0], e, 6);
-	ASSERT_EQ(0, smmua_map(self->fd[0], &e->bdf, SMMU_ASSIGN_MAP_WRITE, dst, UNBIND_IOVA,
+	ASSERT_EQ(0, smmua_map(self->fd[0], &e->bdf, RW, dst, UNBIND_IOVA,
 			       TL_PAGE));
 	ASSERT_EQ(0, dma(e, UNBIND_IOVA, true));
 	ASSERT_EQ(0, memcmp(dst, src, DMA_LEN));
@@ -339,7 +339,7 @@ TEST_F_TIMEOUT(core, isolation_between_devices, 180)
 		ASSERT_EQ(0, bind_win(self->fd[i], e));
 		ASSERT_EQ(0, smmua_map(self->fd[i], &e->bdf, SMMU_ASSIGN_MAP_READ, src[i],
 				       SRC_IOVA, TL_PAGE));
-		ASSERT_EQ(0, smmua_map(self->fd[i], &e->bdf, SMMU_ASSIGN_MAP_WRITE, dst[i],
+		ASSERT_EQ(0, smmua_map(self->fd[i], &e->bdf, RW, dst[i],
 				       ISO_IOVA(i), TL_PAGE));
 	}
 	/* Each device reaches its own buffers: the same SRC_IOVA means three pages. */
@@ -371,7 +371,7 @@ TEST_F_TIMEOUT(core, isolation_between_devices, 180)
 /*
  * In a child: RLIMIT_MEMLOCK of 64 KiB, CAP_IPC_LOCK kept or dropped, then
  * map 32 KiB and 64 KiB more. Exit status: bit 0 the first MAP failed, bit
- * 1 the second's result was wrong, bit 2 VmLck was wrong.
+ * 1 the second's result was wrong, bit 2 VmPin was wrong.
  */
 static int memlock_child(struct tl_edu *e, bool keep_ipc_lock)
 {
@@ -396,8 +396,8 @@ static int memlock_child(struct tl_edu *e, bool keep_ipc_lock)
 	ret = smmua_map(fd, &e->bdf, RW, buf + (32 << 10), WIN_IOVA + (32 << 10), 64 << 10);
 	if (ret != (keep_ipc_lock ? 0 : -ENOMEM))
 		bad |= 2;
-	/* CAP_IPC_LOCK lifts the limit; the pages are charged all the same. */
-	if (tl_vmlck_kb(0) != (keep_ipc_lock ? 96 : 32))
+	/* CAP_IPC_LOCK lifts the limit; the pins show in VmPin all the same. */
+	if (tl_vmpin_kb(0) != (keep_ipc_lock ? 96 : 32))
 		bad |= 4;
 	return bad;
 }
@@ -429,20 +429,20 @@ TEST_F_TIMEOUT(core, close_releases_pins_and_locked_vm, 60)
 	buf = tl_buf_alloc(LIFE_PAGES * TL_PAGE, CANARY);
 	ASSERT_NE(NULL, buf);
 	ASSERT_EQ(0, tl_pins_outstanding(&pins0));
-	lck0 = tl_vmlck_kb(0);
+	lck0 = tl_vmpin_kb(0);
 	ASSERT_LE(0, lck0);
 
 	ASSERT_EQ(0, bind_win(self->fd[0], e));
 	ASSERT_EQ(0, smmua_map(self->fd[0], &e->bdf, RW, buf, DST_IOVA, LIFE_PAGES * TL_PAGE));
 	ASSERT_EQ(0, tl_pins_outstanding(&pins));
 	EXPECT_EQ(pins0 + LIFE_PAGES, pins);
-	EXPECT_EQ(lck0 + LIFE_PAGES * TL_PAGE / 1024, tl_vmlck_kb(0));
+	EXPECT_EQ(lck0 + LIFE_PAGES * TL_PAGE / 1024, tl_vmpin_kb(0));
 
 	ASSERT_EQ(0, close(self->fd[0]));
 	self->fd[0] = -1;
 	ASSERT_EQ(0, tl_pins_outstanding(&pins));
 	EXPECT_EQ(pins0, pins);
-	EXPECT_EQ(lck0, tl_vmlck_kb(0));
+	EXPECT_EQ(lck0, tl_vmpin_kb(0));
 
 	/* The device is free again. */
 	self->fd[0] = smmua_open();
@@ -470,11 +470,11 @@ TEST_F_TIMEOUT(core, sigkill_releases_pins, 60)
 		int fd = smmua_open();
 
 		close(pfd[0]);
-		lck[0] = tl_vmlck_kb(0);
+		lck[0] = tl_vmpin_kb(0);
 		if (!buf || fd < 0 || bind_win(fd, e) ||
 		    smmua_map(fd, &e->bdf, RW, buf, DST_IOVA, LIFE_PAGES * TL_PAGE))
 			_exit(1);
-		lck[1] = tl_vmlck_kb(0);
+		lck[1] = tl_vmpin_kb(0);
 		if (write(pfd[1], lck, sizeof(lck)) != sizeof(lck))
 			_exit(1);
 		for (;;)
@@ -623,7 +623,7 @@ TEST_F(core, vfio_pci_device_is_shared_never_fought_over)
 	src = load_device(_metadata, self->fd[0], e, 0x5eed);
 	dst = tl_buf_alloc(TL_PAGE, CANARY);
 	ASSERT_NE(NULL, dst);
-	ASSERT_EQ(0, smmua_map(self->fd[0], &e->bdf, SMMU_ASSIGN_MAP_WRITE, dst,
+	ASSERT_EQ(0, smmua_map(self->fd[0], &e->bdf, RW, dst,
 			       DST_IOVA, TL_PAGE));
 	ASSERT_EQ(0, dma(e, DST_IOVA, true));
 	EXPECT_EQ(0, memcmp(src, dst, DMA_LEN));
@@ -833,14 +833,14 @@ TEST_F(core, unmapped_user_memory_is_efault)
 	ASSERT_EQ(0, munmap(buf + 2 * TL_PAGE, TL_PAGE));
 	ASSERT_EQ(0, bind_win(self->fd[0], e));
 	ASSERT_EQ(0, tl_pins_outstanding(&pins0));
-	lck0 = tl_vmlck_kb(0);
+	lck0 = tl_vmpin_kb(0);
 	EXPECT_EQ(-EFAULT, smmua_map(self->fd[0], &e->bdf, RW, buf + 2 * TL_PAGE, DST_IOVA,
 				     TL_PAGE));
 	EXPECT_EQ(-EFAULT, smmua_map(self->fd[0], &e->bdf, RW, buf, DST_IOVA, 4 * TL_PAGE));
 	/* Nothing stays pinned or charged from the partial attempt. */
 	ASSERT_EQ(0, tl_pins_outstanding(&pins));
 	EXPECT_EQ(pins0, pins);
-	EXPECT_EQ(lck0, tl_vmlck_kb(0));
+	EXPECT_EQ(lck0, tl_vmpin_kb(0));
 	/* And nothing stays mapped: the same IOVAs map now. */
 	EXPECT_EQ(0, smmua_map(self->fd[0], &e->bdf, RW, buf, DST_IOVA, 2 * TL_PAGE));
 	munmap(buf, 2 * TL_PAGE);
@@ -859,7 +859,7 @@ TEST_F(core, write_mapping_of_readonly_memory_is_efault)
 	ASSERT_NE(MAP_FAILED, ro);
 	ASSERT_EQ(0, bind_win(self->fd[0], e));
 	ASSERT_EQ(0, tl_pins_outstanding(&pins0));
-	EXPECT_EQ(-EFAULT, smmua_map(self->fd[0], &e->bdf, SMMU_ASSIGN_MAP_WRITE, ro,
+	EXPECT_EQ(-EFAULT, smmua_map(self->fd[0], &e->bdf, RW, ro,
 				     DST_IOVA, 2 * TL_PAGE));
 	EXPECT_EQ(-EFAULT, smmua_map(self->fd[0], &e->bdf, RW, ro, DST_IOVA, 2 * TL_PAGE));
 	ASSERT_EQ(0, tl_pins_outstanding(&pins));
@@ -1146,7 +1146,7 @@ TEST_F_TIMEOUT(core, persistent_binding_outlives_its_file, 120)
 	ASSERT_EQ(0, smmua_claim(self->fd[1], &e->bdf, 0));
 	ASSERT_EQ(0, smmua_map(self->fd[1], &e->bdf, SMMU_ASSIGN_MAP_READ, src, SRC_IOVA,
 			       TL_PAGE));
-	ASSERT_EQ(0, smmua_map(self->fd[1], &e->bdf, SMMU_ASSIGN_MAP_WRITE, dst, PERSIST_IOVA,
+	ASSERT_EQ(0, smmua_map(self->fd[1], &e->bdf, RW, dst, PERSIST_IOVA,
 			       TL_PAGE));
 	ASSERT_EQ(0, dma(e, SRC_IOVA, false));
 	ASSERT_EQ(0, dma(e, PERSIST_IOVA, true));

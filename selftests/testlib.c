@@ -389,7 +389,7 @@ int tl_kmsg_wait_quiet(struct tl_kmsg *k, const char *substr, int quiet_ms, int 
 
 /* ---- counters ---- */
 
-long tl_vmlck_kb(int pid)
+long tl_vmpin_kb(int pid)
 {
 	char path[64], line[256];
 	long kb = -ENOENT;
@@ -403,7 +403,7 @@ long tl_vmlck_kb(int pid)
 	if (!f)
 		return -errno;
 	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmLck: %ld kB", &kb) == 1)
+		if (sscanf(line, "VmPin: %ld kB", &kb) == 1)
 			break;
 	fclose(f);
 	return kb;

@@ -2,7 +2,7 @@
 /*
  * testlib: what the smmu-assign selftests share beyond libsmmu-assign:
  * edu devices (find, hand to the stub driver, PCI command bits, BAR0, DMA),
- * the kernel log's fault lines, pin and locked_vm counters, and buffers.
+ * the kernel log's fault lines, pin counters and VmPin, and buffers.
  * Functions return 0 or a negative errno unless said otherwise.
  */
 #ifndef SMMU_ASSIGN_TESTLIB_H
@@ -124,8 +124,8 @@ int tl_kmsg_wait_any_fault(struct tl_kmsg *k, const char *bdf, uint32_t sid,
 
 /* ---- counters ---- */
 
-/* VmLck (kB) of pid, 0 for this process; negative errno on failure. */
-long tl_vmlck_kb(int pid);
+/* VmPin (kB: pages pinned, as smmu-assign charges them) of pid, 0 for this process; negative errno on failure. */
+long tl_vmpin_kb(int pid);
 
 /* nr_foll_pin_acquired - nr_foll_pin_released, after folding per-CPU deltas. */
 int tl_pins_outstanding(long long *out);

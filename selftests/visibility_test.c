@@ -451,7 +451,8 @@ TEST_F(vis, mappings_cursor_and_counters_are_exact)
 	/* BUF_IOVA (fixture) plus three more, one of them two pages. */
 	ASSERT_EQ(0, smmua_map(self->a, &self->bdf[0], SMMU_ASSIGN_MAP_READ, mem,
 			       WINDOW, TL_PAGE));
-	ASSERT_EQ(0, smmua_map(self->a, &self->bdf[0], SMMU_ASSIGN_MAP_WRITE,
+	ASSERT_EQ(0, smmua_map(self->a, &self->bdf[0],
+			       SMMU_ASSIGN_MAP_READ | SMMU_ASSIGN_MAP_WRITE,
 			       mem + TL_PAGE, WINDOW + 0x40000, 2 * TL_PAGE));
 	ASSERT_EQ(0, smmua_map(self->a, &self->bdf[0],
 			       SMMU_ASSIGN_MAP_READ | SMMU_ASSIGN_MAP_WRITE,

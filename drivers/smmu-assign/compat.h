@@ -32,6 +32,18 @@ static inline bool smmua_group_has_isolated_msi(struct iommu_group *group)
 }
 
 /*
+ * 6.2: a long-term read-only pin of a private (copy-on-write) mapping
+ * unshares the page, so the pinned page stays the one the process writes.
+ * Before, only a write pin breaks COW; the fallback (pin for write with
+ * FOLL_FORCE, as RDMA did) is correct on every kernel, so a backport of the
+ * change only makes it unnecessary.
+ */
+static inline bool smmua_ro_longterm_pin_unshares(void)
+{
+	return LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0);
+}
+
+/*
  * 6.7 removed the per-device fault handler in favour of domain fault
  * handlers; smmu-assign registers the former, so it needs 6.1 - 6.6.
  */

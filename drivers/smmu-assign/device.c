@@ -27,7 +27,7 @@ MODULE_PARM_DESC(allow_unsafe_interrupts,
 
 /* Every bound device, persistent or not; see smmu_assign.h for lock order. */
 LIST_HEAD(smmua_devices);
-/* Protects smmua_devices and every binding's owner and lifetime. */
+/* Protects smmua_devices, and nothing else: held only to walk or change it. */
 DEFINE_MUTEX(smmua_devices_lock);
 
 static int smmua_check_bdf(const struct smmu_assign_bdf *bdf)
@@ -60,12 +60,27 @@ static struct smmua_device *smmua_find_locked(const struct smmu_assign_bdf *bdf)
 	return NULL;
 }
 
+static void smmua_free_device(struct smmua_device *sdev)
+{
+	if (sdev->group)
+		iommu_group_put(sdev->group);
+	pci_dev_put(sdev->pdev);
+	mutex_destroy(&sdev->lock);
+	kfree(sdev);
+}
+
+void smmua_device_put(struct smmua_device *sdev)
+{
+	if (refcount_dec_and_test(&sdev->users))
+		smmua_free_device(sdev);
+}
+
 /*
- * The bound device named by @bdf, with smmua_devices_lock held on success;
- * the caller unlocks. EINVAL/EOPNOTSUPP for a malformed BDF, ENOENT if it
- * is not bound.
+ * The one lookup of a bound device by BDF: a reference the caller drops
+ * with smmua_device_put(), and no lock held. EINVAL/EOPNOTSUPP for a
+ * malformed BDF, ENOENT if it is not bound.
  */
-struct smmua_device *smmua_get_bound(const struct smmu_assign_bdf *bdf)
+struct smmua_device *smmua_device_get(const struct smmu_assign_bdf *bdf)
 {
 	struct smmua_device *sdev;
 	int ret = smmua_check_bdf(bdf);
@@ -74,9 +89,34 @@ struct smmua_device *smmua_get_bound(const struct smmu_assign_bdf *bdf)
 		return ERR_PTR(ret);
 	mutex_lock(&smmua_devices_lock);
 	sdev = smmua_find_locked(bdf);
-	if (!sdev) {
-		mutex_unlock(&smmua_devices_lock);
-		return ERR_PTR(-ENOENT);
+	if (sdev)
+		refcount_inc(&sdev->users);
+	mutex_unlock(&smmua_devices_lock);
+	return sdev ?: ERR_PTR(-ENOENT);
+}
+
+/*
+ * The bound device named by @bdf, with a reference and its lock held, if
+ * @ctx owns it: ENOENT if it is not bound (or is being torn down), EPERM if
+ * another file owns it. The caller unlocks and puts.
+ */
+struct smmua_device *smmua_device_get_owned(struct smmua_ctx *ctx,
+					    const struct smmu_assign_bdf *bdf)
+{
+	struct smmua_device *sdev = smmua_device_get(bdf);
+	int ret = 0;
+
+	if (IS_ERR(sdev))
+		return sdev;
+	mutex_lock(&sdev->lock);
+	if (sdev->dead)
+		ret = -ENOENT;
+	else if (sdev->owner != ctx)
+		ret = -EPERM;
+	if (ret) {
+		mutex_unlock(&sdev->lock);
+		smmua_device_put(sdev);
+		return ERR_PTR(ret);
 	}
 	return sdev;
 }
@@ -93,48 +133,15 @@ unsigned int smmua_count_devices(void)
 	return n;
 }
 
-/*
- * Hand @sdev to @ctx (NULL: nobody). The caller holds smmua_devices_lock
- * and the lock of whichever file gains or loses it.
- */
+/* Hand @sdev to @ctx (NULL: nobody). The binding's lock is held. */
 static void smmua_set_owner(struct smmua_device *sdev, struct smmua_ctx *ctx)
 {
 	unsigned long flags;
 
-	lockdep_assert_held(&smmua_devices_lock);
-	if (sdev->owner)
-		list_del(&sdev->owner_node);
-	if (ctx)
-		list_add_tail(&sdev->owner_node, &ctx->devices);
+	lockdep_assert_held(&sdev->lock);
 	spin_lock_irqsave(&sdev->stats_lock, flags);
 	sdev->owner = ctx;
 	spin_unlock_irqrestore(&sdev->stats_lock, flags);
-}
-
-/*
- * The device of @ctx named by @bdf, with ctx->lock held on success; the
- * caller unlocks. ENOENT if nobody bound it, EPERM if another file did.
- */
-struct smmua_device *smmua_ctx_get_device(struct smmua_ctx *ctx,
-					  const struct smmu_assign_bdf *bdf)
-{
-	struct smmua_device *sdev;
-	int ret;
-
-	ret = smmua_check_bdf(bdf);
-	if (ret)
-		return ERR_PTR(ret);
-
-	mutex_lock(&ctx->lock);
-	list_for_each_entry(sdev, &ctx->devices, owner_node)
-		if (smmua_device_is(sdev, bdf))
-			return sdev;
-	mutex_unlock(&ctx->lock);
-
-	mutex_lock(&smmua_devices_lock);
-	ret = smmua_find_locked(bdf) ? -EPERM : -ENOENT;
-	mutex_unlock(&smmua_devices_lock);
-	return ERR_PTR(ret);
 }
 
 static int smmua_count_dev(struct device *dev, void *data)
@@ -223,16 +230,19 @@ static void smmua_describe(struct smmua_device *sdev)
 			sizeof(sdev->iommu_name));
 }
 
-/* Undo smmua_attach(): the device falls back to its default (blocked) state. */
+/* Undo smmua_attach(): the group goes back to its default domain. */
 static void smmua_detach(struct smmua_device *sdev)
 {
-	iommu_unregister_device_fault_handler(&sdev->pdev->dev);
+	struct device *dev = &sdev->pdev->dev;
+	int ret;
+
+	ret = iommu_unregister_device_fault_handler(dev);
+	if (ret)
+		pci_warn(sdev->pdev, "fault handler not unregistered: %d\n", ret);
 	iommu_detach_group(sdev->domain, sdev->group);
 	iommu_domain_free(sdev->domain);
+	sdev->domain = NULL;
 	iommu_group_release_dma_owner(sdev->group);
-	/* Our stub owns the device: stop it mastering until the next owner. */
-	if (sdev->pdev->dev.driver == &smmua_stub_driver.driver)
-		pci_clear_master(sdev->pdev);
 }
 
 /* Claim the group, attach a fresh paging domain, check the window. */
@@ -295,40 +305,50 @@ err_release:
 	return ret;
 }
 
-static void smmua_free_device(struct smmua_device *sdev)
-{
-	iommu_group_put(sdev->group);
-	pci_dev_put(sdev->pdev);
-	kfree(sdev);
-}
-
 /*
- * Tear a binding down completely. Its owner's lock, if it has an owner, is
- * held; the caller frees it after dropping that lock.
+ * Tear a binding down completely. The caller holds the device lock, the
+ * binding's lock and a reference; the list's reference is dropped here.
+ * The binding is made unreachable before anything of it is released, and
+ * the device is quiesced, unmapped and flushed before its pages are
+ * unpinned and its group released. @gone: the device is leaving its
+ * driver, and the owner is told.
  */
-static void smmua_teardown_locked(struct smmua_device *sdev)
+static void smmua_teardown_locked(struct smmua_device *sdev, bool gone)
 {
-	lockdep_assert_held(&smmua_devices_lock);
-	if (sdev->owner) {
-		lockdep_assert_held(&sdev->owner->lock);
-		smmua_unmap_all(sdev->owner, sdev);
-		smmua_set_owner(sdev, NULL);
-	}
-	smmua_detach(sdev);
+	device_lock_assert(&sdev->pdev->dev);
+	lockdep_assert_held(&sdev->lock);
+	if (sdev->dead)
+		return;
+	sdev->dead = true;
+	mutex_lock(&smmua_devices_lock);
 	list_del(&sdev->node);
+	mutex_unlock(&smmua_devices_lock);
+	/* Waits for readers of the file. */
 	smmua_debugfs_remove(sdev);
+
+	/*
+	 * Quiesce before the group is released, whatever driver holds the
+	 * device: its default domain may be an identity one
+	 * (iommu.passthrough=1), where a device still mastering reaches any
+	 * memory.
+	 */
+	pci_clear_master(sdev->pdev);
+	smmua_unmap_all(sdev);
+	if (gone)
+		smmua_events_device_gone(sdev);
+	smmua_set_owner(sdev, NULL);
+	smmua_detach(sdev);
+	refcount_dec(&sdev->users);
 }
 
-static void smmua_teardown(struct smmua_device *sdev)
+/* Tear down @sdev, of which the caller holds a reference, unless done. */
+static void smmua_teardown(struct smmua_device *sdev, bool gone)
 {
-	struct smmua_ctx *owner = sdev->owner;
-
-	if (owner)
-		mutex_lock(&owner->lock);
-	smmua_teardown_locked(sdev);
-	if (owner)
-		mutex_unlock(&owner->lock);
-	smmua_free_device(sdev);
+	device_lock(&sdev->pdev->dev);
+	mutex_lock(&sdev->lock);
+	smmua_teardown_locked(sdev, gone);
+	mutex_unlock(&sdev->lock);
+	device_unlock(&sdev->pdev->dev);
 }
 
 static void smmua_fill_bind(struct smmu_assign_bind *cmd, struct smmua_device *sdev)
@@ -373,9 +393,12 @@ int smmua_bind(struct smmu_assign_ucmd *ucmd)
 		return -ENODEV;
 	sdev = kzalloc(sizeof(*sdev), GFP_KERNEL_ACCOUNT);
 	if (!sdev) {
-		ret = -ENOMEM;
-		goto err_put_pdev;
+		pci_dev_put(pdev);
+		return -ENOMEM;
 	}
+	/* Ours until published; then the list's, plus ours for the answer. */
+	refcount_set(&sdev->users, 1);
+	mutex_init(&sdev->lock);
 	sdev->pdev = pdev;
 	sdev->window_start = cmd->window_iova;
 	sdev->window_last = last;
@@ -385,13 +408,16 @@ int smmua_bind(struct smmu_assign_ucmd *ucmd)
 	ratelimit_state_init(&sdev->fault_rs, DEFAULT_RATELIMIT_INTERVAL,
 			     DEFAULT_RATELIMIT_BURST);
 
-	/* The driver cannot change while we look at it and take the group. */
+	/*
+	 * The device lock keeps the driver from changing under us and
+	 * serializes every BIND and teardown of this device.
+	 */
 	device_lock(&pdev->dev);
 	mutex_lock(&smmua_devices_lock);
-	if (smmua_find_locked(&cmd->bdf)) {
-		ret = -EBUSY;
+	ret = smmua_find_locked(&cmd->bdf) ? -EBUSY : 0;
+	mutex_unlock(&smmua_devices_lock);
+	if (ret)
 		goto err_unlock;
-	}
 	ret = smmua_check_driver(pdev);
 	if (ret)
 		goto err_unlock;
@@ -404,41 +430,38 @@ int smmua_bind(struct smmu_assign_ucmd *ucmd)
 	ret = smmua_check_device(pdev, sdev->group, sdev->window_start, last,
 				 &sw_msi, &has_sw_msi);
 	if (ret)
-		goto err_put_group;
+		goto err_unlock;
 	ret = smmua_attach(sdev, has_sw_msi, sw_msi);
 	if (ret)
-		goto err_put_group;
+		goto err_unlock;
 	smmua_describe(sdev);
 	smmua_fill_bind(cmd, sdev);
-	ret = smmu_assign_ucmd_respond(ucmd, sizeof(*cmd));
-	if (ret)
-		goto err_detach;
-
+	sdev->pgsize_bitmap = sdev->domain->pgsize_bitmap;
 	sdev->bound_at = ktime_get();
+	if (!persistent)
+		sdev->owner = ctx;
+
+	/* Publish it whole: the owner is set before anyone can look it up. */
+	refcount_inc(&sdev->users);
+	mutex_lock(&smmua_devices_lock);
 	list_add_tail(&sdev->node, &smmua_devices);
-	if (!persistent) {
-		mutex_lock(&ctx->lock);
-		smmua_set_owner(sdev, ctx);
-		mutex_unlock(&ctx->lock);
-	}
-	smmua_debugfs_add(sdev);
 	mutex_unlock(&smmua_devices_lock);
+	smmua_debugfs_add(sdev);
 	device_unlock(&pdev->dev);
 	pci_info(pdev, "bound: window [%#llx-%#llx], SID %#x on %s, group %d%s\n",
 		 sdev->window_start, last, sdev->sids[0], sdev->iommu_name,
 		 iommu_group_id(sdev->group), persistent ? ", persistent" : "");
-	return 0;
 
-err_detach:
-	smmua_detach(sdev);
-err_put_group:
-	iommu_group_put(sdev->group);
+	/* The answer is copied with no lock held; if it cannot be, undo. */
+	ret = smmu_assign_ucmd_respond(ucmd, sizeof(*cmd));
+	if (ret)
+		smmua_teardown(sdev, false);
+	smmua_device_put(sdev);
+	return ret;
+
 err_unlock:
-	mutex_unlock(&smmua_devices_lock);
 	device_unlock(&pdev->dev);
-	kfree(sdev);
-err_put_pdev:
-	pci_dev_put(pdev);
+	smmua_device_put(sdev);
 	return ret;
 }
 
@@ -450,10 +473,14 @@ int smmua_unbind(struct smmu_assign_ucmd *ucmd)
 
 	if (cmd->flags)
 		return -EOPNOTSUPP;
-	sdev = smmua_get_bound(&cmd->bdf);
+	sdev = smmua_device_get(&cmd->bdf);
 	if (IS_ERR(sdev))
 		return PTR_ERR(sdev);
-	if (sdev->persistent && !capable(CAP_SYS_ADMIN))
+	device_lock(&sdev->pdev->dev);
+	mutex_lock(&sdev->lock);
+	if (sdev->dead)
+		ret = -ENOENT;
+	else if (sdev->persistent && !capable(CAP_SYS_ADMIN))
 		ret = -EPERM;
 	else if (sdev->persistent && sdev->owner && sdev->owner != ucmd->ctx)
 		ret = -EBUSY;
@@ -461,9 +488,11 @@ int smmua_unbind(struct smmu_assign_ucmd *ucmd)
 		ret = -EPERM;
 	if (!ret) {
 		pci_info(sdev->pdev, "unbound\n");
-		smmua_teardown(sdev);
+		smmua_teardown_locked(sdev, false);
 	}
-	mutex_unlock(&smmua_devices_lock);
+	mutex_unlock(&sdev->lock);
+	device_unlock(&sdev->pdev->dev);
+	smmua_device_put(sdev);
 	return ret;
 }
 
@@ -476,64 +505,142 @@ int smmua_claim(struct smmu_assign_ucmd *ucmd)
 
 	if (cmd->flags & ~SMMU_ASSIGN_CLAIM_RELEASE)
 		return -EOPNOTSUPP;
-	sdev = smmua_get_bound(&cmd->bdf);
+	sdev = smmua_device_get(&cmd->bdf);
 	if (IS_ERR(sdev))
 		return PTR_ERR(sdev);
-	if (!sdev->persistent) {
+	mutex_lock(&sdev->lock);
+	if (sdev->dead) {
+		ret = -ENOENT;
+	} else if (!sdev->persistent) {
 		ret = -EINVAL;
 	} else if (cmd->flags & SMMU_ASSIGN_CLAIM_RELEASE) {
 		if (sdev->owner != ctx) {
 			ret = -EPERM;
 		} else {
-			mutex_lock(&ctx->lock);
-			smmua_unmap_all(ctx, sdev);
+			smmua_unmap_all(sdev);
 			smmua_set_owner(sdev, NULL);
-			mutex_unlock(&ctx->lock);
 		}
+	} else if (sdev->owner == ctx) {
+		ret = -EALREADY;
 	} else if (sdev->owner) {
 		ret = -EBUSY;
 	} else {
-		mutex_lock(&ctx->lock);
 		smmua_set_owner(sdev, ctx);
-		mutex_unlock(&ctx->lock);
+	}
+	mutex_unlock(&sdev->lock);
+	smmua_device_put(sdev);
+	return ret;
+}
+
+typedef bool (*smmua_match_fn)(struct smmua_device *sdev, const void *data);
+
+/* The first bound device @match()es, with a reference, or NULL. */
+static struct smmua_device *smmua_device_get_first(smmua_match_fn match,
+						   const void *data)
+{
+	struct smmua_device *sdev, *found = NULL;
+
+	mutex_lock(&smmua_devices_lock);
+	list_for_each_entry(sdev, &smmua_devices, node) {
+		if (match(sdev, data)) {
+			refcount_inc(&sdev->users);
+			found = sdev;
+			break;
+		}
 	}
 	mutex_unlock(&smmua_devices_lock);
-	return ret;
+	return found;
+}
+
+static bool smmua_owned_by(struct smmua_device *sdev, const void *ctx)
+{
+	/* Only this file sets the owner to itself, and it is closing. */
+	return READ_ONCE(sdev->owner) == ctx;
 }
 
 /* The owner's file is closing: unbind its devices, unclaim persistent ones. */
 void smmua_ctx_release_devices(struct smmua_ctx *ctx)
 {
-	struct smmua_device *sdev, *next;
-	LIST_HEAD(dead);
+	struct smmua_device *sdev;
 
-	mutex_lock(&smmua_devices_lock);
-	mutex_lock(&ctx->lock);
-	list_for_each_entry_safe(sdev, next, &ctx->devices, owner_node) {
-		if (sdev->persistent) {
-			smmua_unmap_all(ctx, sdev);
-			smmua_set_owner(sdev, NULL);
-		} else {
-			smmua_teardown_locked(sdev);
-			list_add(&sdev->node, &dead);
+	while ((sdev = smmua_device_get_first(smmua_owned_by, ctx))) {
+		device_lock(&sdev->pdev->dev);
+		mutex_lock(&sdev->lock);
+		if (!sdev->dead && sdev->owner == ctx) {
+			if (sdev->persistent) {
+				smmua_unmap_all(sdev);
+				smmua_set_owner(sdev, NULL);
+			} else {
+				smmua_teardown_locked(sdev, false);
+			}
 		}
+		mutex_unlock(&sdev->lock);
+		device_unlock(&sdev->pdev->dev);
+		smmua_device_put(sdev);
+		cond_resched();
 	}
-	mutex_unlock(&ctx->lock);
-	mutex_unlock(&smmua_devices_lock);
+}
 
-	list_for_each_entry_safe(sdev, next, &dead, node)
-		smmua_free_device(sdev);
+static bool smmua_any(struct smmua_device *sdev, const void *unused)
+{
+	return true;
 }
 
 /* Module unload: only persistent bindings can be left, with no owner. */
 void smmua_unbind_all(void)
 {
-	struct smmua_device *sdev, *next;
+	struct smmua_device *sdev;
 
-	mutex_lock(&smmua_devices_lock);
-	list_for_each_entry_safe(sdev, next, &smmua_devices, node)
-		smmua_teardown(sdev);
-	mutex_unlock(&smmua_devices_lock);
+	while ((sdev = smmua_device_get_first(smmua_any, NULL))) {
+		smmua_teardown(sdev, false);
+		smmua_device_put(sdev);
+	}
+}
+
+static bool smmua_is_pdev(struct smmua_device *sdev, const void *pdev)
+{
+	return sdev->pdev == pdev;
+}
+
+/*
+ * A bound device is leaving its driver: sysfs unbind, hot-unplug, sysfs
+ * remove or the driver's unload. Whatever the driver, the binding ends
+ * before the driver's remove runs (the driver core holds the device lock),
+ * and its owner is told.
+ */
+static int smmua_pci_notify(struct notifier_block *nb, unsigned long action,
+			    void *data)
+{
+	struct pci_dev *pdev = to_pci_dev(data);
+	struct smmua_device *sdev;
+
+	if (action != BUS_NOTIFY_UNBIND_DRIVER)
+		return NOTIFY_DONE;
+	sdev = smmua_device_get_first(smmua_is_pdev, pdev);
+	if (!sdev)
+		return NOTIFY_DONE;
+	mutex_lock(&sdev->lock);
+	if (!sdev->dead) {
+		pci_warn(pdev, "leaving its driver while bound: binding removed\n");
+		smmua_teardown_locked(sdev, true);
+	}
+	mutex_unlock(&sdev->lock);
+	smmua_device_put(sdev);
+	return NOTIFY_OK;
+}
+
+static struct notifier_block smmua_pci_nb = {
+	.notifier_call = smmua_pci_notify,
+};
+
+int smmua_notifier_register(void)
+{
+	return bus_register_notifier(&pci_bus_type, &smmua_pci_nb);
+}
+
+void smmua_notifier_unregister(void)
+{
+	bus_unregister_notifier(&pci_bus_type, &smmua_pci_nb);
 }
 
 static int smmua_stub_probe(struct pci_dev *pdev, const struct pci_device_id *id)
@@ -543,26 +650,11 @@ static int smmua_stub_probe(struct pci_dev *pdev, const struct pci_device_id *id
 	return 0;
 }
 
-static void smmua_stub_remove(struct pci_dev *pdev)
-{
-	struct smmua_device *sdev;
-
-	mutex_lock(&smmua_devices_lock);
-	list_for_each_entry(sdev, &smmua_devices, node) {
-		if (sdev->pdev == pdev) {
-			pci_warn(pdev, "leaving the stub while bound: binding removed\n");
-			smmua_teardown(sdev);
-			break;
-		}
-	}
-	mutex_unlock(&smmua_devices_lock);
-}
-
 /* No ID table: devices arrive only through driver_override. */
 struct pci_driver smmua_stub_driver = {
 	.name = "smmu-assign",
 	.probe = smmua_stub_probe,
-	.remove = smmua_stub_remove,
+	/* No remove: the bus notifier ends a binding before any driver's. */
 	/* The DMA API stays away: BIND owns the device's DMA. */
 	.driver_managed_dma = true,
 };

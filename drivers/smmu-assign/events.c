@@ -106,12 +106,7 @@ int smmua_fault_handler(struct iommu_fault *fault, void *data)
 	struct smmu_assign_fault_event ev = {
 		.timestamp_ns = ktime_get_ns(),
 		.iova = fault->event.addr,
-		.bdf = {
-			.segment = pci_domain_nr(pdev->bus),
-			.bus = pdev->bus->number,
-			.device = PCI_SLOT(pdev->devfn),
-			.function = PCI_FUNC(pdev->devfn),
-		},
+		.bdf = smmua_pdev_bdf(pdev),
 		.sid = sdev->sids[0],
 		.flags = fault->event.perm & IOMMU_FAULT_PERM_WRITE ?
 			 SMMU_ASSIGN_FAULT_WRITE : SMMU_ASSIGN_FAULT_READ,
@@ -133,6 +128,24 @@ int smmua_fault_handler(struct iommu_fault *fault, void *data)
 
 	smmua_log_fault(sdev, fault);
 	return 0;
+}
+
+/*
+ * Tell the owner that @sdev's binding ended because the device left its
+ * driver (unbind, removal, hot-unplug). The owner is still set.
+ */
+void smmua_events_device_gone(struct smmua_device *sdev)
+{
+	struct pci_dev *pdev = sdev->pdev;
+	struct smmu_assign_fault_event ev = {
+		.timestamp_ns = ktime_get_ns(),
+		.bdf = smmua_pdev_bdf(pdev),
+		.sid = sdev->sids[0],
+		.flags = SMMU_ASSIGN_EVENT_DEVICE_GONE,
+	};
+
+	if (sdev->owner)
+		smmua_events_push(&sdev->owner->events, &ev);
 }
 
 ssize_t smmua_events_read(struct smmua_ctx *ctx, char __user *buf, size_t count,

@@ -166,8 +166,6 @@ static int smmu_assign_fops_open(struct inode *inode, struct file *filp)
 		kfree(ctx);
 		return ret;
 	}
-	mutex_init(&ctx->lock);
-	INIT_LIST_HEAD(&ctx->devices);
 	ctx->mm = current->mm;
 	mmgrab(ctx->mm);
 	ctx->pid = get_task_pid(current, PIDTYPE_TGID);
@@ -184,7 +182,6 @@ static int smmu_assign_fops_release(struct inode *inode, struct file *filp)
 	smmua_events_destroy(&ctx->events);
 	put_pid(ctx->pid);
 	mmdrop(ctx->mm);
-	mutex_destroy(&ctx->lock);
 	kfree(ctx);
 	return 0;
 }
@@ -225,9 +222,12 @@ static int __init smmu_assign_init(void)
 	int ret;
 
 	smmua_debugfs_init();
-	ret = pci_register_driver(&smmua_stub_driver);
+	ret = smmua_notifier_register();
 	if (ret)
 		goto err_debugfs;
+	ret = pci_register_driver(&smmua_stub_driver);
+	if (ret)
+		goto err_notifier;
 	ret = misc_register(&smmu_assign_misc);
 	if (ret)
 		goto err_stub;
@@ -236,6 +236,8 @@ static int __init smmu_assign_init(void)
 
 err_stub:
 	pci_unregister_driver(&smmua_stub_driver);
+err_notifier:
+	smmua_notifier_unregister();
 err_debugfs:
 	smmua_debugfs_exit();
 	return ret;
@@ -247,6 +249,7 @@ static void __exit smmu_assign_exit(void)
 	/* No file is open any more: only persistent bindings are left. */
 	smmua_unbind_all();
 	pci_unregister_driver(&smmua_stub_driver);
+	smmua_notifier_unregister();
 	smmua_debugfs_exit();
 }
 

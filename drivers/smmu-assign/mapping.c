@@ -38,13 +38,40 @@ static void smmua_unpin_run(phys_addr_t phys, size_t len, bool dirty)
 					 len >> PAGE_SHIFT, dirty);
 }
 
-/* Unpinned pages go back to RLIMIT_MEMLOCK of the mm, if it still lives. */
-static void smmua_unaccount(struct smmua_ctx *ctx, unsigned long npages)
+/*
+ * Charge @map's pages to the caller, as iommufd does: its user's locked_vm
+ * against its RLIMIT_MEMLOCK (unless it has CAP_IPC_LOCK), and its mm's
+ * pinned_vm (VmPin). The charge stays with the mapping, so it is returned
+ * whichever process holds the file when the mapping goes.
+ */
+static int smmua_account(struct smmua_mapping *map, unsigned long npages)
 {
-	if (mmget_not_zero(ctx->mm)) {
-		account_locked_vm(ctx->mm, npages, false);
-		mmput(ctx->mm);
+	unsigned long limit, cur;
+
+	if (!capable(CAP_IPC_LOCK)) {
+		limit = rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
+		cur = atomic_long_read(&current_user()->locked_vm);
+		do {
+			if (npages > limit || cur > limit - npages)
+				return -ENOMEM;
+		} while (!atomic_long_try_cmpxchg(&current_user()->locked_vm,
+						  &cur, cur + npages));
+		map->flags |= SMMUA_MAPPING_CHARGED;
 	}
+	map->user = get_uid(current_user());
+	map->mm = current->mm;
+	mmgrab(map->mm);
+	atomic64_add(npages, &map->mm->pinned_vm);
+	return 0;
+}
+
+static void smmua_unaccount(struct smmua_mapping *map, unsigned long npages)
+{
+	if (map->flags & SMMUA_MAPPING_CHARGED)
+		atomic_long_sub(npages, &map->user->locked_vm);
+	atomic64_sub(npages, &map->mm->pinned_vm);
+	free_uid(map->user);
+	mmdrop(map->mm);
 }
 
 /* A mapping of @bytes appeared (@added) or went away: update the figures. */
@@ -125,6 +152,7 @@ static void smmua_unmap_unpin(struct smmua_device *sdev, unsigned long iova,
 			for (i = 0; i < nr; i++)
 				smmua_unpin_run(runs[i].phys, runs[i].len, dirty);
 			nr = 0;
+			cond_resched();
 		}
 	}
 	if (nr)
@@ -133,28 +161,62 @@ static void smmua_unmap_unpin(struct smmua_device *sdev, unsigned long iova,
 		smmua_unpin_run(runs[i].phys, runs[i].len, dirty);
 }
 
-static void smmua_remove_mapping(struct smmua_ctx *ctx, struct smmua_device *sdev,
-				 struct smmua_mapping *map)
+/* The binding's lock is held; its owner is the file the mapping counts in. */
+static void smmua_remove_mapping(struct smmua_device *sdev, struct smmua_mapping *map)
 {
 	size_t length = map->node.last - map->node.start + 1;
 
+	lockdep_assert_held(&sdev->lock);
 	interval_tree_remove(&map->node, &sdev->mappings);
 	smmua_unmap_unpin(sdev, map->node.start, length,
 			  map->flags & SMMU_ASSIGN_MAP_WRITE);
-	smmua_unaccount(ctx, length >> PAGE_SHIFT);
+	smmua_unaccount(map, length >> PAGE_SHIFT);
 	smmua_stats_mapping(sdev, length, false);
-	ctx->nr_mappings--;
+	atomic_dec(&sdev->owner->nr_mappings);
 	kfree(map);
 }
 
-void smmua_unmap_all(struct smmua_ctx *ctx, struct smmua_device *sdev)
+/* Everything the owner mapped; the owner is still set. */
+void smmua_unmap_all(struct smmua_device *sdev)
 {
 	struct interval_tree_node *node;
 
-	lockdep_assert_held(&ctx->lock);
-	while ((node = interval_tree_iter_first(&sdev->mappings, 0, ULONG_MAX)))
-		smmua_remove_mapping(ctx, sdev,
-				     container_of(node, struct smmua_mapping, node));
+	lockdep_assert_held(&sdev->lock);
+	while ((node = interval_tree_iter_first(&sdev->mappings, 0, ULONG_MAX))) {
+		smmua_remove_mapping(sdev, container_of(node, struct smmua_mapping, node));
+		cond_resched();
+	}
+}
+
+/*
+ * How to pin the next pages of @map at @uaddr, and how many (*npages is
+ * clamped) may be pinned that way. A device that only reads must still see
+ * what the process writes later, so a private mapping's pages must be the
+ * process's own, not the zero page or a file page that a later write
+ * copies away from.
+ */
+static int smmua_gup_flags(struct smmua_mapping *map, unsigned long uaddr,
+			   unsigned long *npages, unsigned int *gup_flags)
+{
+	struct mm_struct *mm = current->mm;
+	struct vm_area_struct *vma;
+
+	*gup_flags = FOLL_LONGTERM;
+	if (map->flags & SMMU_ASSIGN_MAP_WRITE) {
+		*gup_flags |= FOLL_WRITE;
+		return 0;
+	}
+	if (smmua_ro_longterm_pin_unshares())
+		return 0;
+	mmap_read_lock(mm);
+	vma = vma_lookup(mm, uaddr);
+	if (vma) {
+		*npages = min(*npages, (vma->vm_end - uaddr) >> PAGE_SHIFT);
+		if (is_cow_mapping(vma->vm_flags))
+			*gup_flags |= FOLL_WRITE | FOLL_FORCE;
+	}
+	mmap_read_unlock(mm);
+	return vma ? 0 : -EFAULT;
 }
 
 /*
@@ -166,7 +228,7 @@ static int smmua_pin_and_map(struct smmua_device *sdev, struct smmua_mapping *ma
 {
 	unsigned long npages = (map->node.last - map->node.start + 1) >> PAGE_SHIFT;
 	bool write = map->flags & SMMU_ASSIGN_MAP_WRITE;
-	unsigned int gup_flags = FOLL_LONGTERM | (write ? FOLL_WRITE : 0);
+	unsigned int gup_flags;
 	int prot = sdev->iommu_prot;
 	unsigned long done = 0, iova_start = map->node.start;
 	struct smmua_run run = {};
@@ -184,11 +246,17 @@ static int smmua_pin_and_map(struct smmua_device *sdev, struct smmua_mapping *ma
 
 	*num_runs = 0;
 	while (done < npages) {
+		unsigned long uaddr = map->user_va + (done << PAGE_SHIFT);
 		unsigned long want = min_t(unsigned long, npages - done,
 					   PAGE_SIZE / sizeof(*batch));
 
-		npinned = pin_user_pages_fast(map->user_va + (done << PAGE_SHIFT),
-					      want, gup_flags, batch);
+		ret = smmua_gup_flags(map, uaddr, &want, &gup_flags);
+		if (ret) {
+			i = 0;
+			npinned = 0;
+			goto err;
+		}
+		npinned = pin_user_pages_fast(uaddr, want, gup_flags, batch);
 		if (npinned <= 0) {
 			ret = npinned ?: -EFAULT;
 			npinned = 0;
@@ -215,6 +283,7 @@ static int smmua_pin_and_map(struct smmua_device *sdev, struct smmua_mapping *ma
 			};
 		}
 		done += npinned;
+		cond_resched();
 	}
 	ret = smmua_iommu_map(sdev->domain, run.iova, run.phys, run.len, prot);
 	if (ret) {
@@ -260,13 +329,14 @@ int smmua_map(struct smmu_assign_ucmd *ucmd)
 
 	if (cmd->flags & ~access || cmd->__reserved)
 		return -EOPNOTSUPP;
-	if (!(cmd->flags & access))
+	/* The SMMU's page tables cannot express write-only: a writer reads. */
+	if (!(cmd->flags & SMMU_ASSIGN_MAP_READ))
 		return -EINVAL;
 
-	sdev = smmua_ctx_get_device(ctx, &cmd->bdf);
+	sdev = smmua_device_get_owned(ctx, &cmd->bdf);
 	if (IS_ERR(sdev))
 		return PTR_ERR(sdev);
-	/* ctx->lock is held from here. */
+	/* sdev->lock is held from here. */
 	ret = smmua_check_range(cmd->iova, cmd->length, smmua_map_align(sdev), &last);
 	if (ret)
 		goto out_unlock;
@@ -286,44 +356,57 @@ int smmua_map(struct smmu_assign_ucmd *ucmd)
 		ret = -EEXIST;
 		goto out_unlock;
 	}
-	if (ctx->nr_mappings >= READ_ONCE(smmua_max_mappings)) {
+	if (atomic_inc_return(&ctx->nr_mappings) > READ_ONCE(smmua_max_mappings)) {
 		ret = -ENOSPC;
-		goto out_unlock;
+		goto err_count;
 	}
 
 	npages = cmd->length >> PAGE_SHIFT;
-	ret = account_locked_vm(ctx->mm, npages, true);
-	if (ret)
-		goto out_unlock;
 	map = kzalloc(sizeof(*map), GFP_KERNEL_ACCOUNT);
 	if (!map) {
 		ret = -ENOMEM;
-		goto err_unaccount;
+		goto err_count;
 	}
 	map->node.start = cmd->iova;
 	map->node.last = last;
 	map->user_va = cmd->user_va;
 	map->flags = cmd->flags;
-	ret = smmua_pin_and_map(sdev, map, &num_runs);
+	ret = smmua_account(map, npages);
 	if (ret)
 		goto err_free;
+	ret = smmua_pin_and_map(sdev, map, &num_runs);
+	if (ret)
+		goto err_unaccount;
 
 	interval_tree_insert(&map->node, &sdev->mappings);
 	smmua_stats_mapping(sdev, cmd->length, true);
-	ctx->nr_mappings++;
+	mutex_unlock(&sdev->lock);
+
+	/*
+	 * The answer is copied with no lock held. If it cannot be, the MAP
+	 * is undone, unless the file's other threads undid it already.
+	 */
 	cmd->out_num_runs = num_runs;
 	ret = smmu_assign_ucmd_respond(ucmd, sizeof(*cmd));
-	if (ret)
-		smmua_remove_mapping(ctx, sdev, map);
-	mutex_unlock(&ctx->lock);
+	if (ret) {
+		mutex_lock(&sdev->lock);
+		if (!sdev->dead &&
+		    interval_tree_iter_first(&sdev->mappings, cmd->iova, last) == &map->node)
+			smmua_remove_mapping(sdev, map);
+		mutex_unlock(&sdev->lock);
+	}
+	smmua_device_put(sdev);
 	return ret;
 
+err_unaccount:
+	smmua_unaccount(map, npages);
 err_free:
 	kfree(map);
-err_unaccount:
-	account_locked_vm(ctx->mm, npages, false);
+err_count:
+	atomic_dec(&ctx->nr_mappings);
 out_unlock:
-	mutex_unlock(&ctx->lock);
+	mutex_unlock(&sdev->lock);
+	smmua_device_put(sdev);
 	return ret;
 }
 
@@ -335,14 +418,14 @@ int smmua_unmap(struct smmu_assign_ucmd *ucmd)
 	struct smmua_device *sdev;
 	u64 bytes = 0, first = 0, last = ULONG_MAX;
 	u32 count = 0;
-	int ret;
+	int ret = 0;
 
 	if (cmd->flags & ~SMMU_ASSIGN_UNMAP_ALL || cmd->__reserved)
 		return -EOPNOTSUPP;
 	if ((cmd->flags & SMMU_ASSIGN_UNMAP_ALL) && (cmd->iova || cmd->length))
 		return -EINVAL;
 
-	sdev = smmua_ctx_get_device(ctx, &cmd->bdf);
+	sdev = smmua_device_get_owned(ctx, &cmd->bdf);
 	if (IS_ERR(sdev))
 		return PTR_ERR(sdev);
 	if (!(cmd->flags & SMMU_ASSIGN_UNMAP_ALL)) {
@@ -368,13 +451,15 @@ int smmua_unmap(struct smmu_assign_ucmd *ucmd)
 	/* Every overlap lies inside: take the first until none is left. */
 	while ((node = interval_tree_iter_first(&sdev->mappings, first, last))) {
 		bytes += node->last - node->start + 1;
-		smmua_remove_mapping(ctx, sdev,
-				     container_of(node, struct smmua_mapping, node));
+		smmua_remove_mapping(sdev, container_of(node, struct smmua_mapping, node));
+		cond_resched();
 	}
+out_unlock:
+	mutex_unlock(&sdev->lock);
+	smmua_device_put(sdev);
+	if (ret)
+		return ret;
 	cmd->out_unmapped_length = bytes;
 	cmd->out_unmapped_count = count;
-	ret = smmu_assign_ucmd_respond(ucmd, sizeof(*cmd));
-out_unlock:
-	mutex_unlock(&ctx->lock);
-	return ret;
+	return smmu_assign_ucmd_respond(ucmd, sizeof(*cmd));
 }

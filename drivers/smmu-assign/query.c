@@ -34,6 +34,7 @@ static void smmua_snapshot_stats(struct smmua_device *sdev, struct smmu_assign_s
 	stats->bound_ns = ktime_to_ns(ktime_sub(ktime_get(), sdev->bound_at));
 }
 
+/* Takes no mutex but the list's: what it reads is fixed at BIND. */
 int smmua_query(struct smmu_assign_ucmd *ucmd)
 {
 	struct smmu_assign_query *cmd = ucmd->cmd;
@@ -42,7 +43,7 @@ int smmua_query(struct smmu_assign_ucmd *ucmd)
 
 	if (cmd->flags || cmd->__reserved)
 		return -EOPNOTSUPP;
-	sdev = smmua_get_bound(&cmd->bdf);
+	sdev = smmua_device_get(&cmd->bdf);
 	if (IS_ERR(sdev))
 		return PTR_ERR(sdev);
 	smmua_snapshot_stats(sdev, &cmd->out_stats, &owner_pid, &cmd->out_num_mappings);
@@ -50,9 +51,9 @@ int smmua_query(struct smmu_assign_ucmd *ucmd)
 	cmd->out_state = 0;
 	if (sdev->persistent)
 		cmd->out_state |= SMMU_ASSIGN_STATE_PERSISTENT;
-	if (sdev->owner)
+	if (READ_ONCE(sdev->owner))
 		cmd->out_state |= SMMU_ASSIGN_STATE_OWNED;
-	if (sdev->owner == ucmd->ctx)
+	if (READ_ONCE(sdev->owner) == ucmd->ctx)
 		cmd->out_state |= SMMU_ASSIGN_STATE_MINE;
 	cmd->out_num_sids = sdev->num_sids;
 	memcpy(cmd->out_sids, sdev->sids, sizeof(cmd->out_sids));
@@ -60,8 +61,8 @@ int smmua_query(struct smmu_assign_ucmd *ucmd)
 	memcpy(cmd->out_iommu_name, sdev->iommu_name, sizeof(cmd->out_iommu_name));
 	cmd->out_window_iova = sdev->window_start;
 	cmd->out_window_length = sdev->window_last - sdev->window_start + 1;
-	cmd->out_pgsize_bitmap = sdev->domain->pgsize_bitmap;
-	mutex_unlock(&smmua_devices_lock);
+	cmd->out_pgsize_bitmap = sdev->pgsize_bitmap;
+	smmua_device_put(sdev);
 	return smmu_assign_ucmd_respond(ucmd, sizeof(*cmd));
 }
 
@@ -85,15 +86,8 @@ int smmua_list(struct smmu_assign_ucmd *ucmd)
 
 	mutex_lock(&smmua_devices_lock);
 	list_for_each_entry(sdev, &smmua_devices, node) {
-		struct pci_dev *pdev = sdev->pdev;
-
 		if (total < room)
-			bdfs[total] = (struct smmu_assign_bdf){
-				.segment = pci_domain_nr(pdev->bus),
-				.bus = pdev->bus->number,
-				.device = PCI_SLOT(pdev->devfn),
-				.function = PCI_FUNC(pdev->devfn),
-			};
+			bdfs[total] = smmua_pdev_bdf(sdev->pdev);
 		total++;
 	}
 	mutex_unlock(&smmua_devices_lock);
@@ -110,13 +104,38 @@ int smmua_list(struct smmu_assign_ucmd *ucmd)
 	return ret ?: (total > room ? -EMSGSIZE : 0);
 }
 
+/*
+ * The bound device named by @bdf with its lock held and a reference, if
+ * @ctx may see its mappings: its owner, or CAP_SYS_ADMIN.
+ */
+static struct smmua_device *smmua_get_readable(struct smmua_ctx *ctx,
+					       const struct smmu_assign_bdf *bdf)
+{
+	struct smmua_device *sdev = smmua_device_get(bdf);
+	int ret = 0;
+
+	if (IS_ERR(sdev))
+		return sdev;
+	mutex_lock(&sdev->lock);
+	if (sdev->dead)
+		ret = -ENOENT;
+	else if (sdev->owner != ctx && !capable(CAP_SYS_ADMIN))
+		ret = -EPERM;
+	if (ret) {
+		mutex_unlock(&sdev->lock);
+		smmua_device_put(sdev);
+		return ERR_PTR(ret);
+	}
+	return sdev;
+}
+
 int smmua_mappings(struct smmu_assign_ucmd *ucmd)
 {
 	struct smmu_assign_mappings *cmd = ucmd->cmd;
 	struct smmu_assign_mapping_info *infos = NULL;
 	struct interval_tree_node *node;
 	struct smmua_device *sdev;
-	struct smmua_ctx *owner;
+	bool more = false;
 	u32 room, n = 0;
 	u64 next = 0;
 	int ret;
@@ -131,40 +150,32 @@ int smmua_mappings(struct smmu_assign_ucmd *ucmd)
 			return -ENOMEM;
 	}
 
-	sdev = smmua_get_bound(&cmd->bdf);
+	sdev = smmua_get_readable(ucmd->ctx, &cmd->bdf);
 	if (IS_ERR(sdev)) {
 		ret = PTR_ERR(sdev);
 		goto out_free;
 	}
-	owner = sdev->owner;
-	if (owner != ucmd->ctx && !capable(CAP_SYS_ADMIN)) {
-		ret = -EPERM;
-		goto out_unlock;
-	}
-	if (owner) {
-		mutex_lock(&owner->lock);
-		for (node = interval_tree_iter_first(&sdev->mappings, cmd->cursor, ULONG_MAX);
-		     node; node = interval_tree_iter_next(node, cmd->cursor, ULONG_MAX)) {
-			struct smmua_mapping *map =
-				container_of(node, struct smmua_mapping, node);
+	for (node = interval_tree_iter_first(&sdev->mappings, cmd->cursor, ULONG_MAX);
+	     node; node = interval_tree_iter_next(node, cmd->cursor, ULONG_MAX)) {
+		struct smmua_mapping *map = container_of(node, struct smmua_mapping, node);
 
-			/* Reported in the previous batch. */
-			if (node->start < cmd->cursor)
-				continue;
-			if (n == room) {
-				next = node->start;
-				break;
-			}
-			infos[n++] = (struct smmu_assign_mapping_info){
-				.iova = node->start,
-				.length = node->last - node->start + 1,
-				.user_va = map->user_va,
-				.flags = map->flags,
-			};
+		/* Reported in the previous batch. */
+		if (node->start < cmd->cursor)
+			continue;
+		if (n == room) {
+			more = true;
+			next = node->start;
+			break;
 		}
-		mutex_unlock(&owner->lock);
+		infos[n++] = (struct smmu_assign_mapping_info){
+			.iova = node->start,
+			.length = node->last - node->start + 1,
+			.user_va = map->user_va,
+			.flags = map->flags & ~SMMUA_MAPPING_CHARGED,
+		};
 	}
-	mutex_unlock(&smmua_devices_lock);
+	mutex_unlock(&sdev->lock);
+	smmua_device_put(sdev);
 
 	if (n && copy_to_user(u64_to_user_ptr(cmd->mappings), infos, n * sizeof(*infos))) {
 		ret = -EFAULT;
@@ -173,12 +184,9 @@ int smmua_mappings(struct smmu_assign_ucmd *ucmd)
 	cmd->num_mappings = n;
 	cmd->cursor = next;
 	ret = smmu_assign_ucmd_respond(ucmd, sizeof(*cmd));
-	if (!ret && !n && next)
+	/* No room for even one: a cursor of 0 could be a mapping at IOVA 0. */
+	if (!ret && !n && more)
 		ret = -EMSGSIZE;
-	goto out_free;
-
-out_unlock:
-	mutex_unlock(&smmua_devices_lock);
 out_free:
 	kvfree(infos);
 	return ret;
@@ -190,34 +198,26 @@ int smmua_translate(struct smmu_assign_ucmd *ucmd)
 	struct interval_tree_node *node;
 	struct smmua_device *sdev;
 	struct smmua_mapping *map;
-	struct smmua_ctx *owner;
 	phys_addr_t phys;
-	int ret;
+	int ret = 0;
 
 	if (cmd->flags || cmd->__reserved)
 		return -EOPNOTSUPP;
-	sdev = smmua_get_bound(&cmd->bdf);
+	sdev = smmua_get_readable(ucmd->ctx, &cmd->bdf);
 	if (IS_ERR(sdev))
 		return PTR_ERR(sdev);
-	owner = sdev->owner;
-	if (owner != ucmd->ctx && !capable(CAP_SYS_ADMIN)) {
-		ret = -EPERM;
+	node = interval_tree_iter_first(&sdev->mappings, cmd->iova, cmd->iova);
+	if (!node) {
+		ret = -ENOENT;
 		goto out_unlock;
 	}
-	ret = -ENOENT;
-	if (!owner)
-		goto out_unlock;
-	mutex_lock(&owner->lock);
-	node = interval_tree_iter_first(&sdev->mappings, cmd->iova, cmd->iova);
-	if (!node)
-		goto out_unlock_owner;
 	map = container_of(node, struct smmua_mapping, node);
 	phys = iommu_iova_to_phys(sdev->domain, cmd->iova);
 	if (!phys) {
 		pci_err(sdev->pdev, "IOVA %#llx is mapped but not in the page table\n",
 			cmd->iova);
 		ret = -EIO;
-		goto out_unlock_owner;
+		goto out_unlock;
 	}
 	cmd->out_user_va = map->user_va + (cmd->iova - node->start);
 	cmd->out_flags = 0;
@@ -231,11 +231,9 @@ int smmua_translate(struct smmu_assign_ucmd *ucmd)
 		cmd->out_phys = phys;
 		cmd->out_flags |= SMMU_ASSIGN_XLATE_PHYS;
 	}
-	ret = 0;
-out_unlock_owner:
-	mutex_unlock(&owner->lock);
 out_unlock:
-	mutex_unlock(&smmua_devices_lock);
+	mutex_unlock(&sdev->lock);
+	smmua_device_put(sdev);
 	return ret ?: smmu_assign_ucmd_respond(ucmd, sizeof(*cmd));
 }
 
@@ -270,7 +268,7 @@ static int smmua_debugfs_show(struct seq_file *m, void *unused)
 	seq_printf(m, "\ngroup: %d\n", iommu_group_id(sdev->group));
 	seq_printf(m, "iommu: %s\n", sdev->iommu_name);
 	seq_printf(m, "window: %#llx-%#llx\n", sdev->window_start, sdev->window_last);
-	seq_printf(m, "pgsize_bitmap: %#lx\n", sdev->domain->pgsize_bitmap);
+	seq_printf(m, "pgsize_bitmap: %#lx\n", sdev->pgsize_bitmap);
 	seq_printf(m, "mappings: %u\n", num_mappings);
 	seq_printf(m, "maps: %llu\nunmaps: %llu\n", st.maps, st.unmaps);
 	seq_printf(m, "bytes_mapped: %llu\npeak_bytes_mapped: %llu\n",

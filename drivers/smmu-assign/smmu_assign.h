@@ -3,13 +3,17 @@
  * smmu-assign internal interfaces.
  *
  * Lock order, outermost first:
- *   device_lock(&pdev->dev)   (BIND, and the stub driver's remove)
- *   smmua_devices_lock        (the list of bound devices)
- *   smmua_ctx.lock            (one owner's devices and their mappings)
- *   mmap_lock                 (taken by pinning and locked_vm accounting)
+ *   device_lock(&pdev->dev)   (BIND and every teardown of a binding; the
+ *                              driver core holds it around the bus notifier)
+ *   smmua_device.lock         (one binding: owner, mappings, teardown)
+ *   mmap_lock                 (taken by pinning)
+ *   smmua_devices_lock        (the list of bound devices; held only to walk
+ *                              or change the list, never across a user copy,
+ *                              a page fault or another mutex)
  * and, innermost, the spinlocks:
  *   smmua_device.stats_lock   (counters, and owner for lock-free readers)
  *   smmua_events.lock         (one file's fault queue)
+ * No mutex is held across the copy of an answer back to userspace.
  */
 #ifndef _SMMU_ASSIGN_H
 #define _SMMU_ASSIGN_H
@@ -19,6 +23,7 @@
 #include <linux/mutex.h>
 #include <linux/overflow.h>
 #include <linux/pci.h>
+#include <linux/refcount.h>
 #include <linux/ratelimit.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
@@ -45,24 +50,34 @@ struct smmua_events {
 	struct eventfd_ctx *trigger;	/* SET_EVENTFD, or NULL */
 };
 
-/* The state of one open file: the owner of the devices it binds or claims. */
+/*
+ * The state of one open file: the owner of the devices it binds or claims.
+ * Its devices are found through smmua_devices (owner == ctx).
+ */
 struct smmua_ctx {
 	struct mm_struct *mm;		/* the opener's; mmgrab()ed */
 	struct pid *pid;		/* the opener's thread group */
-	struct mutex lock;		/* protects the fields below */
-	struct list_head devices;	/* smmua_device.owner_node */
-	unsigned int nr_mappings;	/* across all its devices */
+	atomic_t nr_mappings;		/* across all its devices */
 	struct smmua_events events;
 };
 
-/* One bound device: its own domain, window and mappings. */
+/*
+ * One bound device: its own domain, window and mappings. Lookups take a
+ * reference (users); the list holds one until teardown. Teardown makes the
+ * binding unreachable (dead, off the list, out of debugfs) before it
+ * releases anything; the memory goes with the last reference.
+ */
 struct smmua_device {
+	refcount_t users;
+	struct mutex lock;		/* see the lock order above */
+	bool dead;			/* torn down; lock */
 	struct pci_dev *pdev;		/* referenced */
 	struct iommu_group *group;	/* referenced, DMA ownership claimed */
-	struct iommu_domain *domain;	/* attached to group */
+	struct iommu_domain *domain;	/* attached to group while !dead */
 	u64 window_start;
 	u64 window_last;
 	unsigned long min_pgsize;
+	unsigned long pgsize_bitmap;	/* the domain's, kept for lock-free readers */
 	int iommu_prot;			/* IOMMU_CACHE when the SMMU is coherent */
 	bool persistent;
 	u32 num_sids;
@@ -92,20 +107,30 @@ struct smmua_device {
 	struct list_head node;		/* smmua_devices; smmua_devices_lock */
 	/*
 	 * The file that maps into this device; NULL for an unclaimed
-	 * persistent binding. Changes under smmua_devices_lock, the owner's
-	 * lock and stats_lock; any one of them is enough to read it.
+	 * persistent binding. Changes under lock and stats_lock; either is
+	 * enough to read it.
 	 */
 	struct smmua_ctx *owner;
-	struct list_head owner_node;	/* owner->devices; owner->lock */
-	struct rb_root_cached mappings;	/* smmua_mapping; owner->lock */
+	struct rb_root_cached mappings;	/* smmua_mapping; lock */
 	unsigned int nr_mappings;	/* stats_lock */
 };
 
-/* One MAP: a range of user memory, pinned and mapped at an IOVA range. */
+/* smmua_mapping.flags beyond the uapi's SMMU_ASSIGN_MAP_* */
+#define SMMUA_MAPPING_CHARGED	BIT(31)	/* counted in user->locked_vm */
+
+/*
+ * One MAP: a range of user memory, pinned and mapped at an IOVA range. The
+ * pins are charged to whoever MAPped them, as iommufd does: the caller's
+ * user (RLIMIT_MEMLOCK, unless it had CAP_IPC_LOCK) and the caller's mm
+ * (VmPin), so the charge lives as long as the pins, whichever process
+ * holds the file then.
+ */
 struct smmua_mapping {
 	struct interval_tree_node node;	/* IOVA [start, last] */
 	unsigned long user_va;
-	u32 flags;			/* SMMU_ASSIGN_MAP_* */
+	struct user_struct *user;	/* referenced */
+	struct mm_struct *mm;		/* mmgrab()ed */
+	u32 flags;			/* SMMU_ASSIGN_MAP_*, SMMUA_MAPPING_* */
 };
 
 /*
@@ -135,6 +160,16 @@ static inline int smmua_check_range(u64 iova, u64 length, unsigned long align,
 	return 0;
 }
 
+static inline struct smmu_assign_bdf smmua_pdev_bdf(struct pci_dev *pdev)
+{
+	return (struct smmu_assign_bdf){
+		.segment = pci_domain_nr(pdev->bus),
+		.bus = pdev->bus->number,
+		.device = PCI_SLOT(pdev->devfn),
+		.function = PCI_FUNC(pdev->devfn),
+	};
+}
+
 /* Global figures for GET_INFO; per-device ones live in smmua_device.stats. */
 extern atomic64_t smmua_total_maps;
 extern atomic64_t smmua_total_unmaps;
@@ -145,27 +180,31 @@ extern atomic64_t smmua_bytes_mapped;
 extern struct pci_driver smmua_stub_driver;
 extern struct mutex smmua_devices_lock;
 extern struct list_head smmua_devices;
-struct smmua_device *smmua_get_bound(const struct smmu_assign_bdf *bdf);
+struct smmua_device *smmua_device_get(const struct smmu_assign_bdf *bdf);
+void smmua_device_put(struct smmua_device *sdev);
+struct smmua_device *smmua_device_get_owned(struct smmua_ctx *ctx,
+					    const struct smmu_assign_bdf *bdf);
 unsigned int smmua_count_devices(void);
 int smmua_bind(struct smmu_assign_ucmd *ucmd);
 int smmua_unbind(struct smmu_assign_ucmd *ucmd);
 int smmua_claim(struct smmu_assign_ucmd *ucmd);
-struct smmua_device *smmua_ctx_get_device(struct smmua_ctx *ctx,
-					  const struct smmu_assign_bdf *bdf);
 void smmua_ctx_release_devices(struct smmua_ctx *ctx);
 void smmua_unbind_all(void);
+int smmua_notifier_register(void);
+void smmua_notifier_unregister(void);
 
 /* mapping.c */
 extern unsigned int smmua_max_mappings;
 int smmua_map(struct smmu_assign_ucmd *ucmd);
 int smmua_unmap(struct smmu_assign_ucmd *ucmd);
-void smmua_unmap_all(struct smmua_ctx *ctx, struct smmua_device *sdev);
+void smmua_unmap_all(struct smmua_device *sdev);
 
 /* events.c */
 extern unsigned int smmua_fault_queue_len;
 int smmua_events_init(struct smmua_events *events);
 void smmua_events_destroy(struct smmua_events *events);
 int smmua_fault_handler(struct iommu_fault *fault, void *data);
+void smmua_events_device_gone(struct smmua_device *sdev);
 ssize_t smmua_events_read(struct smmua_ctx *ctx, char __user *buf, size_t count,
 			  bool nonblock);
 __poll_t smmua_events_poll(struct smmua_ctx *ctx, struct file *filp,

@@ -92,7 +92,8 @@ int main(int argc, char **argv)
 	memset(mem + 4096, 0, 4096);
 	ret = smmua_map(fd, &bdf, SMMU_ASSIGN_MAP_READ, mem, SRC_IOVA, 4096);
 	if (!ret)
-		ret = smmua_map(fd, &bdf, SMMU_ASSIGN_MAP_WRITE, mem + 4096, DST_IOVA, 4096);
+		ret = smmua_map(fd, &bdf, SMMU_ASSIGN_MAP_READ | SMMU_ASSIGN_MAP_WRITE,
+				mem + 4096, DST_IOVA, 4096);
 	if (ret)
 		return fail("map", ret);
 	printf("mapped: source at IOVA %#llx (device reads), destination at %#llx (device writes)\n",

@@ -748,6 +748,20 @@ static void print_event(const struct smmu_assign_fault_event *e)
 			     e->flags & SMMU_ASSIGN_FAULT_READ ? "read" : "unknown";
 
 	smmua_format_bdf(&e->bdf, name, sizeof(name));
+	if (e->flags & SMMU_ASSIGN_EVENT_DEVICE_GONE) {
+		if (ctl.json) {
+			jw_obj_open(&ctl.jw, NULL);
+			jw_u64(&ctl.jw, "seq", e->seq);
+			jw_str(&ctl.jw, "bdf", name);
+			jw_str(&ctl.jw, "event", "device_gone");
+			jw_obj_close(&ctl.jw);
+			jw_end(&ctl.jw);
+		} else {
+			printf("%s left its driver: the binding ended\n", name);
+		}
+		fflush(stdout);
+		return;
+	}
 	if (ctl.json) {
 		/* One object per line, for a consumer that reads a stream. */
 		jw_obj_open(&ctl.jw, NULL);
@@ -818,8 +832,11 @@ static int follow(int fd, const struct smmu_assign_bdf *bdf, const char *name,
 			smmuctl_err("reading fault records: %s", strerror(-ret));
 			return EXIT_FAILED;
 		}
-		for (i = 0; i < n; i++)
+		for (i = 0; i < n; i++) {
 			print_event(&ev[i]);
+			if (ev[i].flags & SMMU_ASSIGN_EVENT_DEVICE_GONE)
+				return EXIT_OK;
+		}
 	}
 	/* Closing the file releases the claim; the binding stays. */
 	return EXIT_OK;

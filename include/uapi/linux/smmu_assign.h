@@ -182,7 +182,7 @@ struct smmu_assign_unbind {
 /**
  * struct smmu_assign_map - ioctl(SMMU_ASSIGN_MAP)
  * @size: sizeof(struct smmu_assign_map)
- * @flags: SMMU_ASSIGN_MAP_READ and/or SMMU_ASSIGN_MAP_WRITE
+ * @flags: SMMU_ASSIGN_MAP_READ, alone or with SMMU_ASSIGN_MAP_WRITE
  * @bdf: a device this file owns
  * @user_va: start of the caller's memory
  * @iova: where the device sees it
@@ -191,11 +191,18 @@ struct smmu_assign_unbind {
  *		  with the largest page sizes the SMMU supports)
  * @__reserved: must be 0
  *
- * Pins the memory long-term (charged to RLIMIT_MEMLOCK unless the caller
- * has CAP_IPC_LOCK) and maps it. @user_va, @iova and @length must be
- * aligned to the smallest page size.
+ * Pins the memory long-term and maps it. The pins are charged to the
+ * caller: to its user's locked memory, against its RLIMIT_MEMLOCK (unless
+ * it has CAP_IPC_LOCK), and to its VmPin. The charge stays with the mapping
+ * until the mapping goes, whichever process holds the file then. @user_va,
+ * @iova and @length must be aligned to the smallest page size. The SMMU
+ * cannot map write-only, so WRITE needs READ. The device sees what the
+ * process writes to the memory later, also for READ mappings of private
+ * memory never written or of a private file mapping (the pin gives the
+ * process its own copy first); it keeps the pages it was given if the
+ * process later unmaps or replaces them (munmap, MAP_FIXED, MADV_DONTNEED).
  *
- * Errors: EINVAL (bad BDF, no access flag, misaligned, zero length),
+ * Errors: EINVAL (bad BDF, no READ flag, misaligned, zero length),
  * EOVERFLOW (range wraps), ERANGE (outside the window), EEXIST (overlaps a
  * mapping), EFAULT (memory not mapped in the caller, or a WRITE mapping of
  * memory the caller cannot write), ENOMEM (RLIMIT_MEMLOCK), ENOSPC (the
@@ -262,9 +269,9 @@ struct smmu_assign_unmap {
  * the claim, or closing the file, unmaps everything it mapped; the binding
  * stays.
  *
- * Errors: EINVAL (bad BDF, not persistent), ENOENT (not bound), EBUSY
- * (claimed by another file), EPERM (release of a claim this file does not
- * hold), EBADFD.
+ * Errors: EINVAL (bad BDF, not persistent), ENOENT (not bound), EALREADY
+ * (this file holds the claim already), EBUSY (claimed by another file),
+ * EPERM (release of a claim this file does not hold), EBADFD.
  */
 struct smmu_assign_claim {
 	__u32 size;
@@ -291,6 +298,11 @@ enum smmu_assign_fault_reason {
 /* smmu_assign_fault_event flags */
 #define SMMU_ASSIGN_FAULT_READ		(1U << 0)	/* the device read */
 #define SMMU_ASSIGN_FAULT_WRITE		(1U << 1)	/* the device wrote */
+/*
+ * Not a fault: the binding ended because its device left its driver
+ * (unbind, removal, hot-unplug). @iova and @reason are 0.
+ */
+#define SMMU_ASSIGN_EVENT_DEVICE_GONE	(1U << 2)
 
 /**
  * struct smmu_assign_fault_event - one record returned by read()
@@ -301,14 +313,18 @@ enum smmu_assign_fault_reason {
  * @bdf: the device
  * @sid: its stream ID (the first, for a device with several)
  * @reason: enum smmu_assign_fault_reason
- * @flags: SMMU_ASSIGN_FAULT_READ or SMMU_ASSIGN_FAULT_WRITE
+ * @flags: SMMU_ASSIGN_FAULT_READ or SMMU_ASSIGN_FAULT_WRITE, or
+ *	   SMMU_ASSIGN_EVENT_DEVICE_GONE
  * @lost: events dropped, because the queue was full, just before this one
  *
  * The file of a device's owner becomes readable (poll, epoll) when a fault
  * is queued; read() returns whole records only (EINVAL for a buffer
  * smaller than one record), and EAGAIN when empty with O_NONBLOCK. The
  * queue holds fault_queue_len records (module parameter). Faults of a
- * persistent binding that no file has claimed are only counted.
+ * persistent binding that no file has claimed are only counted. When a
+ * bound device leaves its driver (sysfs unbind or remove, hot-unplug), its
+ * binding ends, persistent or not, and the owner gets a record with
+ * SMMU_ASSIGN_EVENT_DEVICE_GONE.
  */
 struct smmu_assign_fault_event {
 	__aligned_u64 seq;
@@ -439,7 +455,7 @@ struct smmu_assign_list {
  * @iova: first IOVA
  * @length: bytes
  * @user_va: the owner's virtual address behind @iova
- * @flags: SMMU_ASSIGN_MAP_READ and/or SMMU_ASSIGN_MAP_WRITE
+ * @flags: SMMU_ASSIGN_MAP_READ, alone or with SMMU_ASSIGN_MAP_WRITE
  * @__reserved: 0
  */
 struct smmu_assign_mapping_info {
