@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Issue 3, the core: a bound edu device reaches exactly what is mapped, with
+ * The core: a bound edu device reaches exactly what is mapped, with
  * the access it was mapped with, and nothing once the mapping, the binding
  * or the file is gone. Every refused DMA is checked twice: the memory it
  * aimed at is unchanged, and the SMMU fault shows in the kernel log. Every

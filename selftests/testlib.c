@@ -387,6 +387,57 @@ int tl_kmsg_wait_quiet(struct tl_kmsg *k, const char *substr, int quiet_ms, int 
 	return 0;
 }
 
+/* ---- fault injection (fail-nth) ---- */
+
+/* Kept open: pread/pwrite of it allocate nothing that could be injected. */
+static int failnth_fd = -1;
+
+int tl_failnth_setup(void)
+{
+	static const char * const knobs[][2] = {
+		{ "/sys/kernel/debug/failslab/ignore-gfp-wait", "N" },
+		{ "/sys/kernel/debug/failslab/verbose", "0" },
+		{ "/sys/kernel/debug/fail_page_alloc/ignore-gfp-wait", "N" },
+		{ "/sys/kernel/debug/fail_page_alloc/ignore-gfp-highmem", "N" },
+		{ "/sys/kernel/debug/fail_page_alloc/min-order", "0" },
+		{ "/sys/kernel/debug/fail_page_alloc/verbose", "0" },
+	};
+	size_t i;
+	int ret;
+
+	if (failnth_fd < 0) {
+		failnth_fd = open("/proc/thread-self/fail-nth", O_RDWR | O_CLOEXEC);
+		if (failnth_fd < 0)
+			return errno == ENOENT ? -EOPNOTSUPP : -errno;
+	}
+	for (i = 0; i < sizeof(knobs) / sizeof(knobs[0]); i++) {
+		ret = write_file(knobs[i][0], knobs[i][1]);
+		if (ret)
+			return ret == -ENOENT ? -EOPNOTSUPP : ret;
+	}
+	return 0;
+}
+
+int tl_failnth_arm(unsigned int n)
+{
+	char buf[16];
+	int len = snprintf(buf, sizeof(buf), "%u", n);
+
+	return pwrite(failnth_fd, buf, len, 0) == len ? 0 : -errno;
+}
+
+int tl_failnth_disarm(void)
+{
+	char buf[16] = "";
+	ssize_t len = pread(failnth_fd, buf, sizeof(buf) - 1, 0);
+
+	if (len <= 0)
+		return -EIO;
+	if (pwrite(failnth_fd, "0", 1, 0) != 1)
+		return -errno;
+	return atoi(buf) == 0;
+}
+
 /* ---- counters ---- */
 
 long tl_vmpin_kb(int pid)

@@ -134,6 +134,19 @@ int tl_pins_outstanding(long long *out);
 int tl_param_read(const char *name, char *buf, size_t len);
 int tl_param_write(const char *name, const char *val);
 
+/* ---- fault injection (fail-nth) ---- */
+
+/*
+ * Make the kernel's slab and page-allocation fault injection usable by
+ * fail-nth: every allocation may fail, quietly (no stack dumps). Returns
+ * -EOPNOTSUPP when the kernel has no fault injection.
+ */
+int tl_failnth_setup(void);
+/* The n-th injection point this thread reaches from now on fails. */
+int tl_failnth_arm(unsigned int n);
+/* Disarm; 1 if the armed failure was injected, 0 if it was not reached. */
+int tl_failnth_disarm(void);
+
 /* ---- buffers ---- */
 
 /* Page-aligned, populated anonymous memory filled with canary; NULL on failure. */
