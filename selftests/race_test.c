@@ -1,0 +1,281 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Everything at once: threads bind, unbind, map, unmap, claim, query, read
+ * debugfs and close the same devices while another thread takes one of them
+ * off its driver through sysfs and gives it back. Every call must end in
+ * success or in one of the errnos the ABI gives for the state it met, and
+ * when the dust settles nothing may stay bound, pinned or charged. lockdep,
+ * KASAN and kmemleak on the debug kernel judge the locking and lifetimes.
+ * The loops are bounded by counts, never by time.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "smmu_assign_lib.h"
+#include "testlib.h"
+
+#define WIN_IOVA	0x1000000ULL
+#define WIN_LEN		0x4000000ULL
+#define MAP_IOVA(i)	(WIN_IOVA + 0x100000ULL * (i))
+#define RW		(SMMU_ASSIGN_MAP_READ | SMMU_ASSIGN_MAP_WRITE)
+#define ROUNDS		300
+#define MAPPERS		2
+
+struct race {
+	char name[2][SMMUA_BDF_STRLEN];
+	struct smmu_assign_bdf bdf[2];
+	int fd;			/* shared by the binder, the mappers and the closer */
+	uint8_t *buf;
+	atomic_int stop;
+	atomic_int closing;	/* the file may be closed under the mappers */
+	atomic_int bad;		/* unexpected results */
+	char why[256];
+};
+
+static void unexpected(struct race *r, const char *what, int ret)
+{
+	if (atomic_fetch_add(&r->bad, 1) == 0)
+		snprintf(r->why, sizeof(r->why), "%s: %s", what, strerror(-ret));
+}
+
+/* ret must be 0 or one of the errnos listed (negative), ending with 0. */
+static void expect_one_of(struct race *r, const char *what, int ret, ...)
+{
+	va_list ap;
+	int ok;
+
+	if (!ret)
+		return;
+	va_start(ap, ret);
+	while ((ok = va_arg(ap, int)))
+		if (ret == ok)
+			break;
+	va_end(ap);
+	if (!ok)
+		unexpected(r, what, ret);
+}
+
+/* Binds and unbinds both devices, on the shared file. */
+static void *binder(void *arg)
+{
+	struct race *r = arg;
+	int i, d, ret;
+
+	for (i = 0; i < ROUNDS; i++) {
+		for (d = 0; d < 2; d++) {
+			ret = smmua_bind(r->fd, &r->bdf[d], 0, WIN_IOVA, WIN_LEN, NULL);
+			/* EBUSY: still bound, or off its driver for a moment. */
+			expect_one_of(r, "BIND", ret, -EBUSY, -ENODEV, 0);
+		}
+		for (d = 0; d < 2; d++) {
+			ret = smmua_unbind(r->fd, &r->bdf[d]);
+			expect_one_of(r, "UNBIND", ret, -ENOENT, 0);
+		}
+	}
+	return NULL;
+}
+
+/* Maps and unmaps its own IOVA on whichever device is bound. */
+static void *mapper(void *arg)
+{
+	struct race *r = arg;
+	static atomic_int next;
+	int me = atomic_fetch_add(&next, 1) % MAPPERS;
+	int i, ret;
+
+	for (i = 0; !atomic_load(&r->stop) || i < ROUNDS; i++) {
+		const struct smmu_assign_bdf *bdf = &r->bdf[i & 1];
+
+		if (i >= 4 * ROUNDS)
+			break;
+		ret = smmua_map(r->fd, bdf, RW, r->buf + me * TL_PAGE, MAP_IOVA(me), TL_PAGE);
+		if (ret == -EBADF && atomic_load(&r->closing))
+			break;
+		expect_one_of(r, "MAP", ret, -ENOENT, 0);
+		ret = smmua_unmap(r->fd, bdf, 0, MAP_IOVA(me), TL_PAGE, NULL);
+		if (ret == -EBADF && atomic_load(&r->closing))
+			break;
+		expect_one_of(r, "UNMAP", ret, -ENOENT, 0);
+	}
+	return NULL;
+}
+
+/* Another file looks at everything, as an administrator would. */
+static void *observer(void *arg)
+{
+	struct race *r = arg;
+	int fd = smmua_open();
+	int i, d, ret;
+
+	if (fd < 0) {
+		unexpected(r, "open", fd);
+		return NULL;
+	}
+	for (i = 0; i < 2 * ROUNDS && !atomic_load(&r->stop); i++) {
+		struct smmu_assign_mapping_info *maps = NULL;
+		struct smmu_assign_translate xl;
+		struct smmu_assign_query q;
+		struct smmu_assign_bdf *bdfs = NULL;
+		char path[128], text[4096];
+		size_t n;
+
+		d = i & 1;
+		ret = smmua_query(fd, &r->bdf[d], &q);
+		expect_one_of(r, "QUERY", ret, -ENOENT, 0);
+		ret = smmua_list(fd, &bdfs, &n);
+		expect_one_of(r, "LIST", ret, 0);
+		free(bdfs);
+		ret = smmua_mappings(fd, &r->bdf[d], &maps, &n);
+		expect_one_of(r, "MAPPINGS", ret, -ENOENT, 0);
+		free(maps);
+		ret = smmua_translate(fd, &r->bdf[d], MAP_IOVA(0), &xl);
+		expect_one_of(r, "TRANSLATE", ret, -ENOENT, 0);
+		/* A persistent binding's claim, fought over with nobody. */
+		ret = smmua_claim(fd, &r->bdf[d], 0);
+		expect_one_of(r, "CLAIM", ret, -ENOENT, -EINVAL, 0);
+		snprintf(path, sizeof(path), "/sys/kernel/debug/smmu-assign/%s", r->name[d]);
+		ret = open(path, O_RDONLY | O_CLOEXEC);
+		if (ret >= 0) {
+			if (read(ret, text, sizeof(text)) < 0 && errno != ENOENT)
+				unexpected(r, "debugfs read", -errno);
+			close(ret);
+		}
+	}
+	close(fd);
+	return NULL;
+}
+
+/* Takes the second device off its driver and gives it back. */
+static void *unplugger(void *arg)
+{
+	struct race *r = arg;
+	char path[128];
+	int i, fd;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/drivers/smmu-assign/unbind");
+	for (i = 0; i < ROUNDS / 10 && !atomic_load(&r->stop); i++) {
+		fd = open(path, O_WRONLY | O_CLOEXEC);
+		if (fd < 0 || write(fd, r->name[1], strlen(r->name[1])) < 0)
+			unexpected(r, "sysfs unbind", -errno);
+		if (fd >= 0)
+			close(fd);
+		if (tl_bind_stub(r->name[1]))
+			unexpected(r, "back to the stub", -EIO);
+		usleep(1000);
+	}
+	return NULL;
+}
+
+FIXTURE(race) {
+	struct race r;
+	long long pins0;
+	long vmpin0;
+};
+
+FIXTURE_SETUP(race)
+{
+	char names[TL_MAX_DEVS][SMMUA_BDF_STRLEN];
+	int d;
+
+	memset(&self->r, 0, sizeof(self->r));
+	self->r.fd = -1;
+	if (tl_find_edus(names, TL_MAX_DEVS) < 2)
+		SKIP(return, "needs two edu devices");
+	for (d = 0; d < 2; d++) {
+		strcpy(self->r.name[d], names[d]);
+		self->r.bdf[d] = tl_bdf(names[d]);
+		ASSERT_EQ(0, tl_bind_stub(names[d]));
+	}
+	self->r.buf = tl_buf_alloc(MAPPERS * TL_PAGE, 0);
+	ASSERT_NE(NULL, self->r.buf);
+	ASSERT_EQ(0, tl_pins_outstanding(&self->pins0));
+	self->vmpin0 = tl_vmpin_kb(0);
+}
+
+FIXTURE_TEARDOWN(race)
+{
+	if (self->r.fd >= 0)
+		close(self->r.fd);
+	if (self->r.buf)
+		tl_buf_free(self->r.buf, MAPPERS * TL_PAGE);
+}
+
+static void settle(struct __test_metadata *_metadata, FIXTURE_DATA(race) *self)
+{
+	struct smmu_assign_bdf *bdfs = NULL;
+	long long pins = -1;
+	size_t n = 0;
+	int fd = smmua_open();
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, smmua_list(fd, &bdfs, &n));
+	free(bdfs);
+	close(fd);
+	EXPECT_EQ(0, n) TH_LOG("bindings survived their file");
+	ASSERT_EQ(0, tl_pins_outstanding(&pins));
+	EXPECT_EQ(self->pins0, pins);
+	EXPECT_EQ(self->vmpin0, tl_vmpin_kb(0));
+}
+
+TEST_F_TIMEOUT(race, everything_at_once, 600)
+{
+	pthread_t t[MAPPERS + 3];
+	int i, nt = 0;
+
+	self->r.fd = smmua_open();
+	ASSERT_LE(0, self->r.fd);
+	ASSERT_EQ(0, pthread_create(&t[nt++], NULL, binder, &self->r));
+	for (i = 0; i < MAPPERS; i++)
+		ASSERT_EQ(0, pthread_create(&t[nt++], NULL, mapper, &self->r));
+	ASSERT_EQ(0, pthread_create(&t[nt++], NULL, observer, &self->r));
+	ASSERT_EQ(0, pthread_create(&t[nt++], NULL, unplugger, &self->r));
+	pthread_join(t[0], NULL);
+	atomic_store(&self->r.stop, 1);
+	for (i = 1; i < nt; i++)
+		pthread_join(t[i], NULL);
+	EXPECT_EQ(0, atomic_load(&self->r.bad)) TH_LOG("%d unexpected results, first %s",
+						       atomic_load(&self->r.bad), self->r.why);
+	/* The binder may have left bindings and mappings: the close ends them. */
+	ASSERT_EQ(0, close(self->r.fd));
+	self->r.fd = -1;
+	settle(_metadata, self);
+	ASSERT_EQ(0, tl_bind_stub(self->r.name[1]));
+}
+
+/* A close while other threads are inside ioctls on the same file. */
+TEST_F_TIMEOUT(race, close_races_map, 600)
+{
+	pthread_t t[MAPPERS];
+	int round, i;
+
+	atomic_store(&self->r.closing, 1);
+	for (round = 0; round < ROUNDS / 10; round++) {
+		self->r.fd = smmua_open();
+		ASSERT_LE(0, self->r.fd);
+		ASSERT_EQ(0, smmua_bind(self->r.fd, &self->r.bdf[0], 0, WIN_IOVA, WIN_LEN, NULL));
+		atomic_store(&self->r.stop, 1);
+		for (i = 0; i < MAPPERS; i++)
+			ASSERT_EQ(0, pthread_create(&t[i], NULL, mapper, &self->r));
+		usleep(round * 100);
+		/* In-flight calls finish on the file; later ones get EBADF. */
+		ASSERT_EQ(0, close(self->r.fd));
+		for (i = 0; i < MAPPERS; i++)
+			pthread_join(t[i], NULL);
+		self->r.fd = -1;
+	}
+	EXPECT_EQ(0, atomic_load(&self->r.bad)) TH_LOG("%d unexpected results, first %s",
+						       atomic_load(&self->r.bad), self->r.why);
+	settle(_metadata, self);
+}
+
+TEST_HARNESS_MAIN
