@@ -283,6 +283,8 @@ static void run_sweep(struct __test_metadata *_metadata, fx_t *self,
 	EXPECT_EQ(0, ret) TH_LOG("%s: failed without an injected failure", s->name);
 	ksft_print_msg("%s: %u injection points, %u runs ended in a clean error\n",
 		       s->name, n - 1, errors);
+	/* The test runs in a child that _exit()s: flush before it does. */
+	fflush(stdout);
 }
 
 TEST_F_TIMEOUT(failnth, open, 600)
