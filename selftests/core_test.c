@@ -497,6 +497,78 @@ TEST_F_TIMEOUT(core, sigkill_releases_pins, 60)
 	EXPECT_EQ(0, bind_win(self->fd[0], e));
 }
 
+#define KILL_MAP_LEN	(128UL << 20)
+#define KILL_ROUNDS	20
+
+/* Drop CAP_IPC_LOCK and set RLIMIT_MEMLOCK, so that MAP charges the user. */
+static int charged_user(rlim_t limit)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct cap[2];
+	struct rlimit rl = { .rlim_cur = limit, .rlim_max = limit };
+
+	if (setrlimit(RLIMIT_MEMLOCK, &rl) || syscall(SYS_capget, &hdr, cap))
+		return -1;
+	cap[CAP_IPC_LOCK / 32].effective &= ~(1u << (CAP_IPC_LOCK % 32));
+	return syscall(SYS_capset, &hdr, cap) ? -1 : 0;
+}
+
+/* In a child: bind and map len bytes of 4K pages; exit 0 if the MAP worked. */
+static int map_child(struct tl_edu *e, size_t len)
+{
+	uint8_t *buf;
+	int fd;
+
+	if (charged_user(len))
+		return 0x80;
+	buf = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (buf == MAP_FAILED || madvise(buf, len, MADV_NOHUGEPAGE))
+		return 0x40;
+	memset(buf, 1, len);
+	fd = smmua_open();
+	if (fd < 0 || bind_win(fd, e))
+		return 0x20;
+	return smmua_map(fd, &e->bdf, RW, buf, WIN_IOVA, len) ? 1 : 0;
+}
+
+/*
+ * SIGKILL lands in the middle of a large MAP, at a different point each
+ * round: afterwards nothing stays pinned, and the user's locked-memory
+ * charge is back to nothing (a MAP of the whole limit fits again).
+ */
+TEST_F_TIMEOUT(core, sigkill_during_map_leaves_nothing, 600)
+{
+	struct tl_edu *e = &self->edu[0];
+	long long pins0, pins;
+	int round, status;
+	pid_t pid;
+
+	NEED_DEVS(1);
+	ASSERT_EQ(0, tl_pins_outstanding(&pins0));
+	for (round = 0; round < KILL_ROUNDS; round++) {
+		pid = fork();
+		ASSERT_LE(0, pid);
+		if (!pid)
+			_exit(map_child(e, KILL_MAP_LEN));
+		/* From before the MAP to well into it: the child faults 128 MiB first. */
+		usleep(200000 + round * 100000);
+		kill(pid, SIGKILL);
+		ASSERT_EQ(pid, waitpid(pid, &status, 0));
+		if (WIFEXITED(status))
+			ASSERT_EQ(0, WEXITSTATUS(status)) TH_LOG("round %d", round);
+		ASSERT_EQ(0, tl_pins_outstanding(&pins));
+		ASSERT_EQ(pins0, pins) TH_LOG("round %d: pins left", round);
+	}
+	/* The whole limit is free again for the same user. */
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		_exit(map_child(e, KILL_MAP_LEN));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("the full MAP after the kills failed");
+}
+
 /* ---- bad input: the exact errno, and nothing changed ---- */
 
 /* After a refused call, a valid BIND and MAP on the same file still work. */

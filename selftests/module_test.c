@@ -1,21 +1,83 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Module lifetime: unload removes the device node, and a reload works.
- * Unloads the module, so it runs after every other selftest. The module
- * path comes from SMMU_ASSIGN_KO.
+ * Module lifetime: unload removes the device node, is refused while a file
+ * is open, ends persistent bindings, and load and unload cycle cleanly with
+ * bindings made and ended in between. Unloads the module, so it runs after
+ * every other selftest. The module path comes from SMMU_ASSIGN_KO.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
 #include "smmu_assign_lib.h"
+#include "testlib.h"
+
+#define CYCLES		50
+#define WIN_IOVA	0x1000000ULL
+#define WIN_LEN		0x1000000ULL
+#define RW		(SMMU_ASSIGN_MAP_READ | SMMU_ASSIGN_MAP_WRITE)
 
 static int run(const char *cmd)
 {
 	int status = system(cmd);
 
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/*
+ * Load, bind two devices (one persistent, left in place), map, close, and
+ * unload, CYCLES times: every unload succeeds once no file is open, ends
+ * the persistent binding, and leaves nothing pinned.
+ */
+TEST(load_unload_cycles)
+{
+	const char *ko = getenv("SMMU_ASSIGN_KO");
+	char names[TL_MAX_DEVS][SMMUA_BDF_STRLEN], cmd[512];
+	struct smmu_assign_bdf bdf[2];
+	long long pins0, pins;
+	uint8_t *buf;
+	int i, d, fd;
+
+	ASSERT_NE(NULL, ko);
+	if (tl_find_edus(names, TL_MAX_DEVS) < 2)
+		SKIP(return, "needs two edu devices");
+	buf = tl_buf_alloc(4 * TL_PAGE, 0);
+	ASSERT_NE(NULL, buf);
+	for (d = 0; d < 2; d++) {
+		bdf[d] = tl_bdf(names[d]);
+		ASSERT_EQ(0, tl_bind_stub(names[d]));
+	}
+	ASSERT_EQ(0, tl_pins_outstanding(&pins0));
+	snprintf(cmd, sizeof(cmd), "insmod %s", ko);
+	for (i = 0; i < CYCLES; i++) {
+		if (access("/sys/module/smmu_assign", F_OK))
+			ASSERT_EQ(0, run(cmd)) TH_LOG("cycle %d: insmod", i);
+		/* The stub comes back with the module: driver_override names it. */
+		for (d = 0; d < 2; d++)
+			ASSERT_EQ(0, tl_bind_stub(names[d])) TH_LOG("cycle %d", i);
+		fd = smmua_open();
+		ASSERT_LE(0, fd);
+		ASSERT_EQ(0, smmua_bind(fd, &bdf[0], SMMU_ASSIGN_BIND_PERSISTENT, WIN_IOVA,
+					WIN_LEN, NULL));
+		ASSERT_EQ(0, smmua_bind(fd, &bdf[1], 0, WIN_IOVA, WIN_LEN, NULL));
+		ASSERT_EQ(0, smmua_claim(fd, &bdf[0], 0));
+		ASSERT_EQ(0, smmua_map(fd, &bdf[0], RW, buf, WIN_IOVA, 2 * TL_PAGE));
+		ASSERT_EQ(0, smmua_map(fd, &bdf[1], RW, buf + 2 * TL_PAGE, WIN_IOVA,
+				       2 * TL_PAGE));
+		/* In use: refused, and nothing changed. */
+		ASSERT_NE(0, run("rmmod smmu_assign 2>/dev/null")) TH_LOG("cycle %d", i);
+		close(fd);
+		/* The persistent binding alone does not hold the module. */
+		ASSERT_EQ(0, run("rmmod smmu_assign")) TH_LOG("cycle %d: rmmod", i);
+		ASSERT_EQ(0, tl_pins_outstanding(&pins));
+		ASSERT_EQ(pins0, pins) TH_LOG("cycle %d: pins left", i);
+	}
+	tl_buf_free(buf, 4 * TL_PAGE);
+	ksft_print_msg("%d load/bind/map/unload cycles\n", CYCLES);
+	fflush(stdout);
+	ASSERT_EQ(0, run(cmd));
 }
 
 TEST(unload_and_reload)

@@ -16,6 +16,11 @@ srcver=$(dpkg-query -W -f='${Version}' linux-source-6.1)
 key=$( (echo "$srcver"; cat "$fragment") | sha256sum | cut -c1-12)
 dir=$CACHE/debug/$key
 
+# A finished build needs no lock: another key may be building meanwhile.
+if [ -e "$dir/.done" ]; then
+	echo "$dir"
+	exit 0
+fi
 # Concurrent runs wait for one build instead of clobbering each other.
 mkdir -p "$CACHE/debug"
 exec 9>"$CACHE/debug/.lock"
