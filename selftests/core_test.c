@@ -497,7 +497,7 @@ TEST_F_TIMEOUT(core, sigkill_releases_pins, 60)
 	EXPECT_EQ(0, bind_win(self->fd[0], e));
 }
 
-#define KILL_MAP_LEN	(128UL << 20)
+#define KILL_MAP_LEN	(64UL << 20)
 #define KILL_ROUNDS	20
 
 /* Drop CAP_IPC_LOCK and set RLIMIT_MEMLOCK, so that MAP charges the user. */
@@ -513,22 +513,25 @@ static int charged_user(rlim_t limit)
 	return syscall(SYS_capset, &hdr, cap) ? -1 : 0;
 }
 
-/* In a child: bind and map len bytes of 4K pages; exit 0 if the MAP worked. */
+/*
+ * In a child: bind and map len bytes of 4K pages. Exit status: 0 if the
+ * MAP worked, its errno if it failed, 200 and up if the set-up did.
+ */
 static int map_child(struct tl_edu *e, size_t len)
 {
 	uint8_t *buf;
 	int fd;
 
 	if (charged_user(len))
-		return 0x80;
+		return 200;
 	buf = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (buf == MAP_FAILED || madvise(buf, len, MADV_NOHUGEPAGE))
-		return 0x40;
+		return 201;
 	memset(buf, 1, len);
 	fd = smmua_open();
 	if (fd < 0 || bind_win(fd, e))
-		return 0x20;
-	return smmua_map(fd, &e->bdf, RW, buf, WIN_IOVA, len) ? 1 : 0;
+		return 202;
+	return -smmua_map(fd, &e->bdf, RW, buf, WIN_IOVA, len);
 }
 
 /*
@@ -550,12 +553,13 @@ TEST_F_TIMEOUT(core, sigkill_during_map_leaves_nothing, 600)
 		ASSERT_LE(0, pid);
 		if (!pid)
 			_exit(map_child(e, KILL_MAP_LEN));
-		/* From before the MAP to well into it: the child faults 128 MiB first. */
-		usleep(200000 + round * 100000);
+		/* From before the MAP to past it: the child faults 64 MiB in first. */
+		usleep(100000 + round * 60000);
 		kill(pid, SIGKILL);
 		ASSERT_EQ(pid, waitpid(pid, &status, 0));
 		if (WIFEXITED(status))
-			ASSERT_EQ(0, WEXITSTATUS(status)) TH_LOG("round %d", round);
+			ASSERT_EQ(0, WEXITSTATUS(status)) TH_LOG("round %d: %s", round,
+								 strerror(WEXITSTATUS(status)));
 		ASSERT_EQ(0, tl_pins_outstanding(&pins));
 		ASSERT_EQ(pins0, pins) TH_LOG("round %d: pins left", round);
 	}
@@ -566,7 +570,8 @@ TEST_F_TIMEOUT(core, sigkill_during_map_leaves_nothing, 600)
 		_exit(map_child(e, KILL_MAP_LEN));
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	ASSERT_TRUE(WIFEXITED(status));
-	EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("the full MAP after the kills failed");
+	EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("the full MAP after the kills failed: %s",
+						 strerror(WEXITSTATUS(status)));
 }
 
 /* ---- bad input: the exact errno, and nothing changed ---- */
