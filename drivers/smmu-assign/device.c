@@ -140,7 +140,8 @@ static void smmua_set_owner(struct smmua_device *sdev, struct smmua_ctx *ctx)
 
 	lockdep_assert_held(&sdev->lock);
 	spin_lock_irqsave(&sdev->stats_lock, flags);
-	sdev->owner = ctx;
+	/* Also read locklessly, to find a closing file's devices. */
+	WRITE_ONCE(sdev->owner, ctx);
 	spin_unlock_irqrestore(&sdev->stats_lock, flags);
 }
 
