@@ -26,34 +26,53 @@ static int run(const char *cmd)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+/* Load the module unless it is loaded: each test leaves it unloaded. */
+static int load(void)
+{
+	const char *ko = getenv("SMMU_ASSIGN_KO");
+	char cmd[512];
+
+	if (!access("/sys/module/smmu_assign", F_OK))
+		return 0;
+	if (!ko)
+		return -1;
+	snprintf(cmd, sizeof(cmd), "insmod %s", ko);
+	return run(cmd);
+}
+
 /*
  * Load, bind two devices (one persistent, left in place), map, close, and
  * unload, CYCLES times: every unload succeeds once no file is open, ends
  * the persistent binding, and leaves nothing pinned.
  */
-TEST(load_unload_cycles)
+FIXTURE(cycles) {
+};
+
+FIXTURE_SETUP(cycles)
 {
-	const char *ko = getenv("SMMU_ASSIGN_KO");
-	char names[TL_MAX_DEVS][SMMUA_BDF_STRLEN], cmd[512];
+}
+
+FIXTURE_TEARDOWN(cycles)
+{
+}
+
+TEST_F_TIMEOUT(cycles, load_unload_cycles, 600)
+{
+	char names[TL_MAX_DEVS][SMMUA_BDF_STRLEN];
 	struct smmu_assign_bdf bdf[2];
 	long long pins0, pins;
 	uint8_t *buf;
 	int i, d, fd;
 
-	ASSERT_NE(NULL, ko);
 	if (tl_find_edus(names, TL_MAX_DEVS) < 2)
 		SKIP(return, "needs two edu devices");
 	buf = tl_buf_alloc(4 * TL_PAGE, 0);
 	ASSERT_NE(NULL, buf);
-	for (d = 0; d < 2; d++) {
+	for (d = 0; d < 2; d++)
 		bdf[d] = tl_bdf(names[d]);
-		ASSERT_EQ(0, tl_bind_stub(names[d]));
-	}
 	ASSERT_EQ(0, tl_pins_outstanding(&pins0));
-	snprintf(cmd, sizeof(cmd), "insmod %s", ko);
 	for (i = 0; i < CYCLES; i++) {
-		if (access("/sys/module/smmu_assign", F_OK))
-			ASSERT_EQ(0, run(cmd)) TH_LOG("cycle %d: insmod", i);
+		ASSERT_EQ(0, load()) TH_LOG("cycle %d: insmod", i);
 		/* The stub comes back with the module: driver_override names it. */
 		for (d = 0; d < 2; d++)
 			ASSERT_EQ(0, tl_bind_stub(names[d])) TH_LOG("cycle %d", i);
@@ -77,7 +96,6 @@ TEST(load_unload_cycles)
 	tl_buf_free(buf, 4 * TL_PAGE);
 	ksft_print_msg("%d load/bind/map/unload cycles\n", CYCLES);
 	fflush(stdout);
-	ASSERT_EQ(0, run(cmd));
 }
 
 TEST(unload_and_reload)
@@ -88,7 +106,7 @@ TEST(unload_and_reload)
 	int fd;
 
 	ASSERT_NE(NULL, ko);
-	ASSERT_EQ(0, access("/sys/module/smmu_assign", F_OK));
+	ASSERT_EQ(0, load());
 
 	/* An open file pins the module. */
 	fd = smmua_open();

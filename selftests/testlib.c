@@ -4,6 +4,7 @@
  * smmu-assign selftests.
  */
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -54,11 +55,33 @@ static int write_file(const char *path, const char *val)
 	return n;
 }
 
-/* edus on the root bus (own_group) or behind a bridge, sorted by BDF. */
-static int find_edus(char names[][SMMUA_BDF_STRLEN], int max, bool own_group)
+/*
+ * Whether the PCI function sits directly below a root port: the test bed's
+ * hot-pluggable PCIe slot. (The bridged edu is one level further down, in
+ * the PCIe-to-PCI bridge's own SHPC slot.)
+ */
+static bool below_root_port(const struct smmu_assign_bdf *bdf)
+{
+	char path[PATH_MAX], real[PATH_MAX], *parent;
+	unsigned int seg, bus, dev, fn;
+
+	snprintf(path, sizeof(path), SYSFS_PCI "/%04x:%02x:%02x.%x/..", bdf->segment,
+		 bdf->bus, bdf->device, bdf->function);
+	if (!realpath(path, real))
+		return false;
+	parent = strrchr(real, '/');
+	return parent && sscanf(parent + 1, "%x:%x:%x.%x", &seg, &bus, &dev, &fn) == 4 &&
+	       bus == 0;
+}
+
+enum edu_place { EDU_ROOT_BUS, EDU_BRIDGED, EDU_HOTPLUG };
+
+/* edus on the root bus, behind the bridge, or in the PCIe slot, sorted. */
+static int find_edus(char names[][SMMUA_BDF_STRLEN], int max, enum edu_place where)
 {
 	struct smmu_assign_bdf *bdfs;
 	struct smmua_pci_dev dev;
+	enum edu_place place;
 	size_t num, i;
 	int n = 0;
 
@@ -67,9 +90,12 @@ static int find_edus(char names[][SMMUA_BDF_STRLEN], int max, bool own_group)
 		return 0;
 	for (i = 0; i < num && n < max; i++) {
 		if (smmua_pci_read(&bdfs[i], &dev) || dev.vendor != TL_EDU_VENDOR ||
-		    dev.device != TL_EDU_DEVICE || (bdfs[i].bus == 0) != own_group)
+		    dev.device != TL_EDU_DEVICE)
 			continue;
-		smmua_format_bdf(&bdfs[i], names[n++], SMMUA_BDF_STRLEN);
+		place = !bdfs[i].bus ? EDU_ROOT_BUS :
+			below_root_port(&bdfs[i]) ? EDU_HOTPLUG : EDU_BRIDGED;
+		if (place == where)
+			smmua_format_bdf(&bdfs[i], names[n++], SMMUA_BDF_STRLEN);
 	}
 	free(bdfs);
 	return n;
@@ -77,17 +103,45 @@ static int find_edus(char names[][SMMUA_BDF_STRLEN], int max, bool own_group)
 
 int tl_find_edus(char names[][SMMUA_BDF_STRLEN], int max)
 {
-	return find_edus(names, max, true);
+	return find_edus(names, max, EDU_ROOT_BUS);
+}
+
+static int find_one_edu(char name[SMMUA_BDF_STRLEN], enum edu_place where)
+{
+	char names[1][SMMUA_BDF_STRLEN];
+
+	if (find_edus(names, 1, where) != 1)
+		return -ENODEV;
+	memcpy(name, names[0], SMMUA_BDF_STRLEN);
+	return 0;
 }
 
 int tl_find_bridged_edu(char name[SMMUA_BDF_STRLEN])
 {
-	char names[1][SMMUA_BDF_STRLEN];
+	return find_one_edu(name, EDU_BRIDGED);
+}
 
-	if (find_edus(names, 1, false) != 1)
-		return -ENODEV;
-	memcpy(name, names[0], SMMUA_BDF_STRLEN);
-	return 0;
+int tl_find_hotplug_edu(char name[SMMUA_BDF_STRLEN])
+{
+	return find_one_edu(name, EDU_HOTPLUG);
+}
+
+int tl_hotplug_request(const char *op)
+{
+	static unsigned int seq;
+	char line[128];
+	int fd, len, ret = 0;
+
+	/* Through the kernel log to the serial console, where the agent reads. */
+	len = snprintf(line, sizeof(line), "<5>testbed-hotplug: %u-%d %s\n", ++seq,
+		       (int)getpid(), op);
+	fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, line, len) != len)
+		ret = -errno;
+	close(fd);
+	return ret;
 }
 
 int tl_bind_stub(const char *bdf)

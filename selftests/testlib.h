@@ -40,6 +40,18 @@ int tl_find_edus(char names[][SMMUA_BDF_STRLEN], int max);
 /* The test bed's edu behind a PCIe-to-PCI bridge, which shares its group. */
 int tl_find_bridged_edu(char name[SMMUA_BDF_STRLEN]);
 
+/* The test bed's edu in a hot-pluggable PCIe slot (QEMU id "hotedu", on "rp1"). */
+int tl_find_hotplug_edu(char name[SMMUA_BDF_STRLEN]);
+#define TL_HOTPLUG_ID		"hotedu"
+#define TL_HOTPLUG_BUS		"rp1"
+
+/*
+ * Ask the host to act on the emulated server's PCIe slots: "del ID" or
+ * "add ID BUS" become QEMU monitor commands (tools/testbed/hotplug-agent.py).
+ * Returns once asked; the caller waits for the device to go or come.
+ */
+int tl_hotplug_request(const char *op);
+
 /* smmua_pci_takeover() to the stub, and check the driver link says so. */
 int tl_bind_stub(const char *bdf);
 

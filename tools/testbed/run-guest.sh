@@ -4,8 +4,9 @@
 # run-guest.sh KERNEL_DIR INITRD MODE [LOG]
 # Boot the emulated ARM64 server: QEMU virt with GICv3 (ITS, so MSIs are
 # isolated), an SMMUv3 and three edu DMA devices, each alone in its IOMMU
-# group, plus a fourth behind a PCIe-to-PCI bridge, whose group it shares. MODE is passed to the
-# guest's /init (check or demo). The console goes to LOG, or to stdout.
+# group, a fourth behind a PCIe-to-PCI bridge, whose group it shares, and a
+# fifth in a hot-pluggable PCIe slot. MODE is passed to the guest's /init
+# (check or demo). The console goes to LOG, or to stdout.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -18,6 +19,18 @@ append="console=ttyAMA0 panic=-1 testbed.mode=$mode"
 [ "$gic" = 3 ] || append="$append testbed.msi_isolated=0"
 [ -z "${SMMU_ASSIGN_TESTS:-}" ] || append="$append testbed.tests=$SMMU_ASSIGN_TESTS"
 
+# The host's hand on the hot-pluggable slot (rp1): the agent follows the
+# console and turns the guest's requests into device_del and device_add.
+qmp=
+agent=
+if [ "$log" != /dev/stdout ]; then
+	qmp=$(mktemp -u /tmp/smmu-assign-qmp.XXXXXX)
+	: >"$log"
+	python3 "$TOP/tools/testbed/hotplug-agent.py" "$log" "$qmp" &
+	agent=$!
+	trap 'kill $agent 2>/dev/null; rm -f "$qmp"' EXIT
+fi
+
 # A guest that hangs is killed; the missing end marker then fails the run.
 timeout --foreground -k 10 "$timeout" \
 	qemu-system-aarch64 -M virt,iommu=smmuv3,gic-version="$gic" -cpu cortex-a57 \
@@ -27,4 +40,6 @@ timeout --foreground -k 10 "$timeout" \
 	-device edu -device edu -device edu \
 	-device pcie-root-port,id=rp0,chassis=1 \
 	-device pcie-pci-bridge,id=br0,bus=rp0 -device edu,bus=br0,addr=1 \
+	-device pcie-root-port,id=rp1,chassis=2,slot=1 -device edu,bus=rp1,id=hotedu \
+	${qmp:+-qmp unix:$qmp,server=on,wait=off} \
 	</dev/null >"$log" || true
