@@ -49,9 +49,13 @@
 #define SRC_IOVA	(WIN_IOVA + 0x100000)
 #define DST_IOVA	(WIN_IOVA + 0x200000)
 /* The large-unmap test needs a window of its own: no DMA, so any IOVA. */
-#define BIG_IOVA	0x200000000ULL
-#define BIG_WIN		0x200000000ULL
-#define BIG_VIEWS	8
+#define BIG_IOVA	0x400000000ULL
+#define BIG_WIN		0x400000000ULL
+/*
+ * The detector counts in ~1.07 s units and reports only after more than
+ * 2 * watchdog_thresh of them: the UNMAP must run well past 3 s.
+ */
+#define BIG_VIEWS	16
 #define DMA_LEN		TL_EDU_DMA_MAX
 #define RW		(SMMU_ASSIGN_MAP_READ | SMMU_ASSIGN_MAP_WRITE)
 #define NDEV		3
