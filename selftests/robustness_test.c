@@ -68,6 +68,10 @@
 #define WD_THRESH	"/proc/sys/kernel/watchdog_thresh"
 #define SCATTER		7919	/* a prime stride: page order != physical order */
 
+/* Flags threads share. */
+#define READ_FLAG(x)	__atomic_load_n(&(x), __ATOMIC_ACQUIRE)
+#define SET_FLAG(x)	__atomic_store_n(&(x), 1, __ATOMIC_RELEASE)
+
 #ifndef SMMU_ASSIGN_EVENT_DEVICE_GONE
 /* read() record: the binding ended because its device went away. */
 #define SMMU_ASSIGN_EVENT_DEVICE_GONE	(1U << 2)
@@ -167,7 +171,7 @@ static bool bdf_eq(const struct smmu_assign_bdf *a, const struct smmu_assign_bdf
 
 struct reader {
 	char path[128];
-	volatile int stop;
+	int stop;
 	long reads, bad;
 	int bad_errno;
 };
@@ -179,7 +183,7 @@ static void *debugfs_reader(void *arg)
 	ssize_t n;
 	int fd;
 
-	while (!r->stop) {
+	while (!READ_FLAG(r->stop)) {
 		fd = open(r->path, O_RDONLY | O_CLOEXEC);
 		if (fd < 0) {
 			/* The binding is gone: so is its file. */
@@ -231,7 +235,7 @@ TEST_F_TIMEOUT(rob, debugfs_read_races_bind_and_unbind, 300)
 		if (smmua_unbind(self->fd[0], &e->bdf))
 			unbind_err++;
 	}
-	r.stop = 1;
+	SET_FLAG(r.stop);
 	pthread_join(th, NULL);
 	EXPECT_EQ(0, bind_err);
 	EXPECT_EQ(0, map_err);
@@ -455,7 +459,7 @@ struct park {
 	int uffd;
 	uint8_t *area;		/* two registered pages */
 	uint8_t img[2 * TL_PAGE];	/* what they hold: the struct at PARK_OFF */
-	volatile int stop, parked, error;
+	int stop, parked, error;
 	unsigned long req;
 	int ioctl_fd, ret, err;
 	int done[2];		/* the ioctl's thread writes its result here */
@@ -482,7 +486,7 @@ static void *uffd_handler(void *arg)
 	struct uffd_msg msg;
 	int page;
 
-	while (!p->stop) {
+	while (!READ_FLAG(p->stop)) {
 		if (poll(&pfd, 1, 50) != 1)
 			continue;
 		if (read(p->uffd, &msg, sizeof(msg)) != sizeof(msg))
@@ -492,7 +496,7 @@ static void *uffd_handler(void *arg)
 		page = (msg.arg.pagefault.address - (uintptr_t)p->area) / TL_PAGE;
 		if (msg.arg.pagefault.flags & UFFD_PAGEFAULT_FLAG_WRITE) {
 			/* The copy-back: leave it waiting; the test resolves it. */
-			p->parked = 1;
+			SET_FLAG(p->parked);
 			continue;
 		}
 		/* The kernel is past the first page: drop it so a write faults. */
@@ -549,14 +553,14 @@ static void park_start(struct __test_metadata *_metadata, struct park *p, int fd
 	p->req = req;
 	ASSERT_EQ(0, pthread_create(&p->handler, NULL, uffd_handler, p));
 	ASSERT_EQ(0, pthread_create(&p->caller, NULL, park_caller, p));
-	for (i = 0; i < LIVE_MS / 10 && !p->parked; i++) {
+	for (i = 0; i < LIVE_MS / 10 && !READ_FLAG(p->parked); i++) {
 		struct pollfd d = { .fd = p->done[0], .events = POLLIN };
 
 		/* It returned without a copy-back fault: nothing to park. */
 		if (poll(&d, 1, 10) == 1)
 			break;
 	}
-	ASSERT_EQ(1, p->parked) TH_LOG("the ioctl never reached its copy-back");
+	ASSERT_EQ(1, READ_FLAG(p->parked)) TH_LOG("the ioctl never reached its copy-back");
 	ASSERT_EQ(0, p->error);
 }
 
@@ -569,7 +573,7 @@ static void park_finish(struct __test_metadata *_metadata, struct park *p, int *
 	ASSERT_EQ(0, uffd_copy(p, 0));
 	ASSERT_EQ(0, wait_int(p->done[0], LIVE_MS, &val));
 	pthread_join(p->caller, NULL);
-	p->stop = 1;
+	SET_FLAG(p->stop);
 	pthread_join(p->handler, NULL);
 	*ret = val ? -p->err : 0;
 	memcpy(cmd, p->area + PARK_OFF, len);
@@ -791,7 +795,7 @@ struct mapper {
 	int fd;
 	struct smmu_assign_bdf bdf;
 	void *buf;
-	volatile int stop;
+	int stop;
 	long ok, enoent, other;
 	int other_err;
 };
@@ -801,7 +805,7 @@ static void *map_loop(void *arg)
 	struct mapper *m = arg;
 	int ret, i;
 
-	while (!m->stop) {
+	while (!READ_FLAG(m->stop)) {
 		for (i = 0; i < 2; i++) {
 			if (!i)
 				ret = smmua_map(m->fd, &m->bdf, RW, m->buf, DST_IOVA, TL_PAGE);
@@ -839,7 +843,7 @@ TEST_F_TIMEOUT(rob, map_racing_rebind_is_success_or_enoent, 300)
 		if (bind_win(self->fd[0], e) || smmua_unbind(self->fd[0], &e->bdf))
 			bad++;
 	}
-	m.stop = 1;
+	SET_FLAG(m.stop);
 	pthread_join(th, NULL);
 	EXPECT_EQ(0, bad);
 	EXPECT_EQ(0, m.other) TH_LOG("%ld calls failed with errno %d (%s)", m.other,
@@ -960,7 +964,7 @@ TEST_F_TIMEOUT(rob, long_unmap_yields_the_cpu, 900)
 	ASSERT_EQ(0, tl_kmsg_open(&k));
 	ASSERT_EQ(0, smmua_bind(self->fd[0], &e->bdf, 0, BIG_IOVA, BIG_WIN, NULL));
 
-	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
 		len = sizes[i];
 		total = BIG_VIEWS * len;
 		mfd = memfd_create("robustness", MFD_CLOEXEC);
