@@ -62,18 +62,6 @@ FIXTURE(core) {
 	char max_mappings[32];	/* to restore, when a test changed it */
 };
 
-/* Drop a binding a previous test left behind (persistent ones outlive files). */
-static void drop_stale_binding(const struct smmu_assign_bdf *bdf)
-{
-	int fd = smmua_open();
-
-	if (fd < 0)
-		return;
-	smmua_claim(fd, bdf, SMMU_ASSIGN_CLAIM_RELEASE);
-	smmua_unbind(fd, bdf);
-	close(fd);
-}
-
 FIXTURE_SETUP(core)
 {
 	int i;
@@ -88,7 +76,7 @@ FIXTURE_SETUP(core)
 	for (i = 0; i < self->nr; i++) {
 		struct smmu_assign_bdf bdf = tl_bdf(self->names[i]);
 
-		drop_stale_binding(&bdf);
+		tl_drop_binding(&bdf);
 		ASSERT_EQ(0, tl_bind_stub(self->names[i])) TH_LOG("%s", self->names[i]);
 		ASSERT_EQ(0, tl_edu_open(&self->edu[i], self->names[i]));
 	}
@@ -110,7 +98,7 @@ FIXTURE_TEARDOWN(core)
 	if (self->max_mappings[0])
 		tl_param_write("max_mappings", self->max_mappings);
 	for (i = 0; i < self->nr; i++) {
-		drop_stale_binding(&self->edu[i].bdf);
+		tl_drop_binding(&self->edu[i].bdf);
 		tl_edu_close(&self->edu[i]);
 		/* A test may have left it unbound: the next one expects the stub. */
 		tl_bind_stub(self->names[i]);

@@ -191,6 +191,41 @@ int tl_pci_enable(const char *bdf)
 	return (cmd & bits) == bits ? 0 : -EIO;
 }
 
+int tl_pci_master(const char *bdf)
+{
+	struct smmu_assign_bdf b;
+	uint16_t cmd;
+	int ret;
+
+	if (smmua_parse_bdf(bdf, &b))
+		return -EINVAL;
+	ret = smmua_pci_command(&b, 0, 0, &cmd);
+	if (ret)
+		return ret;
+	return !!(cmd & SMMUA_PCI_COMMAND_MASTER);
+}
+
+void tl_drop_binding(const struct smmu_assign_bdf *bdf)
+{
+	int fd = smmua_open();
+
+	if (fd < 0)
+		return;
+	smmua_claim(fd, bdf, SMMU_ASSIGN_CLAIM_RELEASE);
+	smmua_unbind(fd, bdf);
+	close(fd);
+}
+
+int tl_write_file(const char *path, const char *val)
+{
+	return write_file(path, val);
+}
+
+int tl_read_file(const char *path, char *buf, size_t len)
+{
+	return read_file(path, buf, len);
+}
+
 struct smmu_assign_bdf tl_bdf(const char *name)
 {
 	struct smmu_assign_bdf bdf;
@@ -494,9 +529,11 @@ int tl_failnth_disarm(void)
 
 /* ---- counters ---- */
 
-long tl_vmpin_kb(int pid)
+/* A "Key: N kB" line of /proc/PID/status. */
+static long status_kb(int pid, const char *key)
 {
 	char path[64], line[256];
+	size_t klen = strlen(key);
 	long kb = -ENOENT;
 	FILE *f;
 
@@ -508,10 +545,16 @@ long tl_vmpin_kb(int pid)
 	if (!f)
 		return -errno;
 	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmPin: %ld kB", &kb) == 1)
+		if (!strncmp(line, key, klen) && line[klen] == ':' &&
+		    sscanf(line + klen + 1, "%ld kB", &kb) == 1)
 			break;
 	fclose(f);
 	return kb;
+}
+
+long tl_vmpin_kb(int pid)
+{
+	return status_kb(pid, "VmPin");
 }
 
 int tl_pins_outstanding(long long *out)

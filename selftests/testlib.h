@@ -61,6 +61,19 @@ int tl_leave_unbound(const char *bdf);
 /* Memory decoding and bus mastering on, and checked. */
 int tl_pci_enable(const char *bdf);
 
+/* 1 if the PCI command register of bdf has Bus Master set, 0 if not, or -errno. */
+int tl_pci_master(const char *bdf);
+
+/*
+ * Drop any binding of bdf a previous test left behind: release a claim and
+ * UNBIND from a fresh file (persistent bindings outlive their files).
+ */
+void tl_drop_binding(const struct smmu_assign_bdf *bdf);
+
+/* Write val to a sysfs or procfs file; read one (trailing newline cut). */
+int tl_write_file(const char *path, const char *val);
+int tl_read_file(const char *path, char *buf, size_t len);
+
 /* ---- the edu device ---- */
 
 struct tl_edu {
