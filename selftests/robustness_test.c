@@ -72,11 +72,6 @@
 #define READ_FLAG(x)	__atomic_load_n(&(x), __ATOMIC_ACQUIRE)
 #define SET_FLAG(x)	__atomic_store_n(&(x), 1, __ATOMIC_RELEASE)
 
-#ifndef SMMU_ASSIGN_EVENT_DEVICE_GONE
-/* read() record: the binding ended because its device went away. */
-#define SMMU_ASSIGN_EVENT_DEVICE_GONE	(1U << 2)
-#endif
-
 FIXTURE(rob) {
 	int nr;
 	char names[TL_MAX_DEVS][SMMUA_BDF_STRLEN];
