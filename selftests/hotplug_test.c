@@ -80,6 +80,7 @@ TEST_F_TIMEOUT(slot, device_del_ends_the_binding, 180)
 	struct smmu_assign_fault_event ev[4];
 	struct pollfd pfd;
 	struct smmu_assign_query q;
+	struct smmua_pci_dev pci;
 	struct tl_edu e;
 	long long pins0, pins;
 	uint8_t *src, *dst;
@@ -88,11 +89,23 @@ TEST_F_TIMEOUT(slot, device_del_ends_the_binding, 180)
 
 	if (tl_find_hotplug_edu(name))
 		SKIP(return, "no edu in a hot-pluggable slot (run-guest.sh's rp1)");
+	e.bdf = tl_bdf(name);
 	src = tl_buf_alloc(TL_PAGE, 0);
 	dst = tl_buf_alloc(TL_PAGE, 0);
 	ASSERT_TRUE(src && dst);
 	ASSERT_EQ(0, tl_pins_outstanding(&pins0));
 	ASSERT_EQ(0, tl_bind_stub(name));
+	/*
+	 * In QEMU 7.2's virt machine the slot's device shares its IOMMU group
+	 * with its root port, and only single-device groups bind yet: the
+	 * test runs in full once whole groups can be bound.
+	 */
+	ASSERT_EQ(0, smmua_pci_read(&e.bdf, &pci));
+	if (pci.group_size != 1) {
+		tl_leave_unbound(name);
+		SKIP(return, "%s shares IOMMU group %d with %d other devices (its root port): binding a whole group is not supported yet",
+		     name, pci.iommu_group, pci.group_size - 1);
+	}
 	ASSERT_EQ(0, tl_edu_open(&e, name));
 	fd = smmua_open();
 	ASSERT_LE(0, fd);
