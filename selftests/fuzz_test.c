@@ -1,0 +1,395 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A structured, seeded ioctl fuzzer. Every call picks a file, an ioctl and,
+ * field by field, a boundary or random value: sizes around the struct's,
+ * tails zero or not, flags, reserved fields, BDFs real and not, IOVAs and
+ * lengths at page, window, MSI-window and wrap-around edges, user addresses
+ * mapped, unmapped and read-only. Between calls files are closed and
+ * reopened. Every answer must be success or an errno the ABI documents; at
+ * the end, with every file closed, nothing may stay bound, pinned or
+ * charged. The kernel log (KASAN, lockdep, UBSAN, kmemleak on the debug
+ * kernel) is judged by the test bed.
+ *
+ * SMMU_ASSIGN_FUZZ_SEED=N replays a run; SMMU_ASSIGN_FUZZ_CALLS=N sets its
+ * length (default 100000, 20000 on a kernel with kmemleak).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "smmu_assign_lib.h"
+#include "testlib.h"
+
+#define NFILES		3
+#define POOL_PAGES	64
+#define WIN_IOVA	0x1000000ULL
+#define WIN_LEN		0x4000000ULL
+
+static uint64_t rng;
+
+/* xorshift64*: small, fast and replayable from the seed. */
+static uint64_t rnd(void)
+{
+	rng ^= rng >> 12;
+	rng ^= rng << 25;
+	rng ^= rng >> 27;
+	return rng * 2685821657736338717ULL;
+}
+
+static uint64_t pick(const uint64_t *v, size_t n)
+{
+	return v[rnd() % n];
+}
+
+#define PICK(...) ({ const uint64_t __v[] = { __VA_ARGS__ }; pick(__v, sizeof(__v) / sizeof(__v[0])); })
+
+struct fuzz {
+	int fd[NFILES];
+	struct smmu_assign_bdf bdfs[TL_MAX_DEVS];
+	int nr;
+	uint8_t *pool;		/* POOL_PAGES pages, read-write */
+	uint8_t *ro;		/* one read-only page */
+	uint8_t *hole;		/* one page that is not mapped */
+	unsigned long page;
+};
+
+/* Mostly the struct's own size; sometimes short, long, or absurd. */
+static uint32_t fuzz_size(size_t size, size_t min)
+{
+	switch (rnd() % 8) {
+	case 0:
+		return PICK(0, 4, min - 1, min, size - 1, size + 8, size + 64, 4096, UINT32_MAX);
+	default:
+		return size;
+	}
+}
+
+static uint32_t fuzz_flags(uint32_t valid)
+{
+	switch (rnd() % 6) {
+	case 0:
+		return rnd();
+	case 1:
+		return 1U << (rnd() % 32);
+	case 2:
+		return 0;
+	default:
+		return valid & rnd();
+	}
+}
+
+static uint32_t fuzz_reserved(void)
+{
+	return rnd() % 16 ? 0 : rnd();
+}
+
+static struct smmu_assign_bdf fuzz_bdf(struct fuzz *f)
+{
+	struct smmu_assign_bdf b = {};
+
+	switch (rnd() % 10) {
+	case 0:
+		b.segment = rnd();
+		b.bus = rnd();
+		b.device = rnd();
+		b.function = rnd();
+		break;
+	case 1:
+		b = f->bdfs[rnd() % f->nr];
+		b.__reserved[rnd() % 3] = rnd() | 1;
+		break;
+	case 2:
+		b.device = 31;		/* no such device */
+		break;
+	default:
+		b = f->bdfs[rnd() % f->nr];
+	}
+	return b;
+}
+
+static uint64_t fuzz_iova(struct fuzz *f)
+{
+	uint64_t p = f->page;
+
+	return PICK(0, p, WIN_IOVA, WIN_IOVA + p, WIN_IOVA + WIN_LEN - p,
+		    WIN_IOVA + WIN_LEN, WIN_IOVA - p, 0x8000000, 0x8000000 - p,
+		    WIN_IOVA + (rnd() % 64) * p, WIN_IOVA + 1, 1ULL << 44, UINT64_MAX,
+		    UINT64_MAX - p + 1, rnd());
+}
+
+static uint64_t fuzz_length(struct fuzz *f)
+{
+	uint64_t p = f->page;
+
+	return PICK(0, 1, p - 1, p, 2 * p, 3 * p, POOL_PAGES * p, (POOL_PAGES + 1) * p,
+		    WIN_LEN, WIN_LEN + p, UINT64_MAX, UINT64_MAX - p + 1, 1ULL << 63, rnd());
+}
+
+static uint64_t fuzz_uva(struct fuzz *f)
+{
+	uint64_t p = f->page;
+
+	return PICK((uintptr_t)f->pool, (uintptr_t)f->pool + (rnd() % POOL_PAGES) * p,
+		    (uintptr_t)f->pool + 1, (uintptr_t)f->ro, (uintptr_t)f->hole,
+		    (uintptr_t)f->pool + (POOL_PAGES - 1) * p, 0, UINT64_MAX - p + 1,
+		    0xffff000000000000ULL, rnd());
+}
+
+/* The errnos the ABI documents across the ioctls. */
+static bool documented(int err)
+{
+	switch (err) {
+	case EINVAL: case EOPNOTSUPP: case E2BIG: case ENOENT: case EPERM:
+	case EBUSY: case EEXIST: case ERANGE: case EOVERFLOW: case EFAULT:
+	case ENOMEM: case ENOSPC: case ENODEV: case EADDRINUSE: case EMSGSIZE:
+	case EALREADY: case EBADFD: case EBADF: case ENOTTY:
+		return true;
+	}
+	return false;
+}
+
+/* One ioctl with fuzzed fields; returns 0 or -errno. */
+static int fuzz_call(struct fuzz *f, int fd)
+{
+	union {
+		struct smmu_assign_get_info info;
+		struct smmu_assign_bind bind;
+		struct smmu_assign_unbind unbind;
+		struct smmu_assign_map map;
+		struct smmu_assign_unmap unmap;
+		struct smmu_assign_claim claim;
+		struct smmu_assign_set_eventfd efd;
+		struct smmu_assign_query query;
+		struct smmu_assign_list list;
+		struct smmu_assign_mappings mappings;
+		struct smmu_assign_translate xlate;
+		uint8_t raw[4096 + 64];
+	} u;
+	static struct smmu_assign_mapping_info infos[8];
+	static struct smmu_assign_bdf bdfs[8];
+	unsigned long cmd;
+	size_t size, min;
+	int ret;
+
+	memset(&u, 0, sizeof(u));
+	switch (rnd() % 11) {
+	case 0:
+		cmd = SMMU_ASSIGN_GET_INFO;
+		size = sizeof(u.info);
+		min = offsetof(struct smmu_assign_get_info, out_num_devices);
+		u.info.flags = fuzz_flags(0);
+		u.info.__reserved = fuzz_reserved();
+		break;
+	case 1:
+		cmd = SMMU_ASSIGN_BIND;
+		size = sizeof(u.bind);
+		min = size;
+		u.bind.flags = fuzz_flags(SMMU_ASSIGN_BIND_PERSISTENT);
+		u.bind.bdf = fuzz_bdf(f);
+		u.bind.window_iova = rnd() % 4 ? WIN_IOVA : fuzz_iova(f);
+		u.bind.window_length = rnd() % 4 ? WIN_LEN : fuzz_length(f);
+		break;
+	case 2:
+		cmd = SMMU_ASSIGN_UNBIND;
+		size = min = sizeof(u.unbind);
+		u.unbind.flags = fuzz_flags(0);
+		u.unbind.bdf = fuzz_bdf(f);
+		break;
+	case 3:
+		cmd = SMMU_ASSIGN_MAP;
+		size = min = sizeof(u.map);
+		u.map.flags = fuzz_flags(SMMU_ASSIGN_MAP_READ | SMMU_ASSIGN_MAP_WRITE);
+		u.map.bdf = fuzz_bdf(f);
+		u.map.user_va = fuzz_uva(f);
+		u.map.iova = fuzz_iova(f);
+		/* Mostly lengths that fit the pool, so MAPs also succeed. */
+		u.map.length = rnd() % 3 ? (1 + rnd() % 4) * f->page : fuzz_length(f);
+		u.map.__reserved = fuzz_reserved();
+		break;
+	case 4:
+		cmd = SMMU_ASSIGN_UNMAP;
+		size = min = sizeof(u.unmap);
+		u.unmap.flags = fuzz_flags(SMMU_ASSIGN_UNMAP_ALL);
+		u.unmap.bdf = fuzz_bdf(f);
+		u.unmap.iova = fuzz_iova(f);
+		u.unmap.length = fuzz_length(f);
+		u.unmap.__reserved = fuzz_reserved();
+		break;
+	case 5:
+		cmd = SMMU_ASSIGN_CLAIM;
+		size = min = sizeof(u.claim);
+		u.claim.flags = fuzz_flags(SMMU_ASSIGN_CLAIM_RELEASE);
+		u.claim.bdf = fuzz_bdf(f);
+		break;
+	case 6:
+		cmd = SMMU_ASSIGN_SET_EVENTFD;
+		size = min = sizeof(u.efd);
+		u.efd.flags = fuzz_flags(0);
+		/* -1, this very file (not an eventfd), or a closed number. */
+		u.efd.eventfd = PICK(-1, fd, 1000, -2);
+		u.efd.__reserved = fuzz_reserved();
+		break;
+	case 7:
+		cmd = SMMU_ASSIGN_QUERY;
+		size = min = sizeof(u.query);
+		u.query.flags = fuzz_flags(0);
+		u.query.bdf = fuzz_bdf(f);
+		u.query.__reserved = fuzz_reserved();
+		break;
+	case 8:
+		cmd = SMMU_ASSIGN_LIST;
+		size = min = sizeof(u.list);
+		u.list.flags = fuzz_flags(0);
+		u.list.num_devices = PICK(0, 1, 8, UINT32_MAX, rnd());
+		/* A small real buffer, or none: the count decides the damage. */
+		u.list.devices = u.list.num_devices <= 8 ? (uintptr_t)bdfs : fuzz_uva(f);
+		u.list.__reserved = fuzz_reserved();
+		break;
+	case 9:
+		cmd = SMMU_ASSIGN_MAPPINGS;
+		size = min = sizeof(u.mappings);
+		u.mappings.flags = fuzz_flags(0);
+		u.mappings.bdf = fuzz_bdf(f);
+		u.mappings.cursor = fuzz_iova(f);
+		u.mappings.num_mappings = PICK(0, 1, 8, UINT32_MAX, rnd());
+		u.mappings.mappings = u.mappings.num_mappings <= 8 ? (uintptr_t)infos :
+				      fuzz_uva(f);
+		u.mappings.__reserved = fuzz_reserved();
+		break;
+	default:
+		cmd = SMMU_ASSIGN_TRANSLATE;
+		size = min = sizeof(u.xlate);
+		u.xlate.flags = fuzz_flags(0);
+		u.xlate.bdf = fuzz_bdf(f);
+		u.xlate.iova = fuzz_iova(f);
+		u.xlate.__reserved = fuzz_reserved();
+		break;
+	}
+	*(uint32_t *)u.raw = fuzz_size(size, min);
+	/* A long struct's tail: zero (accepted) or not (E2BIG). */
+	if (rnd() % 4 == 0)
+		u.raw[size + rnd() % 8] = 1;
+	if (rnd() % 64 == 0)
+		cmd ^= 1UL << (rnd() % 32);	/* not an ioctl of ours */
+	ret = ioctl(fd, cmd, &u);
+	return ret ? -errno : 0;
+}
+
+FIXTURE(fuzz) {
+	struct fuzz f;
+	long long pins0;
+	uint64_t seed;
+	long calls;
+};
+
+FIXTURE_SETUP(fuzz)
+{
+	char names[TL_MAX_DEVS][SMMUA_BDF_STRLEN];
+	const char *env;
+	int i;
+
+	memset(&self->f, 0, sizeof(self->f));
+	self->f.page = sysconf(_SC_PAGESIZE);
+	self->f.nr = tl_find_edus(names, TL_MAX_DEVS);
+	ASSERT_LE(1, self->f.nr);
+	for (i = 0; i < self->f.nr; i++) {
+		self->f.bdfs[i] = tl_bdf(names[i]);
+		tl_drop_binding(&self->f.bdfs[i]);
+		ASSERT_EQ(0, tl_bind_stub(names[i]));
+	}
+	self->f.pool = tl_buf_alloc((POOL_PAGES + 2) * self->f.page, 0x11);
+	ASSERT_NE(NULL, self->f.pool);
+	self->f.ro = self->f.pool + POOL_PAGES * self->f.page;
+	self->f.hole = self->f.ro + self->f.page;
+	ASSERT_EQ(0, mprotect(self->f.ro, self->f.page, PROT_READ));
+	ASSERT_EQ(0, munmap(self->f.hole, self->f.page));
+	for (i = 0; i < NFILES; i++) {
+		self->f.fd[i] = smmua_open();
+		ASSERT_LE(0, self->f.fd[i]);
+	}
+	ASSERT_EQ(0, tl_pins_outstanding(&self->pins0));
+
+	env = getenv("SMMU_ASSIGN_FUZZ_SEED");
+	self->seed = env ? strtoull(env, NULL, 0) : (uint64_t)time(NULL) ^ getpid();
+	env = getenv("SMMU_ASSIGN_FUZZ_CALLS");
+	self->calls = env ? atol(env) :
+		      !access("/sys/kernel/debug/kmemleak", F_OK) ? 20000 : 100000;
+	rng = self->seed ?: 1;
+}
+
+FIXTURE_TEARDOWN(fuzz)
+{
+	int i;
+
+	for (i = 0; i < NFILES; i++)
+		if (self->f.fd[i] >= 0)
+			close(self->f.fd[i]);
+	for (i = 0; i < self->f.nr; i++)
+		tl_drop_binding(&self->f.bdfs[i]);
+	if (self->f.pool)
+		munmap(self->f.pool, (POOL_PAGES + 2) * self->f.page);
+}
+
+TEST_F_TIMEOUT(fuzz, ioctls, 1800)
+{
+	long n, ok = 0, refused = 0, reopened = 0;
+	struct smmu_assign_bdf *left;
+	long long pins;
+	size_t nleft;
+	int i, ret, fd;
+
+	ksft_print_msg("seed %#llx, %ld calls (SMMU_ASSIGN_FUZZ_SEED replays)\n",
+		       (unsigned long long)self->seed, self->calls);
+	fflush(stdout);
+	for (n = 0; n < self->calls; n++) {
+		i = rnd() % NFILES;
+		if (rnd() % 512 == 0) {
+			/* Close, with whatever it holds, and start afresh. */
+			close(self->f.fd[i]);
+			self->f.fd[i] = smmua_open();
+			ASSERT_LE(0, self->f.fd[i]);
+			reopened++;
+			continue;
+		}
+		ret = fuzz_call(&self->f, self->f.fd[i]);
+		if (!ret) {
+			ok++;
+			continue;
+		}
+		refused++;
+		ASSERT_TRUE(documented(-ret)) TH_LOG("call %ld: undocumented errno %d (%s); seed %#llx",
+						     n, -ret, strerror(-ret),
+						     (unsigned long long)self->seed);
+	}
+	ksft_print_msg("%ld calls: %ld succeeded, %ld refused, %ld files reopened\n",
+		       self->calls, ok, refused, reopened);
+	fflush(stdout);
+
+	/* Everything closed: only persistent bindings may stay, then go too. */
+	for (i = 0; i < NFILES; i++) {
+		close(self->f.fd[i]);
+		self->f.fd[i] = -1;
+	}
+	for (i = 0; i < self->f.nr; i++)
+		tl_drop_binding(&self->f.bdfs[i]);
+	fd = smmua_open();
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, smmua_list(fd, &left, &nleft));
+	free(left);
+	close(fd);
+	EXPECT_EQ(0, nleft) TH_LOG("bindings outlived every file; seed %#llx",
+				   (unsigned long long)self->seed);
+	ASSERT_EQ(0, tl_pins_outstanding(&pins));
+	EXPECT_EQ(self->pins0, pins) TH_LOG("pins leaked; seed %#llx",
+					    (unsigned long long)self->seed);
+}
+
+TEST_HARNESS_MAIN
