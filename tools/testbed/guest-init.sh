@@ -24,6 +24,8 @@ for arg in $(cat /proc/cmdline); do
 	testbed.mode=*) mode=${arg#testbed.mode=} ;;
 	# A comma-separated subset, for a run on another machine variant.
 	testbed.tests=*) tests=$(echo "${arg#testbed.tests=}" | tr , ' ') ;;
+	# Settings for the selftests, e.g. the fuzzer's seed.
+	testbed.env.*=*) export "${arg#testbed.env.}" ;;
 	esac
 done
 

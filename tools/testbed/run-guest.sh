@@ -18,6 +18,10 @@ gic=${SMMU_ASSIGN_GIC:-3}
 append="console=ttyAMA0 panic=-1 testbed.mode=$mode"
 [ "$gic" = 3 ] || append="$append testbed.msi_isolated=0"
 [ -z "${SMMU_ASSIGN_TESTS:-}" ] || append="$append testbed.tests=$SMMU_ASSIGN_TESTS"
+# The fuzzer's knobs reach the selftests' environment (guest-init.sh).
+for var in SMMU_ASSIGN_FUZZ_SEED SMMU_ASSIGN_FUZZ_CALLS; do
+	[ -z "${!var:-}" ] || append="$append testbed.env.$var=${!var}"
+done
 
 # The host's hand on the hot-pluggable slot (rp1): the agent follows the
 # console and turns the guest's requests into device_del and device_add.
