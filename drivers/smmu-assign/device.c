@@ -226,7 +226,7 @@ static void smmua_describe(struct smmua_device *sdev)
 /* Undo smmua_attach(): the device falls back to its default (blocked) state. */
 static void smmua_detach(struct smmua_device *sdev)
 {
-	iommu_unregister_device_fault_handler(&sdev->pdev->dev);
+	smmua_unregister_fault_handler(&sdev->pdev->dev);
 	iommu_detach_group(sdev->domain, sdev->group);
 	iommu_domain_free(sdev->domain);
 	iommu_group_release_dma_owner(sdev->group);
@@ -251,9 +251,9 @@ static int smmua_attach(struct smmua_device *sdev, bool has_sw_msi,
 		return -EBUSY;
 	}
 
-	domain = iommu_domain_alloc(dev->bus);
-	if (!domain) {
-		ret = -ENOMEM;
+	domain = smmua_paging_domain_alloc(dev);
+	if (IS_ERR(domain)) {
+		ret = PTR_ERR(domain);
 		goto err_release;
 	}
 	ret = iommu_attach_group(domain, sdev->group);
@@ -279,7 +279,7 @@ static int smmua_attach(struct smmua_device *sdev, bool has_sw_msi,
 		if (ret)
 			goto err_detach;
 	}
-	ret = iommu_register_device_fault_handler(dev, smmua_fault_handler, sdev);
+	ret = smmua_register_fault_handler(dev, sdev);
 	if (ret)
 		goto err_detach;
 	if (device_iommu_capable(dev, IOMMU_CAP_CACHE_COHERENCY))
