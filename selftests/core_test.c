@@ -1171,8 +1171,9 @@ TEST_F_TIMEOUT(core, hugepage_maps_as_one_run, 60)
 	ASSERT_EQ(0, bind_win(self->fd[0], e));
 	/* The SMMU has a block of the PMD size, so one run maps as one block. */
 	ASSERT_EQ(0, smmua_query(self->fd[0], &e->bdf, &q));
-	EXPECT_NE(0, q.out_pgsize_bitmap & TL_HUGE) TH_LOG("page sizes %#llx",
-							    (unsigned long long)q.out_pgsize_bitmap);
+	TH_LOG("%zu MiB huge page; SMMU page sizes %#llx", TL_HUGE >> 20,
+	       (unsigned long long)q.out_pgsize_bitmap);
+	EXPECT_NE(0, q.out_pgsize_bitmap & TL_HUGE);
 	ASSERT_EQ(0, tl_map_runs(self->fd[0], &e->bdf, RW, huge, HUGE_IOVA, TL_HUGE, &runs));
 	EXPECT_EQ(1, runs);
 	/* Physically contiguous and aligned (we are root: TRANSLATE shows phys). */
