@@ -3,7 +3,9 @@
  * The core: a bound edu device reaches exactly what is mapped, with
  * the access it was mapped with, and nothing once the mapping, the binding
  * or the file is gone. Every refused DMA is checked twice: the memory it
- * aimed at is unchanged, and the SMMU fault shows in the kernel log. Every
+ * aimed at is unchanged, and the SMMU fault shows in the kernel log (where
+ * the kernel delivers faults to the module; elsewhere that check is
+ * skipped, with the reason, and the rest of the test still runs). Every
  * refused ioctl is checked for its exact errno and for leaving the state
  * as it was.
  */
@@ -36,7 +38,7 @@
 #define SRC_IOVA	(WIN_IOVA + 0x100000)
 #define DST_IOVA	(WIN_IOVA + 0x200000)
 #define HOLE_IOVA	(WIN_IOVA + 0x300000)	/* inside the window, never mapped */
-#define HUGE_IOVA	(WIN_IOVA + 0x400000)	/* 2 MiB aligned */
+#define HUGE_IOVA	(WIN_IOVA + 0x1000000)	/* 32 MiB aligned: any PMD size here */
 /*
  * Each refused DMA aims at an IOVA no other test uses: the SMMU's event
  * thread may still be logging one test's faults while the next one runs.
@@ -142,9 +144,22 @@ static void *load_device(struct __test_metadata *_metadata, int fd, struct tl_ed
 }
 
 /*
+ * Set when a test could not check a fault line because the kernel does
+ * not deliver faults to the module; FAULT_CHECKS_DONE() then ends the test
+ * skipped. Each test runs in its own process.
+ */
+static bool fault_checks_skipped;
+
+#define FAULT_CHECKS_DONE() do {						\
+	if (fault_checks_skipped)						\
+		TL_SKIP_FAULTS();						\
+} while (0)
+
+/*
  * A device->RAM DMA to iova must leave canary_buf (len bytes, CANARY)
- * untouched and produce a fault line for the device at iova: ours, or with
- * smmu_ok arm-smmu-v3's own event dump.
+ * untouched and produce a fault line for the device at iova: ours (only
+ * where the kernel delivers faults), or with smmu_ok arm-smmu-v3's own
+ * event dump (on every kernel).
  */
 static void expect_blocked_write(struct __test_metadata *_metadata, struct tl_kmsg *k,
 				 struct tl_edu *e, uint64_t iova, void *canary_buf,
@@ -155,6 +170,10 @@ static void expect_blocked_write(struct __test_metadata *_metadata, struct tl_km
 	ASSERT_EQ(0, tl_kmsg_mark(k));
 	ASSERT_EQ(0, dma(e, iova, true));
 	EXPECT_EQ(-1, tl_buf_find_not(canary_buf, len, CANARY));
+	if (!smmu_ok && !tl_faults_delivered()) {
+		fault_checks_skipped = true;
+		return;
+	}
 	if (smmu_ok)
 		found = tl_kmsg_wait_any_fault(k, e->name, e->sid, iova, FAULT_WAIT_MS);
 	else
@@ -213,6 +232,7 @@ TEST_F_TIMEOUT(core, blocked_unmapped_iova, 60)
 	expect_blocked_write(_metadata, &self->kmsg, e, HOLE_IOVA, dst, TL_PAGE, false);
 	tl_buf_free(src, TL_PAGE);
 	tl_buf_free(dst, TL_PAGE);
+	FAULT_CHECKS_DONE();
 }
 
 TEST_F_TIMEOUT(core, blocked_outside_window, 60)
@@ -232,6 +252,7 @@ TEST_F_TIMEOUT(core, blocked_outside_window, 60)
 			     false);
 	tl_buf_free(src, TL_PAGE);
 	tl_buf_free(dst, TL_PAGE);
+	FAULT_CHECKS_DONE();
 }
 
 TEST_F_TIMEOUT(core, blocked_after_unmap, 60)
@@ -257,6 +278,7 @@ TEST_F_TIMEOUT(core, blocked_after_unmap, 60)
 	expect_blocked_write(_metadata, &self->kmsg, e, DST_IOVA, dst, TL_PAGE, false);
 	tl_buf_free(src, TL_PAGE);
 	tl_buf_free(dst, TL_PAGE);
+	FAULT_CHECKS_DONE();
 }
 
 TEST_F_TIMEOUT(core, blocked_after_unbind, 60)
@@ -307,6 +329,7 @@ TEST_F_TIMEOUT(core, read_only_mapping_refuses_device_write, 60)
 	expect_blocked_write(_metadata, &self->kmsg, e, RO_IOVA, dst, TL_PAGE, false);
 	tl_buf_free(src, TL_PAGE);
 	tl_buf_free(dst, TL_PAGE);
+	FAULT_CHECKS_DONE();
 }
 
 TEST_F_TIMEOUT(core, isolation_between_devices, 180)
@@ -350,6 +373,7 @@ TEST_F_TIMEOUT(core, isolation_between_devices, 180)
 		tl_buf_free(src[i], TL_PAGE);
 		tl_buf_free(dst[i], TL_PAGE);
 	}
+	FAULT_CHECKS_DONE();
 }
 
 /* ---- lifetime ---- */
@@ -777,6 +801,41 @@ TEST_F(core, misaligned_is_einval)
 	tl_buf_free(buf, 2 * TL_PAGE);
 }
 
+/*
+ * MAP works in the kernel's pages, not the SMMU's smallest: with 16K pages,
+ * memory, IOVA and length aligned to 4 KiB but not to 16 KiB are EINVAL.
+ * With 4K pages the same MAP is whole pages, and succeeds.
+ */
+TEST_F(core, map_of_4k_aligned_memory_needs_kernel_pages)
+{
+	struct tl_edu *e = &self->edu[0];
+	size_t page = TL_PAGE;
+	uint8_t *buf;
+
+	NEED_DEVS(1);
+	buf = tl_buf_alloc(2 * page, CANARY);
+	ASSERT_NE(NULL, buf);
+	ASSERT_EQ(0, bind_win(self->fd[0], e));
+	if (page == 4096) {
+		EXPECT_EQ(0, smmua_map(self->fd[0], &e->bdf, RW, buf + 4096, DST_IOVA + 4096,
+				       4096));
+	} else {
+		TH_LOG("%zu KiB pages", page >> 10);
+		EXPECT_EQ(-EINVAL, smmua_map(self->fd[0], &e->bdf, RW, buf + 4096, DST_IOVA,
+					     page));
+		EXPECT_EQ(-EINVAL, smmua_map(self->fd[0], &e->bdf, RW, buf, DST_IOVA + 4096,
+					     page));
+		EXPECT_EQ(-EINVAL, smmua_map(self->fd[0], &e->bdf, RW, buf, DST_IOVA, 4096));
+		EXPECT_EQ(-EINVAL, smmua_map(self->fd[0], &e->bdf, RW, buf, DST_IOVA,
+					     page + 4096));
+		/* Nothing was mapped by the refused calls. */
+		EXPECT_EQ(-ENOENT, smmua_unmap(self->fd[0], &e->bdf, SMMU_ASSIGN_UNMAP_ALL, 0, 0,
+					       NULL));
+		EXPECT_EQ(0, smmua_map(self->fd[0], &e->bdf, RW, buf, DST_IOVA, page));
+	}
+	tl_buf_free(buf, 2 * page);
+}
+
 TEST_F(core, zero_length_is_einval)
 {
 	struct tl_edu *e = &self->edu[0];
@@ -1165,16 +1224,28 @@ TEST_F(core, long_structs_with_nonzero_tail_are_e2big)
 TEST_F_TIMEOUT(core, hugepage_maps_as_one_run, 60)
 {
 	struct tl_edu *e = &self->edu[0];
+	struct smmu_assign_translate t0, t1;
+	struct smmu_assign_query q;
 	uint8_t *huge, *src;
 	uint32_t runs = 0;
 
 	NEED_DEVS(1);
 	huge = tl_huge_alloc(CANARY);
 	if (!huge)
-		SKIP(return, "no 2 MiB huge page available");
+		SKIP(return, "no %zu MiB huge page available", TL_HUGE >> 20);
 	ASSERT_EQ(0, bind_win(self->fd[0], e));
+	/* The SMMU has a block of the PMD size, so one run maps as one block. */
+	ASSERT_EQ(0, smmua_query(self->fd[0], &e->bdf, &q));
+	TH_LOG("%zu MiB huge page; SMMU page sizes %#llx", TL_HUGE >> 20,
+	       (unsigned long long)q.out_pgsize_bitmap);
+	EXPECT_NE(0, q.out_pgsize_bitmap & TL_HUGE);
 	ASSERT_EQ(0, tl_map_runs(self->fd[0], &e->bdf, RW, huge, HUGE_IOVA, TL_HUGE, &runs));
 	EXPECT_EQ(1, runs);
+	/* Physically contiguous and aligned (we are root: TRANSLATE shows phys). */
+	ASSERT_EQ(0, smmua_translate(self->fd[0], &e->bdf, HUGE_IOVA, &t0));
+	ASSERT_EQ(0, smmua_translate(self->fd[0], &e->bdf, HUGE_IOVA + TL_HUGE - 1, &t1));
+	EXPECT_EQ(0, t0.out_phys & (TL_HUGE - 1));
+	EXPECT_EQ(TL_HUGE - 1, t1.out_phys - t0.out_phys);
 	src = load_device(_metadata, self->fd[0], e, 8);
 	/* In the middle of the huge page: a block mapping translates every offset. */
 	ASSERT_EQ(0, dma(e, HUGE_IOVA + 0x123000, true));
@@ -1237,6 +1308,7 @@ TEST_F_TIMEOUT(core, persistent_binding_outlives_its_file, 120)
 	EXPECT_EQ(0, bind_win(self->fd[2], e));
 	tl_buf_free(src, TL_PAGE);
 	tl_buf_free(dst, TL_PAGE);
+	FAULT_CHECKS_DONE();
 }
 
 TEST_HARNESS_MAIN

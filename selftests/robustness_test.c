@@ -453,7 +453,7 @@ TEST_F_TIMEOUT(rob, read_mapping_of_shared_file_sees_later_writes, 60)
 struct park {
 	int uffd;
 	uint8_t *area;		/* two registered pages */
-	uint8_t img[2 * TL_PAGE];	/* what they hold: the struct at PARK_OFF */
+	uint8_t *img;		/* what they hold (two pages): the struct at PARK_OFF */
 	int stop, parked, error;
 	unsigned long req;
 	int ioctl_fd, ret, err;
@@ -524,9 +524,10 @@ static const char *park_setup(struct park *p)
 		return "userfaultfd is unavailable";
 	if (ioctl(p->uffd, UFFDIO_API, &api))
 		return "UFFDIO_API failed";
+	p->img = calloc(2, TL_PAGE);
 	p->area = mmap(NULL, 2 * TL_PAGE, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p->area == MAP_FAILED)
+	if (!p->img || p->area == MAP_FAILED)
 		return "no memory";
 	reg.range.start = (uintptr_t)p->area;
 	reg.range.len = 2 * TL_PAGE;
@@ -578,6 +579,7 @@ static void park_cleanup(struct park *p)
 {
 	if (p->area && p->area != MAP_FAILED)
 		munmap(p->area, 2 * TL_PAGE);
+	free(p->img);
 	if (p->uffd >= 0)
 		close(p->uffd);
 	close(p->done[0]);

@@ -641,15 +641,47 @@ void tl_buf_pattern(void *buf, size_t len, uint32_t seed)
 	}
 }
 
+size_t tl_page_size(void)
+{
+	return sysconf(_SC_PAGESIZE);
+}
+
+/* A PMD maps what one page of page-table entries (8 bytes each) maps. */
+size_t tl_huge_size(void)
+{
+	size_t page = tl_page_size();
+
+	return page / 8 * page;
+}
+
+bool tl_faults_delivered(void)
+{
+	static int delivered = -1;
+	struct smmu_assign_get_info info;
+	int fd;
+
+	if (delivered < 0) {
+		fd = smmua_open();
+		delivered = fd >= 0 && !smmua_get_info(fd, &info) &&
+			    (info.out_capabilities & SMMU_ASSIGN_CAP_FAULTS);
+		if (fd >= 0)
+			close(fd);
+	}
+	return delivered;
+}
+
 void *tl_huge_alloc(uint8_t canary)
 {
-	char buf[32];
+	char path[96], buf[32];
 	void *p;
 
-	if (read_file("/proc/sys/vm/nr_hugepages", buf, sizeof(buf)) == 0 && atol(buf) < 4)
-		write_file("/proc/sys/vm/nr_hugepages", "4");
+	snprintf(path, sizeof(path), "/sys/kernel/mm/hugepages/hugepages-%zukB/nr_hugepages",
+		 TL_HUGE >> 10);
+	if (read_file(path, buf, sizeof(buf)) == 0 && atol(buf) < 4)
+		write_file(path, "4");
 	p = mmap(NULL, TL_HUGE, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_HUGE_2MB | MAP_POPULATE, -1, 0);
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_POPULATE |
+		 (__builtin_ctzl(TL_HUGE) << MAP_HUGE_SHIFT), -1, 0);
 	if (p == MAP_FAILED)
 		return NULL;
 	memset(p, canary, TL_HUGE);

@@ -26,8 +26,38 @@
 #define TL_MSI_IOVA		0x8000000ULL
 #define TL_MSI_LENGTH		0x100000ULL
 #define TL_MAX_DEVS		8
-#define TL_PAGE			4096UL
-#define TL_HUGE			(2UL << 20)
+/*
+ * The kernel's page size (4 KiB or 16 KiB on the test bed): the unit of
+ * MAP and UNMAP. TL_HUGE is its PMD size, a block mapping's: 2 MiB with 4K
+ * pages, 32 MiB with 16K pages.
+ */
+#define TL_PAGE			tl_page_size()
+#define TL_HUGE			tl_huge_size()
+
+/* ---- the running kernel ---- */
+
+size_t tl_page_size(void);
+size_t tl_huge_size(void);
+
+/*
+ * Whether the loaded module delivers fault records (GET_INFO's
+ * SMMU_ASSIGN_CAP_FAULTS). Where it does not, the tests skip their fault
+ * assertions with this reason, and run everything else.
+ */
+bool tl_faults_delivered(void);
+#define TL_NO_FAULTS_REASON \
+	"faults not delivered by this kernel (6.9+: arm-smmu-v3 reports no unrecoverable faults)"
+
+/*
+ * In a kselftest test body: end the test skipped for the fault assertions
+ * it could not make. SKIP() marks a test passed, so a test that already
+ * failed stays failed.
+ */
+#define TL_SKIP_FAULTS() do {						\
+	if (_metadata->passed)						\
+		SKIP(return, "%s", TL_NO_FAULTS_REASON);		\
+	return;								\
+} while (0)
 
 /* ---- PCI and the stub driver ---- */
 
@@ -183,8 +213,8 @@ long tl_buf_find_not(const void *buf, size_t len, uint8_t c);
 void tl_buf_pattern(void *buf, size_t len, uint32_t seed);
 
 /*
- * A 2 MiB hugetlbfs page (after raising nr_hugepages to a few), filled
- * with canary; NULL when none can be had.
+ * A hugetlbfs page of TL_HUGE bytes (after raising that size's
+ * nr_hugepages to a few), filled with canary; NULL when none can be had.
  */
 void *tl_huge_alloc(uint8_t canary);
 void tl_huge_free(void *buf);

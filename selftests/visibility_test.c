@@ -7,6 +7,10 @@
  *
  * Three edu devices under two owners: fd a binds edus 0 and 1, fd b binds
  * edu 2. An edu DMA faults once per 4-byte bus beat.
+ *
+ * Where the kernel delivers no faults to the module (6.9+), each test still
+ * makes the DMA and every check that needs no fault record, checks that
+ * indeed no record and no count arrived, and is skipped with the reason.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -101,6 +105,24 @@ static int read_events(int fd, struct smmu_assign_fault_event *ev, int max)
 	return n / sizeof(*ev);
 }
 
+/*
+ * From here on the test checks fault records. Where the kernel delivers
+ * none, check that none came for @bdf (queued on @fd or counted), and end
+ * the test skipped with the reason.
+ */
+#define NEED_FAULTS(fd, bdf) do {						\
+	if (!tl_faults_delivered()) {						\
+		struct smmu_assign_fault_event _ev[4];				\
+		struct smmu_assign_query _q;					\
+										\
+		usleep(100 * 1000);						\
+		EXPECT_EQ(0, read_events(fd, _ev, 4));				\
+		ASSERT_EQ(0, query(fd, bdf, &_q));				\
+		EXPECT_EQ(0, faults_total(&_q));				\
+		TL_SKIP_FAULTS();						\
+	}									\
+} while (0)
+
 FIXTURE(vis) {
 	char names[TL_MAX_DEVS][SMMUA_BDF_STRLEN];
 	struct tl_edu edu[3];
@@ -176,6 +198,7 @@ TEST_F(vis, unmapped_write_is_a_translation_fault_record)
 	int n;
 
 	ASSERT_EQ(0, tl_edu_to_ram(&self->edu[0], HOLE_IOVA, 64));
+	NEED_FAULTS(self->a, &self->bdf[0]);
 	ASSERT_EQ(BEATS(64), wait_faults(self->a, &self->bdf[0], BEATS(64)));
 	n = read_events(self->a, ev, 64);
 	ASSERT_EQ(BEATS(64), n);
@@ -195,6 +218,7 @@ TEST_F(vis, unmapped_read_is_a_read_record)
 	int n;
 
 	ASSERT_EQ(0, tl_edu_to_dev(&self->edu[0], HOLE_IOVA, 32));
+	NEED_FAULTS(self->a, &self->bdf[0]);
 	ASSERT_EQ(BEATS(32), wait_faults(self->a, &self->bdf[0], BEATS(32)));
 	n = read_events(self->a, ev, 64);
 	ASSERT_EQ(BEATS(32), n);
@@ -210,6 +234,7 @@ TEST_F(vis, outside_window_is_a_record)
 	int n;
 
 	ASSERT_EQ(0, tl_edu_to_ram(&self->edu[1], OUTSIDE_IOVA, 16));
+	NEED_FAULTS(self->a, &self->bdf[1]);
 	ASSERT_EQ(BEATS(16), wait_faults(self->a, &self->bdf[1], BEATS(16)));
 	n = read_events(self->a, ev, 64);
 	ASSERT_EQ(BEATS(16), n);
@@ -233,6 +258,7 @@ TEST_F(vis, write_to_read_only_is_a_permission_record)
 			       BUF_IOVA, TL_PAGE));
 	ASSERT_EQ(0, tl_edu_to_ram(&self->edu[1], BUF_IOVA, 64));
 	EXPECT_EQ(-1, tl_buf_find_not(ro, TL_PAGE, 0x77));
+	NEED_FAULTS(self->a, &self->bdf[1]);
 	ASSERT_EQ(BEATS(64), wait_faults(self->a, &self->bdf[1], BEATS(64)));
 	n = read_events(self->a, ev, 64);
 	ASSERT_EQ(BEATS(64), n);
@@ -272,9 +298,23 @@ TEST_F(vis, poll_wakes_and_eventfd_counts)
 
 	efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	ASSERT_LE(0, efd);
+
+	/* Not an eventfd. */
+	set.eventfd = self->b;
+	EXPECT_EQ(-1, ioctl(self->a, SMMU_ASSIGN_SET_EVENTFD, &set));
+	EXPECT_EQ(EINVAL, errno);
+
 	set.eventfd = efd;
 	ASSERT_EQ(0, ioctl(self->a, SMMU_ASSIGN_SET_EVENTFD, &set));
 	EXPECT_EQ(0, poll(&pfd, 1, 0));
+	if (!tl_faults_delivered()) {
+		/* The blocked DMA neither wakes the file nor counts. */
+		ASSERT_EQ(0, tl_edu_to_ram(&self->edu[0], HOLE_IOVA, 64));
+		EXPECT_EQ(0, poll(&pfd, 1, 100));
+		EXPECT_EQ(-1, read(efd, &count, sizeof(count)));
+		close(efd);
+		NEED_FAULTS(self->a, &self->bdf[0]);
+	}
 
 	/* A poller asleep before the fault is woken by it. */
 	ASSERT_EQ(0, pthread_create(&thread, NULL, poll_thread, &p));
@@ -296,11 +336,6 @@ TEST_F(vis, poll_wakes_and_eventfd_counts)
 	EXPECT_EQ(BEATS(16), read_events(self->a, ev, 64));
 	EXPECT_EQ(-1, read(efd, &count, sizeof(count)));
 	EXPECT_EQ(EAGAIN, errno);
-
-	/* Not an eventfd. */
-	set.eventfd = self->b;
-	EXPECT_EQ(-1, ioctl(self->a, SMMU_ASSIGN_SET_EVENTFD, &set));
-	EXPECT_EQ(EINVAL, errno);
 	close(efd);
 }
 
@@ -317,11 +352,13 @@ TEST_F(vis, non_owner_queries_but_gets_no_events)
 	struct smmu_assign_fault_event ev[64];
 	struct smmu_assign_query q;
 
-	ASSERT_EQ(0, tl_edu_to_ram(&self->edu[0], HOLE_IOVA, 16));
-	ASSERT_EQ(BEATS(16), wait_faults(self->b, &self->bdf[0], BEATS(16)));
 	/* b may look at a's device... */
 	ASSERT_EQ(0, query(self->b, &self->bdf[0], &q));
 	EXPECT_EQ(SMMU_ASSIGN_STATE_OWNED, q.out_state);
+	ASSERT_EQ(0, tl_edu_to_ram(&self->edu[0], HOLE_IOVA, 16));
+	NEED_FAULTS(self->a, &self->bdf[0]);
+	ASSERT_EQ(BEATS(16), wait_faults(self->b, &self->bdf[0], BEATS(16)));
+	ASSERT_EQ(0, query(self->b, &self->bdf[0], &q));
 	EXPECT_EQ(BEATS(16), faults_total(&q));
 	/* ...but its faults are a's alone. */
 	EXPECT_EQ(0, read_events(self->b, ev, 64));
@@ -349,6 +386,7 @@ TEST_F(vis, overflow_counts_lost_exactly_and_memory_stays_flat)
 
 	/* 16 faults: 8 queued (seq 1-8), 8 lost. */
 	ASSERT_EQ(0, tl_edu_to_ram(&self->edu[2], HOLE_IOVA, 64));
+	NEED_FAULTS(c, &self->bdf[2]);
 	ASSERT_EQ(16, wait_faults(c, &self->bdf[2], 16));
 	n = read_events(c, ev, 64);
 	ASSERT_EQ(8, n);
@@ -418,7 +456,7 @@ TEST_F(vis, list_and_query_three_devices_two_owners)
 		EXPECT_EQ(self->edu[i].sid, q.out_sids[0]);
 		EXPECT_EQ(WINDOW, q.out_window_iova);
 		EXPECT_EQ(WINDOW_LEN, q.out_window_length);
-		EXPECT_NE(0, q.out_pgsize_bitmap & 4096);
+		EXPECT_NE(0, q.out_pgsize_bitmap & TL_PAGE);
 		EXPECT_EQ(0, strncmp(q.out_iommu_name, "smmu3.", 6));
 		EXPECT_EQ(i == 0, q.out_num_mappings);
 		ASSERT_EQ(0, query(other, &self->bdf[i], &q));
@@ -583,7 +621,8 @@ TEST_F(vis, unclaimed_persistent_binding_counts_faults_without_queueing)
 	close(c);
 	ASSERT_EQ(0, tl_pci_enable(self->names[2]));
 	ASSERT_EQ(0, tl_edu_to_ram(&self->edu[2], HOLE_IOVA, 64));
-	EXPECT_EQ(BEATS(64), wait_faults(self->b, &self->bdf[2], BEATS(64)));
+	if (tl_faults_delivered())
+		EXPECT_EQ(BEATS(64), wait_faults(self->b, &self->bdf[2], BEATS(64)));
 	ASSERT_EQ(0, query(self->b, &self->bdf[2], &q));
 	EXPECT_EQ(SMMU_ASSIGN_STATE_PERSISTENT, q.out_state);
 	EXPECT_EQ(0, q.out_owner_pid);
@@ -591,7 +630,11 @@ TEST_F(vis, unclaimed_persistent_binding_counts_faults_without_queueing)
 	EXPECT_EQ(0, q.out_stats.faults_lost);
 	EXPECT_EQ(0, read_events(self->a, ev, 64));
 	EXPECT_EQ(0, read_events(self->b, ev, 64));
+	if (!tl_faults_delivered())
+		EXPECT_EQ(0, faults_total(&q));
 	EXPECT_EQ(0, smmua_unbind(self->b, &self->bdf[2]));
+	if (!tl_faults_delivered())
+		TL_SKIP_FAULTS();
 }
 
 /* One "key: value" line of a debugfs view, -1 if absent. */
@@ -616,18 +659,23 @@ TEST_F(vis, debugfs_view_follows_the_device)
 {
 	char path[128];
 
+	bool faults = tl_faults_delivered();
+
 	ASSERT_EQ(0, tl_edu_to_ram(&self->edu[0], HOLE_IOVA, 16));
-	ASSERT_EQ(BEATS(16), wait_faults(self->a, &self->bdf[0], BEATS(16)));
+	if (faults)
+		ASSERT_EQ(BEATS(16), wait_faults(self->a, &self->bdf[0], BEATS(16)));
 	EXPECT_EQ(1, debugfs_value(self->names[0], "mappings"));
 	EXPECT_EQ(1, debugfs_value(self->names[0], "maps"));
 	EXPECT_EQ(TL_PAGE, debugfs_value(self->names[0], "bytes_mapped"));
 	EXPECT_EQ(getpid(), debugfs_value(self->names[0], "owner_pid"));
-	EXPECT_EQ(BEATS(16), debugfs_value(self->names[0], "faults_translation"));
+	EXPECT_EQ(faults ? BEATS(16) : 0, debugfs_value(self->names[0], "faults_translation"));
 	EXPECT_EQ(0, debugfs_value(self->names[1], "mappings"));
 	/* Gone with the binding. */
 	ASSERT_EQ(0, smmua_unbind(self->b, &self->bdf[2]));
 	snprintf(path, sizeof(path), "/sys/kernel/debug/smmu-assign/%s", self->names[2]);
 	EXPECT_NE(0, access(path, F_OK));
+	if (!faults)
+		TL_SKIP_FAULTS();
 }
 
 TEST_HARNESS_MAIN

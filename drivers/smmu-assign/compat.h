@@ -1,33 +1,40 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The kernel API changes smmu-assign spans, each named by the release that
- * made it. Built and tested on 6.1 (Debian 12); builds for 6.1 - 6.6.
+ * The kernel API changes smmu-assign spans, one helper per change, each
+ * named by the mainline release that made it. The SMMUA_HAVE_* flags come
+ * from probe-features.sh, which looks for the feature in the kernel's
+ * headers: distributions backport these changes into older versions.
+ * Built and tested on 6.1 and 6.12 (Debian 12).
  */
 #ifndef _SMMU_ASSIGN_COMPAT_H
 #define _SMMU_ASSIGN_COMPAT_H
 
+#include <linux/err.h>
+#include <linux/eventfd.h>
 #include <linux/iommu.h>
 #include <linux/irqdomain.h>
-#include <linux/version.h>
+
+struct smmua_device;
+void smmua_report_fault(struct smmua_device *sdev, u64 iova, bool write, u32 reason);
 
 /* 6.3: iommu_map() takes the allocation flags for page-table pages. */
 static inline int smmua_iommu_map(struct iommu_domain *domain, unsigned long iova,
 				  phys_addr_t paddr, size_t size, int prot)
 {
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 3, 0)
-	return iommu_map(domain, iova, paddr, size, prot);
-#else
+#ifdef SMMUA_HAVE_IOMMU_MAP_GFP
 	return iommu_map(domain, iova, paddr, size, prot, GFP_KERNEL_ACCOUNT);
+#else
+	return iommu_map(domain, iova, paddr, size, prot);
 #endif
 }
 
 /* 6.3: MSI isolation became a property of the group. */
 static inline bool smmua_group_has_isolated_msi(struct iommu_group *group)
 {
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 3, 0)
-	return irq_domain_check_msi_remap();
-#else
+#ifdef SMMUA_HAVE_GROUP_ISOLATED_MSI
 	return iommu_group_has_isolated_msi(group);
+#else
+	return irq_domain_check_msi_remap();
 #endif
 }
 
@@ -35,20 +42,88 @@ static inline bool smmua_group_has_isolated_msi(struct iommu_group *group)
  * 6.2: a long-term read-only pin of a private (copy-on-write) mapping
  * unshares the page, so the pinned page stays the one the process writes.
  * Before, only a write pin breaks COW; the fallback (pin for write with
- * FOLL_FORCE, as RDMA did) is correct on every kernel, so a backport of the
- * change only makes it unnecessary.
+ * FOLL_FORCE, as RDMA did) is correct on every kernel.
  */
 static inline bool smmua_ro_longterm_pin_unshares(void)
 {
-	return LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0);
+#ifdef SMMUA_HAVE_SHARED_RO_PIN
+	return false;
+#else
+	return true;
+#endif
 }
 
 /*
- * 6.7 removed the per-device fault handler in favour of domain fault
- * handlers; smmu-assign registers the former, so it needs 6.1 - 6.6.
+ * 6.11: a paging domain is allocated for the device, not for its bus, and
+ * failure is an ERR_PTR (iommu_domain_alloc() is gone in 6.13).
  */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0)
-#error "smmu-assign reports faults through iommu_register_device_fault_handler(), gone in 6.7"
+static inline struct iommu_domain *smmua_paging_domain_alloc(struct device *dev)
+{
+#ifdef SMMUA_HAVE_PAGING_DOMAIN_ALLOC
+	return iommu_paging_domain_alloc(dev);
+#else
+	return iommu_domain_alloc(dev->bus) ?: ERR_PTR(-ENOMEM);
+#endif
+}
+
+/* 6.8: eventfd_signal() lost its count argument: it always adds one. */
+static inline void smmua_eventfd_signal(struct eventfd_ctx *ctx)
+{
+#ifdef SMMUA_HAVE_EVENTFD_SIGNAL_COUNT
+	eventfd_signal(ctx, 1);
+#else
+	eventfd_signal(ctx);
+#endif
+}
+
+/*
+ * 6.9: the per-device fault handler is gone, and with it the reporting of
+ * unrecoverable faults: arm-smmu-v3 hands the IOMMU core only stall and PRI
+ * faults (I/O page faults) and merely logs the others, rate-limited. Nothing
+ * else reports them either: arm-smmu-v3 never calls report_iommu_fault(), so
+ * a domain fault handler (iommu_set_fault_handler()) is not called. Where the
+ * kernel has no handler, fault records are not delivered and GET_INFO leaves
+ * SMMU_ASSIGN_CAP_FAULTS clear.
+ */
+#ifdef SMMUA_HAVE_DEVICE_FAULT_HANDLER
+static inline int smmua_iommu_fault(struct iommu_fault *fault, void *data)
+{
+	if (fault->type != IOMMU_FAULT_DMA_UNRECOV)
+		return -EOPNOTSUPP;
+	smmua_report_fault(data, fault->event.addr,
+			   fault->event.perm & IOMMU_FAULT_PERM_WRITE, fault->event.reason);
+	return 0;
+}
+
+static inline bool smmua_faults_delivered(void)
+{
+	return true;
+}
+
+static inline int smmua_register_fault_handler(struct device *dev, struct smmua_device *sdev)
+{
+	return iommu_register_device_fault_handler(dev, smmua_iommu_fault, sdev);
+}
+
+static inline int smmua_unregister_fault_handler(struct device *dev)
+{
+	return iommu_unregister_device_fault_handler(dev);
+}
+#else
+static inline bool smmua_faults_delivered(void)
+{
+	return false;
+}
+
+static inline int smmua_register_fault_handler(struct device *dev, struct smmua_device *sdev)
+{
+	return 0;
+}
+
+static inline int smmua_unregister_fault_handler(struct device *dev)
+{
+	return 0;
+}
 #endif
 
 #endif /* _SMMU_ASSIGN_COMPAT_H */

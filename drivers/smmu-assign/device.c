@@ -234,10 +234,10 @@ static void smmua_describe(struct smmua_device *sdev)
 /* Undo smmua_attach(): the group goes back to its default domain. */
 static void smmua_detach(struct smmua_device *sdev)
 {
-	struct device *dev = &sdev->pdev->dev;
 	int ret;
 
-	ret = iommu_unregister_device_fault_handler(dev);
+	/* Teardown runs before the device leaves: nothing should refuse. */
+	ret = smmua_unregister_fault_handler(&sdev->pdev->dev);
 	if (ret)
 		pci_warn(sdev->pdev, "fault handler not unregistered: %d\n", ret);
 	iommu_detach_group(sdev->domain, sdev->group);
@@ -262,9 +262,9 @@ static int smmua_attach(struct smmua_device *sdev, bool has_sw_msi,
 		return -EBUSY;
 	}
 
-	domain = iommu_domain_alloc(dev->bus);
-	if (!domain) {
-		ret = -ENOMEM;
+	domain = smmua_paging_domain_alloc(dev);
+	if (IS_ERR(domain)) {
+		ret = PTR_ERR(domain);
 		goto err_release;
 	}
 	ret = iommu_attach_group(domain, sdev->group);
@@ -290,7 +290,7 @@ static int smmua_attach(struct smmua_device *sdev, bool has_sw_msi,
 		if (ret)
 			goto err_detach;
 	}
-	ret = iommu_register_device_fault_handler(dev, smmua_fault_handler, sdev);
+	ret = smmua_register_fault_handler(dev, sdev);
 	if (ret)
 		goto err_detach;
 	if (device_iommu_capable(dev, IOMMU_CAP_CACHE_COHERENCY))

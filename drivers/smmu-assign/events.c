@@ -2,8 +2,9 @@
 /*
  * smmu-assign: SMMU faults of bound devices, delivered to their owners.
  *
- * The IOMMU core calls smmua_fault_handler() from the SMMU's event-queue
- * thread for every unrecoverable fault. Each owning file has a fixed ring
+ * Where the kernel reports unrecoverable faults (see compat.h: up to 6.8),
+ * the IOMMU core calls our handler from the SMMU's event-queue thread for
+ * each one, and it ends in smmua_report_fault(). Each owning file has a fixed ring
  * of records, allocated when the file is opened, so a fault storm costs no
  * memory: when the ring is full the fault is counted as lost and the next
  * record queued says how many were. The kernel log gets one rate-limited
@@ -66,7 +67,7 @@ static bool smmua_events_push(struct smmua_events *events,
 		events->count++;
 		queued = true;
 		if (events->trigger)
-			eventfd_signal(events->trigger, 1);
+			smmua_eventfd_signal(events->trigger);
 	} else {
 		events->lost++;
 	}
@@ -76,47 +77,40 @@ static bool smmua_events_push(struct smmua_events *events,
 	return queued;
 }
 
-static void smmua_log_fault(struct smmua_device *sdev, struct iommu_fault *fault)
+static void smmua_log_fault(struct smmua_device *sdev, u64 iova, bool write, u32 reason)
 {
-	u64 page = fault->event.addr & PAGE_MASK;
+	u64 page = iova & PAGE_MASK;
 
-	if (page == sdev->last_fault_page && fault->event.perm == sdev->last_fault_perm &&
-	    fault->event.reason == sdev->last_fault_reason &&
+	if (page == sdev->last_fault_page && write == sdev->last_fault_write &&
+	    reason == sdev->last_fault_reason &&
 	    time_before(jiffies, sdev->last_fault_jiffies + msecs_to_jiffies(20)))
 		goto out;
 	sdev->last_fault_page = page;
-	sdev->last_fault_perm = fault->event.perm;
-	sdev->last_fault_reason = fault->event.reason;
+	sdev->last_fault_write = write;
+	sdev->last_fault_reason = reason;
 	if (!__ratelimit(&sdev->fault_rs))
 		goto out;
 	/* The event carries no stream ID; a multi-SID device reports its first. */
 	pr_warn("%s: DMA fault: sid %#x iova %#llx %s reason %u\n",
-		pci_name(sdev->pdev), sdev->sids[0], fault->event.addr,
-		fault->event.perm & IOMMU_FAULT_PERM_WRITE ? "write" : "read",
-		fault->event.reason);
+		pci_name(sdev->pdev), sdev->sids[0], iova, write ? "write" : "read", reason);
 out:
 	sdev->last_fault_jiffies = jiffies;
 }
 
 /* Runs in the SMMU's event-queue thread for each fault of a bound device. */
-int smmua_fault_handler(struct iommu_fault *fault, void *data)
+void smmua_report_fault(struct smmua_device *sdev, u64 iova, bool write, u32 reason)
 {
-	struct smmua_device *sdev = data;
 	struct pci_dev *pdev = sdev->pdev;
 	struct smmu_assign_fault_event ev = {
 		.timestamp_ns = ktime_get_ns(),
-		.iova = fault->event.addr,
+		.iova = iova,
 		.bdf = smmua_pdev_bdf(pdev),
 		.sid = sdev->sids[0],
-		.flags = fault->event.perm & IOMMU_FAULT_PERM_WRITE ?
-			 SMMU_ASSIGN_FAULT_WRITE : SMMU_ASSIGN_FAULT_READ,
+		.flags = write ? SMMU_ASSIGN_FAULT_WRITE : SMMU_ASSIGN_FAULT_READ,
+		.reason = reason < SMMU_ASSIGN_FAULT_NR_REASONS ? reason :
+			  SMMU_ASSIGN_FAULT_UNKNOWN,
 	};
 	unsigned long flags;
-
-	if (fault->type != IOMMU_FAULT_DMA_UNRECOV)
-		return -EOPNOTSUPP;
-	ev.reason = fault->event.reason < SMMU_ASSIGN_FAULT_NR_REASONS ?
-		    fault->event.reason : SMMU_ASSIGN_FAULT_UNKNOWN;
 
 	/* The owner cannot go away while stats_lock is held. */
 	spin_lock_irqsave(&sdev->stats_lock, flags);
@@ -126,8 +120,7 @@ int smmua_fault_handler(struct iommu_fault *fault, void *data)
 	spin_unlock_irqrestore(&sdev->stats_lock, flags);
 	atomic64_inc(&smmua_total_faults);
 
-	smmua_log_fault(sdev, fault);
-	return 0;
+	smmua_log_fault(sdev, iova, write, reason);
 }
 
 /*

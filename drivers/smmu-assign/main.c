@@ -18,6 +18,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
+#include "compat.h"
 #include "smmu_assign.h"
 
 atomic64_t smmua_total_maps = ATOMIC64_INIT(0);
@@ -44,7 +45,9 @@ static int smmu_assign_get_info(struct smmu_assign_ucmd *ucmd)
 
 	cmd->out_api_version = SMMU_ASSIGN_API_VERSION;
 	cmd->out_capabilities = SMMU_ASSIGN_CAP_BIND | SMMU_ASSIGN_CAP_PERSISTENT |
-				SMMU_ASSIGN_CAP_FAULTS | SMMU_ASSIGN_CAP_QUERY;
+				SMMU_ASSIGN_CAP_QUERY;
+	if (smmua_faults_delivered())
+		cmd->out_capabilities |= SMMU_ASSIGN_CAP_FAULTS;
 	cmd->out_num_devices = smmua_count_devices();
 	cmd->out_total_maps = atomic64_read(&smmua_total_maps);
 	cmd->out_total_unmaps = atomic64_read(&smmua_total_unmaps);
@@ -232,6 +235,8 @@ static int __init smmu_assign_init(void)
 	if (ret)
 		goto err_stub;
 	pr_info("loaded, API version %u\n", SMMU_ASSIGN_API_VERSION);
+	if (!smmua_faults_delivered())
+		pr_notice("faults not delivered by this kernel: its IOMMU core reports no unrecoverable faults (6.9+), arm-smmu-v3 only logs them\n");
 	return 0;
 
 err_stub:

@@ -33,7 +33,6 @@
 struct dentry;
 struct eventfd_ctx;
 struct iommu_domain;
-struct iommu_fault;
 struct iommu_group;
 
 /* One file's queue of fault records, filled by the SMMU's event thread. */
@@ -93,7 +92,7 @@ struct smmua_device {
 	 */
 	struct ratelimit_state fault_rs;
 	u64 last_fault_page;
-	u32 last_fault_perm;
+	bool last_fault_write;
 	u32 last_fault_reason;
 	unsigned long last_fault_jiffies;
 
@@ -203,7 +202,6 @@ void smmua_unmap_all(struct smmua_device *sdev);
 extern unsigned int smmua_fault_queue_len;
 int smmua_events_init(struct smmua_events *events);
 void smmua_events_destroy(struct smmua_events *events);
-int smmua_fault_handler(struct iommu_fault *fault, void *data);
 void smmua_events_device_gone(struct smmua_device *sdev);
 ssize_t smmua_events_read(struct smmua_ctx *ctx, char __user *buf, size_t count,
 			  bool nonblock);

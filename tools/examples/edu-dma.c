@@ -9,9 +9,14 @@
  * 'smmuctl takeover'), binds it with a DMA window, or claims the persistent
  * binding an administrator made with 'smmuctl bind'. Then it maps two
  * buffers, has the device copy one into the other by DMA through the SMMU,
- * and finally aims a DMA at an IOVA it never mapped: the SMMU blocks it and
- * the fault arrives on the file descriptor. Closing the descriptor undoes
- * everything.
+ * and finally unmaps the destination and aims a DMA at it again: the SMMU
+ * blocks it, the memory stays as it was, and where the kernel delivers
+ * faults (GET_INFO's SMMU_ASSIGN_CAP_FAULTS; not from 6.9 on, where
+ * arm-smmu-v3 only logs them) the fault arrives on the file descriptor.
+ * Closing the descriptor undoes everything.
+ *
+ * Nothing here assumes a page size: MAP works in the kernel's pages (4K,
+ * 16K or 64K on arm64), so the buffers are whole pages of that size.
  */
 #include <errno.h>
 #include <poll.h>
@@ -26,9 +31,9 @@
 
 #define WINDOW_IOVA	0x100000ULL
 #define WINDOW_SIZE	(16ULL << 20)
+/* 64 KiB apart: aligned for any arm64 page size. */
 #define SRC_IOVA	WINDOW_IOVA
-#define DST_IOVA	(WINDOW_IOVA + 0x1000)
-#define UNMAPPED_IOVA	(WINDOW_IOVA + 0x80000)
+#define DST_IOVA	(WINDOW_IOVA + 0x10000)
 #define DMA_LEN		2048
 
 static int fail(const char *what, int err)
@@ -61,13 +66,16 @@ static int take_device(int fd, const struct smmu_assign_bdf *bdf)
 
 int main(int argc, char **argv)
 {
+	size_t page = sysconf(_SC_PAGESIZE);
 	struct smmu_assign_fault_event ev;
+	struct smmu_assign_get_info info;
 	struct smmu_assign_bdf bdf;
 	char name[SMMUA_BDF_STRLEN];
 	struct pollfd pfd;
 	struct edu edu;
 	uint8_t *mem;
-	int fd, ret, i;
+	size_t i;
+	int fd, ret;
 
 	if (argc != 2 || smmua_parse_bdf(argv[1], &bdf)) {
 		fprintf(stderr, "usage: edu-dma BDF\n");
@@ -83,17 +91,17 @@ int main(int argc, char **argv)
 		return fail("bind", ret);
 
 	/* Two pages: the source the device reads, the destination it writes. */
-	mem = mmap(NULL, 2 * 4096, PROT_READ | PROT_WRITE,
+	mem = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 	if (mem == MAP_FAILED)
 		return fail("mmap", -errno);
-	for (i = 0; i < 4096; i++)
+	for (i = 0; i < page; i++)
 		mem[i] = i * 7 + 1;
-	memset(mem + 4096, 0, 4096);
-	ret = smmua_map(fd, &bdf, SMMU_ASSIGN_MAP_READ, mem, SRC_IOVA, 4096);
+	memset(mem + page, 0, page);
+	ret = smmua_map(fd, &bdf, SMMU_ASSIGN_MAP_READ, mem, SRC_IOVA, page);
 	if (!ret)
 		ret = smmua_map(fd, &bdf, SMMU_ASSIGN_MAP_READ | SMMU_ASSIGN_MAP_WRITE,
-				mem + 4096, DST_IOVA, 4096);
+				mem + page, DST_IOVA, page);
 	if (ret)
 		return fail("map", ret);
 	printf("mapped: source at IOVA %#llx (device reads), destination at %#llx (device writes)\n",
@@ -107,26 +115,45 @@ int main(int argc, char **argv)
 		ret = edu_dma(&edu, DST_IOVA, DMA_LEN, EDU_DMA_FROM_DEVICE);
 	if (ret)
 		return fail("DMA", ret);
-	if (memcmp(mem, mem + 4096, DMA_LEN)) {
+	if (memcmp(mem, mem + page, DMA_LEN)) {
 		fprintf(stderr, "edu-dma: DMA round trip: the bytes differ\n");
 		return 1;
 	}
 	printf("DMA round trip: %d bytes RAM -> device -> RAM through the SMMU, verified\n",
 	       DMA_LEN);
 
-	/* Now a DMA the SMMU must refuse: nothing is mapped there. */
-	ret = edu_dma(&edu, UNMAPPED_IOVA, 64, EDU_DMA_FROM_DEVICE);
+	/* Now a DMA the SMMU must refuse: the destination is no longer mapped. */
+	ret = smmua_unmap(fd, &bdf, 0, DST_IOVA, page, NULL);
+	if (ret)
+		return fail("unmap", ret);
+	memset(mem + page, 0, page);
+	ret = edu_dma(&edu, DST_IOVA, 64, EDU_DMA_FROM_DEVICE);
 	if (ret)
 		return fail("DMA", ret);
-	pfd = (struct pollfd){ .fd = fd, .events = POLLIN };
-	if (poll(&pfd, 1, 2000) != 1 || read(fd, &ev, sizeof(ev)) != sizeof(ev)) {
-		fprintf(stderr, "edu-dma: the blocked DMA raised no fault event\n");
-		return 1;
+	for (i = 0; i < page; i++) {
+		if (mem[page + i]) {
+			fprintf(stderr, "edu-dma: the DMA to the unmapped IOVA reached memory\n");
+			return 1;
+		}
 	}
-	printf("blocked DMA: fault #%llu, %s of IOVA %#llx by stream ID %#x, reason %u\n",
-	       (unsigned long long)ev.seq,
-	       ev.flags & SMMU_ASSIGN_FAULT_WRITE ? "write" : "read",
-	       (unsigned long long)ev.iova, ev.sid, ev.reason);
+	printf("blocked DMA: write of unmapped IOVA %#llx refused, the memory behind it unchanged\n",
+	       DST_IOVA);
+	ret = smmua_get_info(fd, &info);
+	if (ret)
+		return fail("GET_INFO", ret);
+	if (!(info.out_capabilities & SMMU_ASSIGN_CAP_FAULTS)) {
+		printf("blocked DMA: fault record not delivered by this kernel (6.9+: arm-smmu-v3 only logs the fault)\n");
+	} else {
+		pfd = (struct pollfd){ .fd = fd, .events = POLLIN };
+		if (poll(&pfd, 1, 2000) != 1 || read(fd, &ev, sizeof(ev)) != sizeof(ev)) {
+			fprintf(stderr, "edu-dma: the blocked DMA raised no fault event\n");
+			return 1;
+		}
+		printf("blocked DMA: fault #%llu, %s of IOVA %#llx by stream ID %#x, reason %u\n",
+		       (unsigned long long)ev.seq,
+		       ev.flags & SMMU_ASSIGN_FAULT_WRITE ? "write" : "read",
+		       (unsigned long long)ev.iova, ev.sid, ev.reason);
+	}
 
 	edu_close(&edu);
 	close(fd);	/* unmaps, unpins, and unbinds (or releases the claim) */

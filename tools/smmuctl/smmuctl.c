@@ -422,8 +422,8 @@ static int cmd_bind(int argc, char **argv)
 			    name, strerror(-ret));
 		break;
 	case -EINVAL:
-		smmuctl_err("cannot bind %s: %s: the window must be page aligned and the device alone in its IOMMU group",
-			    name, strerror(-ret));
+		smmuctl_err("cannot bind %s: %s: the window must be aligned to the page size (%ld here) and the device alone in its IOMMU group",
+			    name, strerror(-ret), sysconf(_SC_PAGESIZE));
 		break;
 	case -EOVERFLOW:
 		smmuctl_err("cannot bind %s: %s: the window wraps around", name, strerror(-ret));
@@ -788,6 +788,17 @@ static void print_event(const struct smmu_assign_fault_event *e)
 	fflush(stdout);
 }
 
+/* Why there are no fault records where GET_INFO lacks SMMU_ASSIGN_CAP_FAULTS. */
+#define NO_FAULTS_REASON \
+	"faults not delivered by this kernel: from 6.9 its IOMMU core reports no unrecoverable faults and arm-smmu-v3 only logs them (dmesg)"
+
+static bool faults_delivered(int fd)
+{
+	struct smmu_assign_get_info info;
+
+	return smmua_get_info(fd, &info) || (info.out_capabilities & SMMU_ASSIGN_CAP_FAULTS);
+}
+
 static int follow(int fd, const struct smmu_assign_bdf *bdf, const char *name,
 		  const struct smmu_assign_query *q)
 {
@@ -797,6 +808,11 @@ static int follow(int fd, const struct smmu_assign_bdf *bdf, const char *name,
 	size_t n, i;
 	int ret;
 
+	/* Waiting for records that never come would look like a quiet device. */
+	if (!faults_delivered(fd)) {
+		smmuctl_err("%s: %s", name, NO_FAULTS_REASON);
+		return EXIT_FAILED;
+	}
 	ret = smmua_claim(fd, bdf, 0);
 	if (ret == -EBUSY) {
 		smmuctl_err("%s: %s: another process (pid %u) holds the binding and gets its faults: stop it, or run 'smmuctl faults %s' for the counters",
@@ -851,7 +867,7 @@ static int cmd_faults(int argc, char **argv)
 	char name[SMMUA_BDF_STRLEN];
 	struct smmu_assign_bdf bdf;
 	struct smmu_assign_query q;
-	bool follow_ = false;
+	bool follow_ = false, delivered;
 	int c, fd, ret, i;
 
 	while ((c = getopt_long(argc, argv, "f", opts, NULL)) != -1) {
@@ -879,10 +895,12 @@ static int cmd_faults(int argc, char **argv)
 		close(fd);
 		return ret;
 	}
+	delivered = faults_delivered(fd);
 	close(fd);
 	if (ctl.json) {
 		jw_obj_open(&ctl.jw, NULL);
 		jw_str(&ctl.jw, "bdf", name);
+		jw_bool(&ctl.jw, "delivered", delivered);
 		jw_u64(&ctl.jw, "total", total_faults(&q.out_stats));
 		jw_u64(&ctl.jw, "lost", q.out_stats.faults_lost);
 		jw_obj_open(&ctl.jw, "reasons");
@@ -899,6 +917,8 @@ static int cmd_faults(int argc, char **argv)
 	for (i = 0; i < SMMU_ASSIGN_FAULT_NR_REASONS; i++)
 		printf("  %-16s %llu\n", smmua_fault_reason_name(i),
 		       (unsigned long long)q.out_stats.faults[i]);
+	if (!delivered)
+		printf("(%s)\n", NO_FAULTS_REASON);
 	return EXIT_OK;
 }
 
@@ -1111,7 +1131,8 @@ static const struct command {
 	  "and the SMMU's PMCG counter PMUs when there are any.\n" },
 	{ "faults", cmd_faults, "faults BDF [--follow]",
 	  "Fault counters by reason. --follow claims the persistent binding and\n"
-	  "prints each fault record until interrupted.\n" },
+	  "prints each fault record until interrupted; it fails at once where the\n"
+	  "kernel delivers no faults (6.9 and later).\n" },
 	{ "mappings", cmd_mappings, "mappings BDF",
 	  "The device's mappings: IOVA, length, owner's virtual address, access.\n" },
 	{ "translate", cmd_translate, "translate BDF IOVA",

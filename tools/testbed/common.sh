@@ -8,12 +8,15 @@ export ARCH=arm64 CROSS_COMPILE
 
 # Debian packages the test bed needs on the host, and the command or file
 # proving each. Recommends are not installed: list what is needed (QEMU's
-# virt machine loads its default NIC's ROM from ipxe-qemu).
+# virt machine loads its default NIC's ROM from ipxe-qemu). Debian's 6.12
+# module builds need pahole (BTF), and its modules are xz-compressed.
 HOST_PACKAGES="gcc-aarch64-linux-gnu:aarch64-linux-gnu-gcc
 libc6-dev-arm64-cross:/usr/aarch64-linux-gnu/lib/libc.a
 qemu-system-arm:qemu-system-aarch64
 ipxe-qemu:/usr/lib/ipxe/qemu/efi-virtio.rom
 cpio:cpio
+xz-utils:xz
+dwarves:pahole
 bc:bc
 bison:bison
 flex:flex

@@ -26,9 +26,11 @@ mdst=$root/lib/modules/$kver
 mkdir -p "$mdst"
 # VFIO (and irqbypass, built in on Debian's kernel, a module on the debug
 # one) for the hand-over tests, and pci-stub as a driver that is neither
-# ours nor VFIO's.
-(cd "$kdir/modules" && find . \( -path '*/drivers/vfio/*' -o -name irqbypass.ko \
-	-o -name pci-stub.ko \) -name '*.ko' -print0 |
+# ours nor VFIO's. Debian's 6.12 ships them xz-compressed: busybox insmod
+# wants them plain.
+(cd "$kdir/modules" && find . \( -path '*/drivers/vfio/*' -o -name 'irqbypass.ko*' \
+	-o -name 'pci-stub.ko*' \) \( -name '*.ko' -o -name '*.ko.xz' \) -print0 |
 	xargs -0 -r cp --parents -t "$mdst")
+find "$mdst" -name '*.ko.xz' -exec xz -d {} +
 cp -a "$stage"/. "$root"/
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$out"

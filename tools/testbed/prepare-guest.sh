@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # prepare-guest.sh KERNEL OUT
-# Get KERNEL (stock: Debian's current arm64 kernel; debug: the cached debug
-# build), build smmu_assign.ko against it and smmuctl and the selftests as
+# Get KERNEL (stock: Debian's current 6.1 arm64 kernel; debug: the cached
+# debug build of 6.1; 6.12 and 6.12-16k: Debian's current 6.12 arm64 kernel
+# with 4K or 16K pages), build smmu_assign.ko against it and smmuctl and the selftests as
 # static arm64 programs, and pack them into OUT/KERNEL-initrd.gz. Prints the
 # kernel directory. Build logs stay in OUT.
 set -euo pipefail
@@ -12,7 +13,8 @@ set -euo pipefail
 kernel=$1 out=$2
 mkdir -p "$out"
 case $kernel in
-stock) kdir=$("$TOP/tools/testbed/fetch-stock-kernel.sh") ;;
+stock) kdir=$("$TOP/tools/testbed/fetch-stock-kernel.sh" 6.1) ;;
+6.12 | 6.12-16k) kdir=$("$TOP/tools/testbed/fetch-stock-kernel.sh" "$kernel") ;;
 debug) kdir=$("$TOP/tools/testbed/build-debug-kernel.sh") ;;
 *) die "unknown kernel '$kernel'" ;;
 esac

@@ -35,9 +35,17 @@ if [ "$log" != /dev/stdout ]; then
 	trap 'kill $agent 2>/dev/null; rm -f "$qmp"' EXIT
 fi
 
+# The CPU must have the kernel's translation granule: cortex-a57 has 4K and
+# 64K only. The arm64 Image header's flags (offset 24, bits 1-2) say the
+# kernel's page size: 1 = 4K, 2 = 16K, 3 = 64K. QEMU's "max" with the
+# cheaper pointer-auth algorithm has all three.
+cpu=cortex-a57
+flags=$(od -An -tu1 -j24 -N1 "$kdir/vmlinuz" | tr -d ' ')
+[ $(((flags >> 1) & 3)) -le 1 ] || cpu=max,pauth-impdef=on
+
 # A guest that hangs is killed; the missing end marker then fails the run.
 timeout --foreground -k 10 "$timeout" \
-	qemu-system-aarch64 -M virt,iommu=smmuv3,gic-version="$gic" -cpu cortex-a57 \
+	qemu-system-aarch64 -M virt,iommu=smmuv3,gic-version="$gic" -cpu "$cpu" \
 	-m 2048 -smp 2 -display none -monitor none -serial stdio -no-reboot \
 	-kernel "$kdir/vmlinuz" -initrd "$initrd" \
 	-append "$append" \

@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# verdict.sh LOG LABEL COUNTS
+# verdict.sh LOG LABEL COUNTS [FAULTS]
 # Judge one guest run from its console log: every TAP result of every
 # selftest, a selftest that died without reporting, and the kernel log (any
 # WARN, BUG, Oops, KASAN, UBSAN, lockdep or list-debug report, or a kmemleak
-# report fails the run even when every test passed). Prints the results and
-# writes "passed failed skipped" to COUNTS.
+# report fails the run even when every test passed). FAULTS (yes or no)
+# says whether this kernel delivers faults to the module: with yes, a test
+# skipped for undelivered faults fails; with no, the module must have said
+# at load that they are not delivered. Prints the results and writes
+# "passed failed skipped" to COUNTS.
 set -uo pipefail
 
-log=$1 label=$2 counts=$3
+log=$1 label=$2 counts=$3 faults=${4:-}
+nofaults='faults not delivered by this kernel'
 section() { sed -n "/^=== $1 BEGIN ===\r\?$/,/^=== $1 END ===\r\?$/p" "$log" | tr -d '\r'; }
 
 pass=0 fail=0 skip=0
@@ -30,6 +34,13 @@ fi
 while IFS= read -r line; do
 	case $line in
 	"# selftest: "*) bin=${line#\# selftest: }; bin_fail=0 bin_seen=0 ;;
+	"ok "*"# SKIP $nofaults"*)
+		bin_seen=1
+		if [ "$faults" = yes ]; then
+			report fail "$bin: ${line#ok } (this kernel delivers faults)"
+		else
+			report skip "$bin: ${line#ok }"
+		fi ;;
 	"ok "*"# SKIP"*) bin_seen=1; report skip "$bin: ${line#ok }" ;;
 	"ok "*) bin_seen=1; report ok "$bin: ${line#ok }" ;;
 	"not ok "*) bin_seen=1 bin_fail=1; report fail "$bin: ${line#not ok }" ;;
@@ -55,6 +66,18 @@ if [ -n "$found" ]; then
 else
 	report ok "kernel log clean (no WARN/BUG/Oops/KASAN/UBSAN/lockdep/list reports)"
 fi
+case $faults in
+yes | no)
+	said=no
+	section DMESG | grep -q "smmu_assign: $nofaults" && said=yes
+	if [ $said = yes ] && [ "$faults" = yes ]; then
+		report fail "the module says faults are not delivered, but this kernel delivers them"
+	elif [ $said = no ] && [ "$faults" = no ]; then
+		report fail "the module did not say that this kernel delivers no faults"
+	else
+		report ok "fault delivery as expected for this kernel (delivered: $faults)"
+	fi ;;
+esac
 if grep -q '^=== KMEMLEAK BEGIN' "$log"; then
 	leaks=$(section KMEMLEAK | grep -c 'unreferenced object')
 	if [ "$leaks" != 0 ]; then

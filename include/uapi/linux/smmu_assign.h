@@ -45,7 +45,7 @@ enum {
 /* GET_INFO out_capabilities */
 #define SMMU_ASSIGN_CAP_BIND		(1ULL << 0)	/* BIND, UNBIND, MAP, UNMAP */
 #define SMMU_ASSIGN_CAP_PERSISTENT	(1ULL << 1)	/* BIND_PERSISTENT, CLAIM */
-#define SMMU_ASSIGN_CAP_FAULTS		(1ULL << 2)	/* read(), poll(), SET_EVENTFD */
+#define SMMU_ASSIGN_CAP_FAULTS		(1ULL << 2)	/* fault records: read(), poll() */
 #define SMMU_ASSIGN_CAP_QUERY		(1ULL << 3)	/* QUERY, LIST, MAPPINGS, TRANSLATE */
 
 /**
@@ -123,11 +123,11 @@ struct smmu_assign_get_info {
  *
  * Claims DMA ownership of the device's group, allocates a paging domain and
  * attaches it: from then on the device reaches only what is MAPped. The
- * window must be aligned to the smallest page size, non-empty, inside the
- * aperture and clear of the group's reserved regions (the MSI window among
- * them). Devices whose MSIs are not isolated are refused unless the module
- * parameter allow_unsafe_interrupts is set. Each binding has its own
- * domain.
+ * window must be aligned to the kernel's page size and to the domain's
+ * smallest page size, non-empty, inside the aperture and clear of the
+ * group's reserved regions (the MSI window among them). Devices whose MSIs
+ * are not isolated are refused unless the module parameter
+ * allow_unsafe_interrupts is set. Each binding has its own domain.
  *
  * Errors: EINVAL (bad BDF, misaligned or empty window, group of more than
  * one device), EOVERFLOW (window wraps), ENODEV (no such device, or it has
@@ -195,8 +195,9 @@ struct smmu_assign_unbind {
  * caller: to its user's locked memory, against its RLIMIT_MEMLOCK (unless
  * it has CAP_IPC_LOCK), and to its VmPin. The charge stays with the mapping
  * until the mapping goes, whichever process holds the file then. @user_va,
- * @iova and @length must be aligned to the smallest page size. The SMMU
- * cannot map write-only, so WRITE needs READ. The device sees what the
+ * @iova and @length must be aligned to the kernel's page size (4 KiB,
+ * 16 KiB or 64 KiB on arm64) and to the domain's smallest page size. The
+ * SMMU cannot map write-only, so WRITE needs READ. The device sees what the
  * process writes to the memory later, also for READ mappings of private
  * memory never written or of a private file mapping (the pin gives the
  * process its own copy first); it keeps the pages it was given if the

@@ -1,0 +1,30 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# probe-features.sh SRCTREE
+# Print a -D flag for each kernel API feature found in the headers of the
+# kernel being built against. Distributions backport IOMMU changes into
+# older version numbers, so compat.h keys on what the headers declare,
+# never on LINUX_VERSION_CODE. Whitespace is folded first, so a declaration
+# split over lines still matches.
+
+inc=$1/include/linux
+
+has() { # FILE REGEX FLAG
+	tr -s ' \t\n' '   ' <"$inc/$1" 2>/dev/null | grep -Eq "$2" && echo "$3"
+}
+
+# 6.3: iommu_map() takes the allocation flags for page-table pages.
+has iommu.h 'iommu_map\([^)]*gfp_t' -DSMMUA_HAVE_IOMMU_MAP_GFP
+# 6.3: MSI isolation became a property of the IOMMU group.
+has iommu.h 'iommu_group_has_isolated_msi\(' -DSMMUA_HAVE_GROUP_ISOLATED_MSI
+# 6.11: paging domains are allocated for a device, not a bus.
+has iommu.h 'iommu_paging_domain_alloc\(' -DSMMUA_HAVE_PAGING_DOMAIN_ALLOC
+# Before 6.8, eventfd_signal() took a count to add.
+has eventfd.h '[^_]eventfd_signal\([^)]*,' -DSMMUA_HAVE_EVENTFD_SIGNAL_COUNT
+# Before 6.9, unrecoverable faults reached a per-device fault handler.
+has iommu.h 'iommu_register_device_fault_handler\(' -DSMMUA_HAVE_DEVICE_FAULT_HANDLER
+# Before 6.2, a long-term read-only pin could pin a page shared with the
+# zero page or the page cache; the fix gave gup_must_unshare() its vma.
+has mm.h 'gup_must_unshare\(unsigned int flags' -DSMMUA_HAVE_SHARED_RO_PIN
+exit 0
