@@ -318,7 +318,15 @@ FIXTURE_SETUP(fuzz)
 	ASSERT_EQ(0, tl_pins_outstanding(&self->pins0));
 
 	env = getenv("SMMU_ASSIGN_FUZZ_SEED");
-	self->seed = env ? strtoull(env, NULL, 0) : (uint64_t)time(NULL) ^ getpid();
+	if (env) {
+		self->seed = strtoull(env, NULL, 0);
+	} else {
+		struct timespec ts;
+
+		/* The guest's wall clock may start at 0: mix in the uptime. */
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		self->seed = (uint64_t)time(NULL) ^ ts.tv_nsec ^ ((uint64_t)getpid() << 32);
+	}
 	env = getenv("SMMU_ASSIGN_FUZZ_CALLS");
 	self->calls = env ? atol(env) :
 		      !access("/sys/kernel/debug/kmemleak", F_OK) ? 20000 : 100000;
