@@ -72,16 +72,8 @@ FIXTURE_SETUP(core)
 		self->fd[i] = -1;
 	}
 	self->kmsg.fd = -1;
-	self->nr = tl_find_edus(self->names, TL_MAX_DEVS);
-	if (self->nr > NDEV)
-		self->nr = NDEV;
-	for (i = 0; i < self->nr; i++) {
-		struct smmu_assign_bdf bdf = tl_bdf(self->names[i]);
-
-		tl_drop_binding(&bdf);
-		ASSERT_EQ(0, tl_bind_stub(self->names[i])) TH_LOG("%s", self->names[i]);
-		ASSERT_EQ(0, tl_edu_open(&self->edu[i], self->names[i]));
-	}
+	self->nr = tl_edus_take(self->names, self->edu, NDEV);
+	ASSERT_LE(0, self->nr);
 	for (i = 0; i < NDEV; i++) {
 		self->fd[i] = smmua_open();
 		ASSERT_LE(0, self->fd[i]);

@@ -235,6 +235,26 @@ struct smmu_assign_bdf tl_bdf(const char *name)
 	return bdf;
 }
 
+int tl_edus_take(char names[][SMMUA_BDF_STRLEN], struct tl_edu *edu, int max)
+{
+	int nr = tl_find_edus(names, TL_MAX_DEVS);
+	int i, ret;
+
+	if (nr > max)
+		nr = max;
+	for (i = 0; i < nr; i++) {
+		struct smmu_assign_bdf bdf = tl_bdf(names[i]);
+
+		tl_drop_binding(&bdf);
+		ret = tl_bind_stub(names[i]);
+		if (!ret)
+			ret = tl_edu_open(&edu[i], names[i]);
+		if (ret)
+			return ret;
+	}
+	return nr;
+}
+
 int tl_edu_open(struct tl_edu *e, const char *bdf)
 {
 	int ret;

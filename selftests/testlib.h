@@ -115,6 +115,13 @@ struct tl_edu {
 
 /* Enable decoding and mastering, map BAR0 and check the edu answers. */
 int tl_edu_open(struct tl_edu *e, const char *bdf);
+
+/*
+ * A fixture's devices: tl_find_edus() into names (TL_MAX_DEVS of them), and
+ * the first max of those freed of any binding an earlier test left, on the
+ * stub and opened in edu. Returns how many it took, or a negative errno.
+ */
+int tl_edus_take(char names[][SMMUA_BDF_STRLEN], struct tl_edu *edu, int max);
 void tl_edu_close(struct tl_edu *e);
 
 /*

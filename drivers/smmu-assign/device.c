@@ -97,11 +97,13 @@ struct smmua_device *smmua_device_get(const struct smmu_assign_bdf *bdf)
 
 /*
  * The bound device named by @bdf, with a reference and its lock held, if
- * @ctx owns it: ENOENT if it is not bound (or is being torn down), EPERM if
- * another file owns it. The caller unlocks and puts.
+ * @ctx owns it or, when @admin_too, the caller has CAP_SYS_ADMIN: ENOENT if
+ * it is not bound (or is being torn down), EPERM if it is another's. The
+ * caller unlocks and puts.
  */
-struct smmua_device *smmua_device_get_owned(struct smmua_ctx *ctx,
-					    const struct smmu_assign_bdf *bdf)
+struct smmua_device *smmua_device_get_locked(struct smmua_ctx *ctx,
+					     const struct smmu_assign_bdf *bdf,
+					     bool admin_too)
 {
 	struct smmua_device *sdev = smmua_device_get(bdf);
 	int ret = 0;
@@ -111,7 +113,7 @@ struct smmua_device *smmua_device_get_owned(struct smmua_ctx *ctx,
 	mutex_lock(&sdev->lock);
 	if (sdev->dead)
 		ret = -ENOENT;
-	else if (sdev->owner != ctx)
+	else if (sdev->owner != ctx && !(admin_too && capable(CAP_SYS_ADMIN)))
 		ret = -EPERM;
 	if (ret) {
 		mutex_unlock(&sdev->lock);

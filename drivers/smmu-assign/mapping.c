@@ -333,7 +333,7 @@ int smmua_map(struct smmu_assign_ucmd *ucmd)
 	if (!(cmd->flags & SMMU_ASSIGN_MAP_READ))
 		return -EINVAL;
 
-	sdev = smmua_device_get_owned(ctx, &cmd->bdf);
+	sdev = smmua_device_get_locked(ctx, &cmd->bdf, false);
 	if (IS_ERR(sdev))
 		return PTR_ERR(sdev);
 	/* sdev->lock is held from here. */
@@ -425,7 +425,7 @@ int smmua_unmap(struct smmu_assign_ucmd *ucmd)
 	if ((cmd->flags & SMMU_ASSIGN_UNMAP_ALL) && (cmd->iova || cmd->length))
 		return -EINVAL;
 
-	sdev = smmua_device_get_owned(ctx, &cmd->bdf);
+	sdev = smmua_device_get_locked(ctx, &cmd->bdf, false);
 	if (IS_ERR(sdev))
 		return PTR_ERR(sdev);
 	if (!(cmd->flags & SMMU_ASSIGN_UNMAP_ALL)) {

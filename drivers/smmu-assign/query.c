@@ -104,31 +104,6 @@ int smmua_list(struct smmu_assign_ucmd *ucmd)
 	return ret ?: (total > room ? -EMSGSIZE : 0);
 }
 
-/*
- * The bound device named by @bdf with its lock held and a reference, if
- * @ctx may see its mappings: its owner, or CAP_SYS_ADMIN.
- */
-static struct smmua_device *smmua_get_readable(struct smmua_ctx *ctx,
-					       const struct smmu_assign_bdf *bdf)
-{
-	struct smmua_device *sdev = smmua_device_get(bdf);
-	int ret = 0;
-
-	if (IS_ERR(sdev))
-		return sdev;
-	mutex_lock(&sdev->lock);
-	if (sdev->dead)
-		ret = -ENOENT;
-	else if (sdev->owner != ctx && !capable(CAP_SYS_ADMIN))
-		ret = -EPERM;
-	if (ret) {
-		mutex_unlock(&sdev->lock);
-		smmua_device_put(sdev);
-		return ERR_PTR(ret);
-	}
-	return sdev;
-}
-
 int smmua_mappings(struct smmu_assign_ucmd *ucmd)
 {
 	struct smmu_assign_mappings *cmd = ucmd->cmd;
@@ -150,7 +125,7 @@ int smmua_mappings(struct smmu_assign_ucmd *ucmd)
 			return -ENOMEM;
 	}
 
-	sdev = smmua_get_readable(ucmd->ctx, &cmd->bdf);
+	sdev = smmua_device_get_locked(ucmd->ctx, &cmd->bdf, true);
 	if (IS_ERR(sdev)) {
 		ret = PTR_ERR(sdev);
 		goto out_free;
@@ -203,7 +178,7 @@ int smmua_translate(struct smmu_assign_ucmd *ucmd)
 
 	if (cmd->flags || cmd->__reserved)
 		return -EOPNOTSUPP;
-	sdev = smmua_get_readable(ucmd->ctx, &cmd->bdf);
+	sdev = smmua_device_get_locked(ucmd->ctx, &cmd->bdf, true);
 	if (IS_ERR(sdev))
 		return PTR_ERR(sdev);
 	node = interval_tree_iter_first(&sdev->mappings, cmd->iova, cmd->iova);

@@ -181,8 +181,9 @@ extern struct mutex smmua_devices_lock;
 extern struct list_head smmua_devices;
 struct smmua_device *smmua_device_get(const struct smmu_assign_bdf *bdf);
 void smmua_device_put(struct smmua_device *sdev);
-struct smmua_device *smmua_device_get_owned(struct smmua_ctx *ctx,
-					    const struct smmu_assign_bdf *bdf);
+struct smmua_device *smmua_device_get_locked(struct smmua_ctx *ctx,
+					     const struct smmu_assign_bdf *bdf,
+					     bool admin_too);
 unsigned int smmua_count_devices(void);
 int smmua_bind(struct smmu_assign_ucmd *ucmd);
 int smmua_unbind(struct smmu_assign_ucmd *ucmd);
