@@ -350,9 +350,20 @@ TEST_F(smmuctl, bind_query_unbind)
 	EXPECT_EQ(q.out_window_length, get_u64(w, "length"));
 	EXPECT_EQ(q.out_pgsize_bitmap, get_u64(o, "pgsize_bitmap"));
 	EXPECT_EQ(0, get_u64(o, "num_mappings"));
+	/* The MSI window a DMA window must stay clear of. */
+	w = get(o, "reserved_regions");
+	ASSERT_NE(NULL, w);
+	for (i = 0; i < json_object_array_length(w); i++)
+		if (!strcmp(get_str(json_object_array_get_idx(w, i), "type"), "sw-msi"))
+			break;
+	ASSERT_GT(json_object_array_length(w), i);
+	EXPECT_EQ(TL_MSI_IOVA, get_u64(json_object_array_get_idx(w, i), "start"));
+	EXPECT_EQ(TL_MSI_IOVA + TL_MSI_LENGTH - 1,
+		  get_u64(json_object_array_get_idx(w, i), "last"));
 	json_object_put(o);
 	ASSERT_EQ(0, ctl("info %s", self->name));
 	EXPECT_NE(NULL, strstr(out_buf, "persistent, unclaimed"));
+	EXPECT_NE(NULL, strstr(out_buf, "reserved:     0x8000000-0x80fffff (sw-msi)"));
 
 	/* Map through a claim of our own, then look with smmuctl. */
 	buf = tl_buf_alloc(2 * TL_PAGE, 0x5a);

@@ -678,4 +678,60 @@ TEST_F(vis, debugfs_view_follows_the_device)
 		TL_SKIP_FAULTS();
 }
 
+/*
+ * The group's reserved regions, before a device is bound: the MSI window is
+ * among them, and a window over it is refused as that answer says.
+ */
+TEST_F(vis, reserved_regions_answer_before_bind)
+{
+	struct smmu_assign_resv_regions cmd = { .size = sizeof(cmd) };
+	struct smmu_assign_resv_region *r = NULL, one;
+	struct smmu_assign_bdf bad;
+	size_t n = 0, i, msi = 0;
+
+	/* Not bound any more, still on the stub: it has its group. */
+	ASSERT_EQ(0, smmua_unbind(self->b, &self->bdf[2]));
+	ASSERT_EQ(0, smmua_resv_regions(self->b, &self->bdf[2], &r, &n));
+	ASSERT_LE(1, n);
+	for (i = 0; i < n; i++) {
+		EXPECT_LE(r[i].start, r[i].last);
+		if (r[i].type == SMMU_ASSIGN_RESV_SW_MSI && r[i].start == TL_MSI_IOVA &&
+		    r[i].last == TL_MSI_IOVA + TL_MSI_LENGTH - 1)
+			msi++;
+	}
+	EXPECT_EQ(1, msi) TH_LOG("no software MSI window at %#llx among %zu regions",
+				 TL_MSI_IOVA, n);
+	free(r);
+	EXPECT_EQ(-EADDRINUSE, smmua_bind(self->b, &self->bdf[2], 0, TL_MSI_IOVA,
+					  TL_MSI_LENGTH, NULL));
+
+	/* No room: EMSGSIZE with the count; room for one: that one. */
+	cmd.bdf = self->bdf[2];
+	ASSERT_EQ(-1, ioctl(self->b, SMMU_ASSIGN_RESV_REGIONS, &cmd));
+	EXPECT_EQ(EMSGSIZE, errno);
+	EXPECT_EQ(n, cmd.num_regions);
+	cmd.num_regions = 1;
+	cmd.regions = (uintptr_t)&one;
+	EXPECT_EQ(n > 1 ? -1 : 0, ioctl(self->b, SMMU_ASSIGN_RESV_REGIONS, &cmd));
+
+	/* Bad input. */
+	cmd.num_regions = 0;
+	cmd.flags = 1;
+	ASSERT_EQ(-1, ioctl(self->b, SMMU_ASSIGN_RESV_REGIONS, &cmd));
+	EXPECT_EQ(EOPNOTSUPP, errno);
+	cmd.flags = 0;
+	cmd.__reserved = 1;
+	ASSERT_EQ(-1, ioctl(self->b, SMMU_ASSIGN_RESV_REGIONS, &cmd));
+	EXPECT_EQ(EOPNOTSUPP, errno);
+	bad = self->bdf[2];
+	bad.function = 8;
+	EXPECT_EQ(-EINVAL, smmua_resv_regions(self->b, &bad, &r, &n));
+	bad = self->bdf[2];
+	bad.__reserved[0] = 1;
+	EXPECT_EQ(-EOPNOTSUPP, smmua_resv_regions(self->b, &bad, &r, &n));
+	bad = self->bdf[2];
+	bad.device = 31;
+	EXPECT_EQ(-ENODEV, smmua_resv_regions(self->b, &bad, &r, &n));
+}
+
 TEST_HARNESS_MAIN

@@ -39,6 +39,19 @@ static int smmua_check_bdf(const struct smmu_assign_bdf *bdf)
 	return 0;
 }
 
+/* The PCI function @bdf names, referenced: EINVAL/EOPNOTSUPP, or ENODEV. */
+struct pci_dev *smmua_pci_get(const struct smmu_assign_bdf *bdf)
+{
+	struct pci_dev *pdev;
+	int ret = smmua_check_bdf(bdf);
+
+	if (ret)
+		return ERR_PTR(ret);
+	pdev = pci_get_domain_bus_and_slot(bdf->segment, bdf->bus,
+					   PCI_DEVFN(bdf->device, bdf->function));
+	return pdev ?: ERR_PTR(-ENODEV);
+}
+
 static bool smmua_device_is(struct smmua_device *sdev,
 			    const struct smmu_assign_bdf *bdf)
 {
@@ -390,10 +403,9 @@ int smmua_bind(struct smmu_assign_ucmd *ucmd)
 	if (persistent && !capable(CAP_SYS_ADMIN))
 		return -EPERM;
 
-	pdev = pci_get_domain_bus_and_slot(cmd->bdf.segment, cmd->bdf.bus,
-					   PCI_DEVFN(cmd->bdf.device, cmd->bdf.function));
-	if (!pdev)
-		return -ENODEV;
+	pdev = smmua_pci_get(&cmd->bdf);
+	if (IS_ERR(pdev))
+		return PTR_ERR(pdev);
 	sdev = kzalloc(sizeof(*sdev), GFP_KERNEL_ACCOUNT);
 	if (!sdev) {
 		pci_dev_put(pdev);

@@ -45,7 +45,7 @@ static int smmu_assign_get_info(struct smmu_assign_ucmd *ucmd)
 
 	cmd->out_api_version = SMMU_ASSIGN_API_VERSION;
 	cmd->out_capabilities = SMMU_ASSIGN_CAP_BIND | SMMU_ASSIGN_CAP_PERSISTENT |
-				SMMU_ASSIGN_CAP_QUERY;
+				SMMU_ASSIGN_CAP_QUERY | SMMU_ASSIGN_CAP_RESV_REGIONS;
 	if (smmua_faults_delivered())
 		cmd->out_capabilities |= SMMU_ASSIGN_CAP_FAULTS;
 	cmd->out_num_devices = smmua_count_devices();
@@ -69,6 +69,7 @@ union smmu_assign_ucmd_buffer {
 	struct smmu_assign_list list;
 	struct smmu_assign_mappings mappings;
 	struct smmu_assign_translate translate;
+	struct smmu_assign_resv_regions resv_regions;
 };
 
 struct smmu_assign_ioctl_op {
@@ -115,6 +116,8 @@ static const struct smmu_assign_ioctl_op smmu_assign_ioctl_ops[] = {
 		 mappings, false),
 	IOCTL_OP(TRANSLATE, smmua_translate, struct smmu_assign_translate,
 		 __reserved, false),
+	IOCTL_OP(RESV_REGIONS, smmua_resv_regions, struct smmu_assign_resv_regions,
+		 regions, false),
 };
 
 static long smmu_assign_fops_ioctl(struct file *filp, unsigned int cmd,

@@ -212,6 +212,64 @@ out_unlock:
 	return ret ?: smmu_assign_ucmd_respond(ucmd, sizeof(*cmd));
 }
 
+int smmua_resv_regions(struct smmu_assign_ucmd *ucmd)
+{
+	struct smmu_assign_resv_regions *cmd = ucmd->cmd;
+	struct smmu_assign_resv_region *out = NULL;
+	struct iommu_resv_region *region, *next;
+	struct iommu_group *group;
+	struct pci_dev *pdev;
+	LIST_HEAD(regions);
+	u32 room, total = 0, n = 0;
+	int ret;
+
+	if (cmd->flags || cmd->__reserved)
+		return -EOPNOTSUPP;
+	pdev = smmua_pci_get(&cmd->bdf);
+	if (IS_ERR(pdev))
+		return PTR_ERR(pdev);
+	group = iommu_group_get(&pdev->dev);
+	pci_dev_put(pdev);
+	if (!group)
+		return -ENODEV;
+	ret = iommu_get_group_resv_regions(group, &regions);
+	iommu_group_put(group);
+	if (ret)
+		goto out_free;
+
+	list_for_each_entry(region, &regions, list)
+		total++;
+	room = min(cmd->num_regions, total);
+	if (room) {
+		out = kcalloc(room, sizeof(*out), GFP_KERNEL_ACCOUNT);
+		if (!out) {
+			ret = -ENOMEM;
+			goto out_free;
+		}
+	}
+	list_for_each_entry(region, &regions, list) {
+		if (n == room)
+			break;
+		out[n++] = (struct smmu_assign_resv_region){
+			.start = region->start,
+			.last = region->start + region->length - 1,
+			.type = region->type,
+		};
+	}
+
+out_free:
+	list_for_each_entry_safe(region, next, &regions, list)
+		kfree(region);
+	if (!ret && n && copy_to_user(u64_to_user_ptr(cmd->regions), out, n * sizeof(*out)))
+		ret = -EFAULT;
+	kfree(out);
+	if (ret)
+		return ret;
+	cmd->num_regions = total;
+	ret = smmu_assign_ucmd_respond(ucmd, sizeof(*cmd));
+	return ret ?: (total > n ? -EMSGSIZE : 0);
+}
+
 static const char * const smmua_reason_names[SMMU_ASSIGN_FAULT_NR_REASONS] = {
 	[SMMU_ASSIGN_FAULT_UNKNOWN] = "unknown",
 	[SMMU_ASSIGN_FAULT_PASID_FETCH] = "pasid_fetch",

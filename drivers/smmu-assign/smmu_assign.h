@@ -179,6 +179,7 @@ extern atomic64_t smmua_bytes_mapped;
 extern struct pci_driver smmua_stub_driver;
 extern struct mutex smmua_devices_lock;
 extern struct list_head smmua_devices;
+struct pci_dev *smmua_pci_get(const struct smmu_assign_bdf *bdf);
 struct smmua_device *smmua_device_get(const struct smmu_assign_bdf *bdf);
 void smmua_device_put(struct smmua_device *sdev);
 struct smmua_device *smmua_device_get_locked(struct smmua_ctx *ctx,
@@ -215,6 +216,7 @@ int smmua_query(struct smmu_assign_ucmd *ucmd);
 int smmua_list(struct smmu_assign_ucmd *ucmd);
 int smmua_mappings(struct smmu_assign_ucmd *ucmd);
 int smmua_translate(struct smmu_assign_ucmd *ucmd);
+int smmua_resv_regions(struct smmu_assign_ucmd *ucmd);
 void smmua_debugfs_init(void);
 void smmua_debugfs_exit(void);
 void smmua_debugfs_add(struct smmua_device *sdev);

@@ -149,6 +149,15 @@ int smmua_mappings(int fd, const struct smmu_assign_bdf *bdf,
 int smmua_translate(int fd, const struct smmu_assign_bdf *bdf, __u64 iova,
 		    struct smmu_assign_translate *out);
 
+/*
+ * The IOVA ranges bdf's IOMMU group reserves (bound or not); *regions is
+ * malloc()ed (NULL when none), free() it.
+ */
+int smmua_resv_regions(int fd, const struct smmu_assign_bdf *bdf,
+		       struct smmu_assign_resv_region **regions, size_t *num);
+/* "sw-msi", "direct", ...: the name of an enum smmu_assign_resv_type. */
+const char *smmua_resv_type_name(__u32 type);
+
 /* Signal efd once per queued fault; -1 stops. */
 int smmua_set_eventfd(int fd, int efd);
 

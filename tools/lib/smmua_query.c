@@ -59,6 +59,54 @@ int smmua_list(int fd, struct smmu_assign_bdf **bdfs, size_t *num)
 	return ret;
 }
 
+int smmua_resv_regions(int fd, const struct smmu_assign_bdf *bdf,
+		       struct smmu_assign_resv_region **regions, size_t *num)
+{
+	struct smmu_assign_resv_region *v = NULL, *nv;
+	struct smmu_assign_resv_regions cmd;
+	__u32 cap = 4;
+	int ret;
+
+	for (;;) {
+		nv = realloc(v, cap * sizeof(*v));
+		if (!nv) {
+			free(v);
+			return -ENOMEM;
+		}
+		v = nv;
+		memset(&cmd, 0, sizeof(cmd));
+		cmd.bdf = *bdf;
+		cmd.num_regions = cap;
+		cmd.regions = (uintptr_t)v;
+		ret = do_ioctl(fd, SMMU_ASSIGN_RESV_REGIONS, &cmd, sizeof(cmd));
+		if (ret != -EMSGSIZE)
+			break;
+		cap = cmd.num_regions;
+	}
+	if (ret || !cmd.num_regions) {
+		free(v);
+		v = NULL;
+	}
+	if (!ret) {
+		*regions = v;
+		*num = cmd.num_regions;
+	}
+	return ret;
+}
+
+const char *smmua_resv_type_name(__u32 type)
+{
+	static const char * const names[] = {
+		[SMMU_ASSIGN_RESV_DIRECT] = "direct",
+		[SMMU_ASSIGN_RESV_DIRECT_RELAXABLE] = "direct-relaxable",
+		[SMMU_ASSIGN_RESV_RESERVED] = "reserved",
+		[SMMU_ASSIGN_RESV_MSI] = "msi",
+		[SMMU_ASSIGN_RESV_SW_MSI] = "sw-msi",
+	};
+
+	return type < sizeof(names) / sizeof(names[0]) ? names[type] : "unknown";
+}
+
 int smmua_mappings(int fd, const struct smmu_assign_bdf *bdf,
 		   struct smmu_assign_mapping_info **maps, size_t *num)
 {

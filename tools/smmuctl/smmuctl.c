@@ -538,13 +538,40 @@ static void json_binding(const struct smmu_assign_query *q)
 	jw_u64(&ctl.jw, "num_mappings", q->out_num_mappings);
 }
 
+/* What a DMA window must stay clear of: the group's reserved regions. */
+static void print_resv_regions(const struct smmu_assign_resv_region *r, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		printf("  reserved:     0x%llx-0x%llx (%s)\n", (unsigned long long)r[i].start,
+		       (unsigned long long)r[i].last, smmua_resv_type_name(r[i].type));
+}
+
+static void json_resv_regions(const struct smmu_assign_resv_region *r, size_t n)
+{
+	size_t i;
+
+	jw_arr_open(&ctl.jw, "reserved_regions");
+	for (i = 0; i < n; i++) {
+		jw_obj_open(&ctl.jw, NULL);
+		jw_u64(&ctl.jw, "start", r[i].start);
+		jw_u64(&ctl.jw, "last", r[i].last);
+		jw_str(&ctl.jw, "type", smmua_resv_type_name(r[i].type));
+		jw_obj_close(&ctl.jw);
+	}
+	jw_arr_close(&ctl.jw);
+}
+
 static int cmd_info(int argc, char **argv)
 {
 	char name[SMMUA_BDF_STRLEN], why[96], sids[96], len[SMMUA_SIZE_STRLEN];
+	struct smmu_assign_resv_region *resv = NULL;
 	struct smmu_assign_bdf bdf;
 	struct smmu_assign_query q;
 	struct smmua_pci_dev d;
 	bool bound = false, ok;
+	size_t nresv = 0;
 	int fd;
 
 	if (one_bdf_arg("info", argc, argv, 1, &bdf, name))
@@ -554,6 +581,9 @@ static int cmd_info(int argc, char **argv)
 	fd = smmua_open();
 	if (fd >= 0) {
 		bound = !smmua_query(fd, &bdf, &q);
+		/* Only a device with an IOMMU group has reserved regions. */
+		if (smmua_resv_regions(fd, &bdf, &resv, &nresv))
+			nresv = 0;
 		close(fd);
 	}
 	ok = assignable(&d, bound, why, sizeof(why));
@@ -570,8 +600,10 @@ static int cmd_info(int argc, char **argv)
 			jw_int(&ctl.jw, "iommu_group", d.iommu_group);
 		else
 			jw_null(&ctl.jw, "iommu_group");
+		json_resv_regions(resv, nresv);
 		jw_obj_close(&ctl.jw);
 		jw_end(&ctl.jw);
+		free(resv);
 		return EXIT_OK;
 	}
 	printf("%s  %04x:%04x  class %06x\n", name, d.vendor, d.device, d.class);
@@ -579,6 +611,8 @@ static int cmd_info(int argc, char **argv)
 	       d.driver_override[0] ? " (override " : "", d.driver_override,
 	       d.driver_override[0] ? ")" : "");
 	printf("  assignable:   %s%s\n", ok ? "yes, " : "no, ", why);
+	print_resv_regions(resv, nresv);
+	free(resv);
 	if (!bound) {
 		if (d.iommu_group >= 0)
 			printf("  iommu group:  %d\n", d.iommu_group);
@@ -1054,7 +1088,7 @@ static int cmd_translate(int argc, char **argv)
 
 static int cmd_version(int argc, char **argv)
 {
-	static const char * const caps[] = { "bind", "persistent", "faults", "query" };
+	static const char * const caps[] = { "bind", "persistent", "faults", "query", "resv_regions" };
 	struct smmu_assign_get_info info;
 	unsigned int i;
 	int fd, ret;

@@ -40,6 +40,7 @@ enum {
 	SMMU_ASSIGN_CMD_LIST,
 	SMMU_ASSIGN_CMD_MAPPINGS,
 	SMMU_ASSIGN_CMD_TRANSLATE,
+	SMMU_ASSIGN_CMD_RESV_REGIONS,
 };
 
 /* GET_INFO out_capabilities */
@@ -47,6 +48,7 @@ enum {
 #define SMMU_ASSIGN_CAP_PERSISTENT	(1ULL << 1)	/* BIND_PERSISTENT, CLAIM */
 #define SMMU_ASSIGN_CAP_FAULTS		(1ULL << 2)	/* fault records: read(), poll() */
 #define SMMU_ASSIGN_CAP_QUERY		(1ULL << 3)	/* QUERY, LIST, MAPPINGS, TRANSLATE */
+#define SMMU_ASSIGN_CAP_RESV_REGIONS	(1ULL << 4)	/* RESV_REGIONS */
 
 /**
  * struct smmu_assign_bdf - a PCI function
@@ -531,5 +533,58 @@ struct smmu_assign_translate {
 };
 
 #define SMMU_ASSIGN_TRANSLATE	_IO(SMMU_ASSIGN_TYPE, SMMU_ASSIGN_CMD_TRANSLATE)
+
+/* Kinds of reserved region (the IOMMU core's enum iommu_resv_type). */
+enum smmu_assign_resv_type {
+	SMMU_ASSIGN_RESV_DIRECT = 0,		/* identity-mapped for the device */
+	SMMU_ASSIGN_RESV_DIRECT_RELAXABLE = 1,	/* the same, may be given up */
+	SMMU_ASSIGN_RESV_RESERVED = 2,		/* never translated */
+	SMMU_ASSIGN_RESV_MSI = 3,		/* hardware MSI doorbell window */
+	SMMU_ASSIGN_RESV_SW_MSI = 4,		/* where the kernel maps MSI doorbells */
+};
+
+/**
+ * struct smmu_assign_resv_region - one reserved IOVA range
+ * @start: first IOVA
+ * @last: last IOVA (inclusive)
+ * @type: enum smmu_assign_resv_type
+ * @__reserved: 0
+ */
+struct smmu_assign_resv_region {
+	__aligned_u64 start;
+	__aligned_u64 last;
+	__u32 type;
+	__u32 __reserved;
+};
+
+/**
+ * struct smmu_assign_resv_regions - ioctl(SMMU_ASSIGN_RESV_REGIONS)
+ * @size: sizeof(struct smmu_assign_resv_regions)
+ * @flags: must be 0
+ * @bdf: any PCI function with an IOMMU group, bound or not
+ * @num_regions: in: entries @regions has room for; out: regions there are
+ * @__reserved: must be 0
+ * @regions: user pointer to an array of struct smmu_assign_resv_region
+ *
+ * The IOVA ranges the device's IOMMU group reserves, the MSI window among
+ * them: a DMA window (BIND) must stay clear of them. Answers before any
+ * BIND, so a window can be chosen. Fills what fits; if there are more
+ * regions than @num_regions allowed, fails with EMSGSIZE and @num_regions
+ * says how many there are.
+ *
+ * Errors: EINVAL (bad BDF), ENODEV (no such device, or it has no IOMMU
+ * group: on device-tree platforms a device gets one when a driver probes
+ * it), EMSGSIZE, EFAULT.
+ */
+struct smmu_assign_resv_regions {
+	__u32 size;
+	__u32 flags;
+	struct smmu_assign_bdf bdf;
+	__u32 num_regions;
+	__u32 __reserved;
+	__aligned_u64 regions;
+};
+
+#define SMMU_ASSIGN_RESV_REGIONS	_IO(SMMU_ASSIGN_TYPE, SMMU_ASSIGN_CMD_RESV_REGIONS)
 
 #endif /* _UAPI_LINUX_SMMU_ASSIGN_H */
