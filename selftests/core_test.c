@@ -1029,35 +1029,64 @@ TEST_F(core, foreign_file_is_eperm)
 	tl_buf_free(buf, TL_PAGE);
 }
 
-TEST_F(core, forked_child_is_ebadfd)
+/*
+ * A forked child uses the parent's file: its MAP pins the child's own
+ * memory, shows in the child's VmPin, and the device reaches it; the
+ * mapping outlives the child, as the file does.
+ */
+TEST_F(core, forked_child_maps_its_own_memory)
 {
 	struct tl_edu *e = &self->edu[0];
-	int status;
-	void *buf;
+	long long pins0, pins;
+	int pfd[2], status;
+	uint8_t *src, *dst;
+	long vmpin[2];
 	pid_t pid;
 
 	NEED_DEVS(1);
-	buf = tl_buf_alloc(TL_PAGE, CANARY);
-	ASSERT_NE(NULL, buf);
+	dst = tl_buf_alloc(TL_PAGE, CANARY);
+	ASSERT_NE(NULL, dst);
 	ASSERT_EQ(0, bind_win(self->fd[0], e));
+	ASSERT_EQ(0, smmua_map(self->fd[0], &e->bdf, RW, dst, DST_IOVA, TL_PAGE));
+	ASSERT_EQ(0, tl_pins_outstanding(&pins0));
+	ASSERT_EQ(0, pipe(pfd));
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (!pid) {
-		/* Report the errnos seen as the exit status: 0 when all were EBADFD. */
-		int bad = 0;
-
-		bad |= smmua_map(self->fd[0], &e->bdf, RW, buf, DST_IOVA, TL_PAGE) != -EBADFD;
-		bad |= (smmua_unbind(self->fd[0], &e->bdf) != -EBADFD) << 1;
-		bad |= (bind_win(self->fd[1], &self->edu[0]) != -EBADFD) << 2;
-		_exit(bad);
+		/* A page of the child's own, with a pattern only it wrote. */
+		src = tl_buf_alloc(TL_PAGE, 0);
+		if (!src)
+			_exit(1);
+		tl_buf_pattern(src, TL_PAGE, 77);
+		vmpin[0] = tl_vmpin_kb(0);
+		if (smmua_map(self->fd[0], &e->bdf, SMMU_ASSIGN_MAP_READ, src, SRC_IOVA,
+			      TL_PAGE))
+			_exit(2);
+		vmpin[1] = tl_vmpin_kb(0);
+		if (tl_edu_to_dev(e, SRC_IOVA, DMA_LEN) || tl_edu_to_ram(e, DST_IOVA, DMA_LEN))
+			_exit(3);
+		_exit(write(pfd[1], vmpin, sizeof(vmpin)) != sizeof(vmpin) ? 4 : 0);
 	}
+	close(pfd[1]);
+	ASSERT_EQ(sizeof(vmpin), read(pfd[0], vmpin, sizeof(vmpin)));
+	close(pfd[0]);
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	ASSERT_TRUE(WIFEXITED(status));
-	EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("bit 0 MAP, 1 UNBIND, 2 BIND not EBADFD");
-	/* The parent's file and binding are untouched. */
-	EXPECT_EQ(0, smmua_map(self->fd[0], &e->bdf, RW, buf, DST_IOVA, TL_PAGE));
+	EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("1 alloc, 2 MAP, 3 DMA, 4 pipe");
+	EXPECT_EQ(vmpin[0] + TL_PAGE / 1024, vmpin[1]);
+	/* The device read the child's page into the parent's (fork copied it). */
+	src = tl_buf_alloc(TL_PAGE, 0);
+	ASSERT_NE(NULL, src);
+	tl_buf_pattern(src, TL_PAGE, 77);
+	EXPECT_EQ(0, memcmp(src, dst, DMA_LEN));
+	tl_buf_free(src, TL_PAGE);
+	/* The child is gone, the file is not: its page stays pinned, once. */
+	ASSERT_EQ(0, tl_pins_outstanding(&pins));
+	EXPECT_EQ(pins0 + 1, pins);
 	EXPECT_EQ(0, smmua_unbind(self->fd[0], &e->bdf));
-	tl_buf_free(buf, TL_PAGE);
+	ASSERT_EQ(0, tl_pins_outstanding(&pins));
+	EXPECT_EQ(pins0 - 1, pins);
+	tl_buf_free(dst, TL_PAGE);
 }
 
 TEST_F(core, unknown_flags_are_eopnotsupp)

@@ -11,6 +11,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/capability.h>
+#include <linux/cred.h>
 #include <linux/iommu.h>
 #include <linux/module.h>
 #include <linux/pci.h>
@@ -400,7 +401,8 @@ int smmua_bind(struct smmu_assign_ucmd *ucmd)
 	ret = smmua_check_range(cmd->window_iova, cmd->window_length, PAGE_SIZE, &last);
 	if (ret)
 		return ret;
-	if (persistent && !capable(CAP_SYS_ADMIN))
+	/* Handing out a device is the administrator's; DELEGATE shares it. */
+	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
 
 	pdev = smmua_pci_get(&cmd->bdf);
@@ -418,6 +420,8 @@ int smmua_bind(struct smmu_assign_ucmd *ucmd)
 	sdev->window_start = cmd->window_iova;
 	sdev->window_last = last;
 	sdev->persistent = persistent;
+	sdev->delegate_uid = INVALID_UID;
+	sdev->delegate_gid = INVALID_GID;
 	sdev->mappings = RB_ROOT_CACHED;
 	spin_lock_init(&sdev->stats_lock);
 	ratelimit_state_init(&sdev->fault_rs, DEFAULT_RATELIMIT_INTERVAL,
@@ -511,6 +515,58 @@ int smmua_unbind(struct smmu_assign_ucmd *ucmd)
 	return ret;
 }
 
+/* The administrator, or the user or a member of the group delegated to. */
+static bool smmua_may_claim(struct smmua_device *sdev)
+{
+	lockdep_assert_held(&sdev->lock);
+	if (capable(CAP_SYS_ADMIN))
+		return true;
+	if (uid_valid(sdev->delegate_uid) && uid_eq(current_euid(), sdev->delegate_uid))
+		return true;
+	return gid_valid(sdev->delegate_gid) && in_egroup_p(sdev->delegate_gid);
+}
+
+int smmua_delegate(struct smmu_assign_ucmd *ucmd)
+{
+	struct smmu_assign_delegate *cmd = ucmd->cmd;
+	struct user_namespace *ns = current_user_ns();
+	kuid_t uid = INVALID_UID;
+	kgid_t gid = INVALID_GID;
+	struct smmua_device *sdev;
+	int ret = 0;
+
+	if (cmd->flags)
+		return -EOPNOTSUPP;
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	if (cmd->uid != SMMU_ASSIGN_NO_ID) {
+		uid = make_kuid(ns, cmd->uid);
+		if (!uid_valid(uid))
+			return -EINVAL;
+	}
+	if (cmd->gid != SMMU_ASSIGN_NO_ID) {
+		gid = make_kgid(ns, cmd->gid);
+		if (!gid_valid(gid))
+			return -EINVAL;
+	}
+	sdev = smmua_device_get(&cmd->bdf);
+	if (IS_ERR(sdev))
+		return PTR_ERR(sdev);
+	mutex_lock(&sdev->lock);
+	if (sdev->dead) {
+		ret = -ENOENT;
+	} else if (!sdev->persistent) {
+		ret = -EINVAL;
+	} else {
+		/* QUERY reads them without the lock. */
+		WRITE_ONCE(sdev->delegate_uid, uid);
+		WRITE_ONCE(sdev->delegate_gid, gid);
+	}
+	mutex_unlock(&sdev->lock);
+	smmua_device_put(sdev);
+	return ret;
+}
+
 int smmua_claim(struct smmu_assign_ucmd *ucmd)
 {
 	struct smmu_assign_claim *cmd = ucmd->cmd;
@@ -539,6 +595,8 @@ int smmua_claim(struct smmu_assign_ucmd *ucmd)
 		ret = -EALREADY;
 	} else if (sdev->owner) {
 		ret = -EBUSY;
+	} else if (!smmua_may_claim(sdev)) {
+		ret = -EPERM;
 	} else {
 		smmua_set_owner(sdev, ctx);
 	}

@@ -45,7 +45,8 @@ static int smmu_assign_get_info(struct smmu_assign_ucmd *ucmd)
 
 	cmd->out_api_version = SMMU_ASSIGN_API_VERSION;
 	cmd->out_capabilities = SMMU_ASSIGN_CAP_BIND | SMMU_ASSIGN_CAP_PERSISTENT |
-				SMMU_ASSIGN_CAP_QUERY | SMMU_ASSIGN_CAP_RESV_REGIONS;
+				SMMU_ASSIGN_CAP_QUERY | SMMU_ASSIGN_CAP_RESV_REGIONS |
+				SMMU_ASSIGN_CAP_DELEGATE;
 	if (smmua_faults_delivered())
 		cmd->out_capabilities |= SMMU_ASSIGN_CAP_FAULTS;
 	cmd->out_num_devices = smmua_count_devices();
@@ -70,54 +71,53 @@ union smmu_assign_ucmd_buffer {
 	struct smmu_assign_mappings mappings;
 	struct smmu_assign_translate translate;
 	struct smmu_assign_resv_regions resv_regions;
+	struct smmu_assign_delegate delegate;
 };
 
 struct smmu_assign_ioctl_op {
 	unsigned int size;
 	unsigned int min_size;
 	unsigned int ioctl_num;
-	/* Pins or accounts memory: only the opener's mm may call it. */
-	bool opener_only;
 	int (*execute)(struct smmu_assign_ucmd *ucmd);
 };
 
 /* Indexed by command number; the first version's size is the minimum. */
-#define IOCTL_OP(_cmd, _fn, _struct, _last, _opener_only)                     \
+#define IOCTL_OP(_cmd, _fn, _struct, _last)                                   \
 	[SMMU_ASSIGN_CMD_##_cmd - SMMU_ASSIGN_CMD_BASE] = {                    \
 		.size = sizeof(_struct) +                                      \
 			BUILD_BUG_ON_ZERO(sizeof(union smmu_assign_ucmd_buffer) < \
 					  sizeof(_struct)),                     \
 		.min_size = offsetofend(_struct, _last),                       \
 		.ioctl_num = SMMU_ASSIGN_##_cmd,                               \
-		.opener_only = _opener_only,                                   \
 		.execute = _fn,                                                \
 	}
 
 static const struct smmu_assign_ioctl_op smmu_assign_ioctl_ops[] = {
 	IOCTL_OP(GET_INFO, smmu_assign_get_info,
-		 struct smmu_assign_get_info, out_capabilities, false),
+		 struct smmu_assign_get_info, out_capabilities),
 	IOCTL_OP(BIND, smmua_bind, struct smmu_assign_bind,
-		 out_aperture_last, true),
+		 out_aperture_last),
 	IOCTL_OP(UNBIND, smmua_unbind, struct smmu_assign_unbind,
-		 bdf, true),
+		 bdf),
 	IOCTL_OP(MAP, smmua_map, struct smmu_assign_map,
-		 __reserved, true),
+		 __reserved),
 	IOCTL_OP(UNMAP, smmua_unmap, struct smmu_assign_unmap,
-		 __reserved, true),
+		 __reserved),
 	IOCTL_OP(CLAIM, smmua_claim, struct smmu_assign_claim,
-		 bdf, true),
+		 bdf),
 	IOCTL_OP(SET_EVENTFD, smmua_set_eventfd,
-		 struct smmu_assign_set_eventfd, __reserved, true),
+		 struct smmu_assign_set_eventfd, __reserved),
 	IOCTL_OP(QUERY, smmua_query, struct smmu_assign_query,
-		 out_stats, false),
+		 out_stats),
 	IOCTL_OP(LIST, smmua_list, struct smmu_assign_list,
-		 devices, false),
+		 devices),
 	IOCTL_OP(MAPPINGS, smmua_mappings, struct smmu_assign_mappings,
-		 mappings, false),
+		 mappings),
 	IOCTL_OP(TRANSLATE, smmua_translate, struct smmu_assign_translate,
-		 __reserved, false),
+		 __reserved),
 	IOCTL_OP(RESV_REGIONS, smmua_resv_regions, struct smmu_assign_resv_regions,
-		 regions, false),
+		 regions),
+	IOCTL_OP(DELEGATE, smmua_delegate, struct smmu_assign_delegate, gid),
 };
 
 static long smmu_assign_fops_ioctl(struct file *filp, unsigned int cmd,
@@ -137,13 +137,11 @@ static long smmu_assign_fops_ioctl(struct file *filp, unsigned int cmd,
 	if (op->ioctl_num != cmd)
 		return -ENOTTY;
 
-	ucmd.ctx = filp->private_data;
 	/*
-	 * Mappings are pinned in, and charged to, the opener's mm: a child
-	 * after fork, or a process the file was passed to, must open its own.
+	 * Any process holding the file may use it (fork, SCM_RIGHTS): MAP
+	 * pins the caller's memory and charges the caller.
 	 */
-	if (op->opener_only && current->mm != ucmd.ctx->mm)
-		return -EBADFD;
+	ucmd.ctx = filp->private_data;
 	ucmd.ubuffer = (void __user *)arg;
 	ret = get_user(ucmd.user_size, (u32 __user *)ucmd.ubuffer);
 	if (ret)
@@ -172,8 +170,6 @@ static int smmu_assign_fops_open(struct inode *inode, struct file *filp)
 		kfree(ctx);
 		return ret;
 	}
-	ctx->mm = current->mm;
-	mmgrab(ctx->mm);
 	ctx->pid = get_task_pid(current, PIDTYPE_TGID);
 	filp->private_data = ctx;
 	return 0;
@@ -187,7 +183,6 @@ static int smmu_assign_fops_release(struct inode *inode, struct file *filp)
 	smmua_ctx_release_devices(ctx);
 	smmua_events_destroy(&ctx->events);
 	put_pid(ctx->pid);
-	mmdrop(ctx->mm);
 	kfree(ctx);
 	return 0;
 }
@@ -219,7 +214,11 @@ static struct miscdevice smmu_assign_misc = {
 	.minor = MISC_DYNAMIC_MINOR,
 	.name = "smmu-assign",
 	.fops = &smmu_assign_fops,
-	/* Binding a device hands out control of its DMA: root only. */
+	/*
+	 * Root only by default; opening grants nothing by itself (BIND and
+	 * DELEGATE need CAP_SYS_ADMIN), so the administrator may open it up
+	 * (tools/udev/60-smmu-assign.rules) for delegated, unprivileged use.
+	 */
 	.mode = 0600,
 };
 

@@ -34,12 +34,14 @@ static void smmua_snapshot_stats(struct smmua_device *sdev, struct smmu_assign_s
 	stats->bound_ns = ktime_to_ns(ktime_sub(ktime_get(), sdev->bound_at));
 }
 
-/* Takes no mutex but the list's: what it reads is fixed at BIND. */
+/* Takes no mutex but the list's: what it reads is fixed at BIND, or racy. */
 int smmua_query(struct smmu_assign_ucmd *ucmd)
 {
 	struct smmu_assign_query *cmd = ucmd->cmd;
 	struct smmua_device *sdev;
 	pid_t owner_pid;
+	kuid_t uid;
+	kgid_t gid;
 
 	if (cmd->flags || cmd->__reserved)
 		return -EOPNOTSUPP;
@@ -62,6 +64,12 @@ int smmua_query(struct smmu_assign_ucmd *ucmd)
 	cmd->out_window_iova = sdev->window_start;
 	cmd->out_window_length = sdev->window_last - sdev->window_start + 1;
 	cmd->out_pgsize_bitmap = sdev->pgsize_bitmap;
+	uid = READ_ONCE(sdev->delegate_uid);
+	gid = READ_ONCE(sdev->delegate_gid);
+	cmd->out_delegate_uid = uid_valid(uid) ? from_kuid_munged(current_user_ns(), uid) :
+				SMMU_ASSIGN_NO_ID;
+	cmd->out_delegate_gid = gid_valid(gid) ? from_kgid_munged(current_user_ns(), gid) :
+				SMMU_ASSIGN_NO_ID;
 	smmua_device_put(sdev);
 	return smmu_assign_ucmd_respond(ucmd, sizeof(*cmd));
 }

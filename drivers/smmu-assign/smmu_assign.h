@@ -27,6 +27,7 @@
 #include <linux/ratelimit.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/uidgid.h>
 #include <linux/wait.h>
 #include <uapi/linux/smmu_assign.h>
 
@@ -54,7 +55,6 @@ struct smmua_events {
  * Its devices are found through smmua_devices (owner == ctx).
  */
 struct smmua_ctx {
-	struct mm_struct *mm;		/* the opener's; mmgrab()ed */
 	struct pid *pid;		/* the opener's thread group */
 	atomic_t nr_mappings;		/* across all its devices */
 	struct smmua_events events;
@@ -79,6 +79,9 @@ struct smmua_device {
 	unsigned long pgsize_bitmap;	/* the domain's, kept for lock-free readers */
 	int iommu_prot;			/* IOMMU_CACHE when the SMMU is coherent */
 	bool persistent;
+	/* Who may CLAIM a persistent binding without CAP_SYS_ADMIN; lock. */
+	kuid_t delegate_uid;
+	kgid_t delegate_gid;
 	u32 num_sids;
 	u32 sids[SMMU_ASSIGN_MAX_SIDS];
 	char iommu_name[SMMU_ASSIGN_IOMMU_NAME_LEN];
@@ -189,6 +192,7 @@ unsigned int smmua_count_devices(void);
 int smmua_bind(struct smmu_assign_ucmd *ucmd);
 int smmua_unbind(struct smmu_assign_ucmd *ucmd);
 int smmua_claim(struct smmu_assign_ucmd *ucmd);
+int smmua_delegate(struct smmu_assign_ucmd *ucmd);
 void smmua_ctx_release_devices(struct smmua_ctx *ctx);
 void smmua_unbind_all(void);
 int smmua_notifier_register(void);

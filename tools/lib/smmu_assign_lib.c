@@ -154,3 +154,10 @@ int smmua_claim(int fd, const struct smmu_assign_bdf *bdf, __u32 flags)
 
 	return smmua_ioctl(fd, SMMU_ASSIGN_CLAIM, &cmd, sizeof(cmd));
 }
+
+int smmua_delegate(int fd, const struct smmu_assign_bdf *bdf, __u32 uid, __u32 gid)
+{
+	struct smmu_assign_delegate cmd = { .bdf = *bdf, .uid = uid, .gid = gid };
+
+	return smmua_ioctl(fd, SMMU_ASSIGN_DELEGATE, &cmd, sizeof(cmd));
+}

@@ -55,6 +55,12 @@ int smmua_unmap(int fd, const struct smmu_assign_bdf *bdf, __u32 flags,
 /* Claim a persistent binding, or with SMMU_ASSIGN_CLAIM_RELEASE give it back. */
 int smmua_claim(int fd, const struct smmu_assign_bdf *bdf, __u32 flags);
 
+/*
+ * Let uid, or the members of gid, claim a persistent binding without
+ * CAP_SYS_ADMIN (SMMU_ASSIGN_NO_ID for neither).
+ */
+int smmua_delegate(int fd, const struct smmu_assign_bdf *bdf, __u32 uid, __u32 gid);
+
 /* ---- numbers and sizes (smmua_size.c) ---- */
 
 /*

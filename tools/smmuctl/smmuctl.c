@@ -519,6 +519,117 @@ static int cmd_unbind(int argc, char **argv)
 	return EXIT_OK;
 }
 
+/* ---- delegate ---- */
+
+static const char *delegation_text(__u32 uid, __u32 gid)
+{
+	static char buf[64];
+
+	if (uid == SMMU_ASSIGN_NO_ID && gid == SMMU_ASSIGN_NO_ID)
+		return "not delegated";
+	if (gid == SMMU_ASSIGN_NO_ID)
+		snprintf(buf, sizeof(buf), "delegated to uid %u", uid);
+	else if (uid == SMMU_ASSIGN_NO_ID)
+		snprintf(buf, sizeof(buf), "delegated to gid %u", gid);
+	else
+		snprintf(buf, sizeof(buf), "delegated to uid %u and gid %u", uid, gid);
+	return buf;
+}
+
+static void json_delegation(__u32 uid, __u32 gid)
+{
+	jw_obj_open(&ctl.jw, "delegate");
+	if (uid == SMMU_ASSIGN_NO_ID)
+		jw_null(&ctl.jw, "uid");
+	else
+		jw_u64(&ctl.jw, "uid", uid);
+	if (gid == SMMU_ASSIGN_NO_ID)
+		jw_null(&ctl.jw, "gid");
+	else
+		jw_u64(&ctl.jw, "gid", gid);
+	jw_obj_close(&ctl.jw);
+}
+
+/*
+ * A user or group ID, or "none". Numbers only: smmuctl is also built static,
+ * where glibc's name lookups do not work; `id -u NAME` gives the number.
+ */
+static int parse_id(const char *arg, bool group, __u32 *id)
+{
+	__u64 v;
+
+	if (!strcmp(arg, "none")) {
+		*id = SMMU_ASSIGN_NO_ID;
+		return 0;
+	}
+	if (!smmua_parse_u64(arg, &v) && v < SMMU_ASSIGN_NO_ID) {
+		*id = v;
+		return 0;
+	}
+	smmuctl_err("'%s' is no %s ID: give a number (id -%c NAME) or 'none'", arg,
+		    group ? "group" : "user", group ? 'g' : 'u');
+	return -1;
+}
+
+static int cmd_delegate(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "user", required_argument, NULL, 'u' },
+		{ "group", required_argument, NULL, 'g' },
+		{ }
+	};
+	__u32 uid = SMMU_ASSIGN_NO_ID, gid = SMMU_ASSIGN_NO_ID;
+	char name[SMMUA_BDF_STRLEN];
+	struct smmu_assign_bdf bdf;
+	bool given = false;
+	int c, fd, ret;
+
+	while ((c = getopt_long(argc, argv, "u:g:", opts, NULL)) != -1) {
+		if ((c != 'u' && c != 'g') || parse_id(optarg, c == 'g', c == 'g' ? &gid : &uid))
+			return EXIT_USAGE;
+		given = true;
+	}
+	if (optind != argc - 1 || !given) {
+		smmuctl_err("delegate needs a BDF and --user or --group: run 'smmuctl help delegate'");
+		return EXIT_USAGE;
+	}
+	if (parse_bdf_arg(argv[optind], &bdf, name))
+		return EXIT_USAGE;
+	fd = open_dev();
+	if (fd < 0)
+		return EXIT_FAILED;
+	ret = smmua_delegate(fd, &bdf, uid, gid);
+	close(fd);
+	switch (ret) {
+	case 0:
+		break;
+	case -ENOENT:
+		smmuctl_err("%s is not bound: 'smmuctl bind' it first", name);
+		break;
+	case -EINVAL:
+		smmuctl_err("cannot delegate %s: %s: only a persistent binding, to IDs of this user namespace",
+			    name, strerror(-ret));
+		break;
+	case -EPERM:
+		smmuctl_err("cannot delegate %s: %s: needs CAP_SYS_ADMIN", name, strerror(-ret));
+		break;
+	default:
+		smmuctl_err("cannot delegate %s: %s", name, strerror(-ret));
+	}
+	if (ret)
+		return EXIT_FAILED;
+	if (ctl.json) {
+		jw_obj_open(&ctl.jw, NULL);
+		jw_str(&ctl.jw, "bdf", name);
+		json_delegation(uid, gid);
+		jw_obj_close(&ctl.jw);
+		jw_end(&ctl.jw);
+	} else {
+		printf("%s: %s\n", name, delegation_text(uid, gid));
+	}
+	return EXIT_OK;
+}
+
 /* ---- info ---- */
 
 /* The QUERY answer as JSON members of the current object. */
@@ -536,6 +647,7 @@ static void json_binding(const struct smmu_assign_query *q)
 	jw_obj_close(&ctl.jw);
 	jw_u64(&ctl.jw, "pgsize_bitmap", q->out_pgsize_bitmap);
 	jw_u64(&ctl.jw, "num_mappings", q->out_num_mappings);
+	json_delegation(q->out_delegate_uid, q->out_delegate_gid);
 }
 
 /* What a DMA window must stay clear of: the group's reserved regions. */
@@ -624,6 +736,8 @@ static int cmd_info(int argc, char **argv)
 	       q.out_state & SMMU_ASSIGN_STATE_OWNED ? "owned" : "unclaimed");
 	if (q.out_owner_pid)
 		printf(" by pid %u", q.out_owner_pid);
+	if (q.out_state & SMMU_ASSIGN_STATE_PERSISTENT)
+		printf(", %s", delegation_text(q.out_delegate_uid, q.out_delegate_gid));
 	printf("\n  iommu group:  %u\n", q.out_group_id);
 	printf("  iommu:        %s\n", q.out_iommu_name);
 	printf("  stream IDs:   %s\n", sids);
@@ -1157,6 +1271,10 @@ static const struct command {
 	  "Needs CAP_SYS_ADMIN.\n" },
 	{ "unbind", cmd_unbind, "unbind BDF",
 	  "End a persistent binding that no process has claimed.\n" },
+	{ "delegate", cmd_delegate, "delegate BDF [--user USER] [--group GROUP]",
+	  "Let USER, or the members of GROUP (numeric IDs; 'none' for nobody),\n"
+	  "claim the persistent binding and map into it without CAP_SYS_ADMIN,\n"
+	  "and nothing else. Replaces an earlier delegation. Needs CAP_SYS_ADMIN.\n" },
 	{ "info", cmd_info, "info BDF",
 	  "The device's sysfs view and, when bound, its binding: owner, SIDs,\n"
 	  "SMMU, window, page sizes, mappings.\n" },

@@ -41,6 +41,7 @@ enum {
 	SMMU_ASSIGN_CMD_MAPPINGS,
 	SMMU_ASSIGN_CMD_TRANSLATE,
 	SMMU_ASSIGN_CMD_RESV_REGIONS,
+	SMMU_ASSIGN_CMD_DELEGATE,
 };
 
 /* GET_INFO out_capabilities */
@@ -49,6 +50,7 @@ enum {
 #define SMMU_ASSIGN_CAP_FAULTS		(1ULL << 2)	/* fault records: read(), poll() */
 #define SMMU_ASSIGN_CAP_QUERY		(1ULL << 3)	/* QUERY, LIST, MAPPINGS, TRANSLATE */
 #define SMMU_ASSIGN_CAP_RESV_REGIONS	(1ULL << 4)	/* RESV_REGIONS */
+#define SMMU_ASSIGN_CAP_DELEGATE	(1ULL << 5)	/* DELEGATE */
 
 /**
  * struct smmu_assign_bdf - a PCI function
@@ -109,8 +111,8 @@ struct smmu_assign_get_info {
 /**
  * struct smmu_assign_bind - ioctl(SMMU_ASSIGN_BIND)
  * @size: sizeof(struct smmu_assign_bind)
- * @flags: SMMU_ASSIGN_BIND_PERSISTENT (CAP_SYS_ADMIN): the binding outlives
- *	   this file; it is mapped into only by the file that CLAIMs it
+ * @flags: SMMU_ASSIGN_BIND_PERSISTENT: the binding outlives this file; it
+ *	   is mapped into only by the file that CLAIMs it
  * @bdf: the device; it must be bound to the smmu-assign stub driver or to
  *	 vfio-pci with VFIO not using its group, and be alone in its group
  * @window_iova: first IOVA of the DMA window
@@ -123,7 +125,8 @@ struct smmu_assign_get_info {
  * @out_aperture_start: first IOVA the domain can translate
  * @out_aperture_last: last IOVA the domain can translate
  *
- * Claims DMA ownership of the device's group, allocates a paging domain and
+ * Needs CAP_SYS_ADMIN: handing out a device is the administrator's. Claims
+ * DMA ownership of the device's group, allocates a paging domain and
  * attaches it: from then on the device reaches only what is MAPped. The
  * window must be aligned to the kernel's page size and to the domain's
  * smallest page size, non-empty, inside the aperture and clear of the
@@ -135,8 +138,7 @@ struct smmu_assign_get_info {
  * one device), EOVERFLOW (window wraps), ENODEV (no such device, or it has
  * no IOMMU), EBUSY (device on another driver, group owned, already bound),
  * ERANGE (window outside the aperture), EADDRINUSE (window overlaps a
- * reserved region), EPERM (persistent without CAP_SYS_ADMIN, or MSIs not
- * isolated), EBADFD (file used by a process other than its opener).
+ * reserved region), EPERM (no CAP_SYS_ADMIN, or MSIs not isolated).
  */
 struct smmu_assign_bind {
 	__u32 size;
@@ -167,7 +169,7 @@ struct smmu_assign_bind {
  * blocked again, still on its driver.
  *
  * Errors: EINVAL (bad BDF), ENOENT (not bound), EPERM (bound by another
- * file), EBUSY (persistent binding claimed by another file), EBADFD.
+ * file), EBUSY (persistent binding claimed by another file).
  */
 struct smmu_assign_unbind {
 	__u32 size;
@@ -209,8 +211,8 @@ struct smmu_assign_unbind {
  * EOVERFLOW (range wraps), ERANGE (outside the window), EEXIST (overlaps a
  * mapping), EFAULT (memory not mapped in the caller, or a WRITE mapping of
  * memory the caller cannot write), ENOMEM (RLIMIT_MEMLOCK), ENOSPC (the
- * max_mappings limit), ENOENT (not bound), EPERM (not this file's device),
- * EBADFD.
+ * max_mappings limit), ENOENT (not bound), EPERM (not this file's
+ * device).
  */
 struct smmu_assign_map {
 	__u32 size;
@@ -244,7 +246,7 @@ struct smmu_assign_map {
  *
  * Errors: EINVAL (bad BDF, misaligned, zero length, a mapping straddles the
  * range, ALL with a range), EOVERFLOW, ENOENT (not bound, or nothing mapped
- * in the range), EPERM, EBADFD.
+ * in the range), EPERM.
  */
 struct smmu_assign_unmap {
 	__u32 size;
@@ -270,11 +272,13 @@ struct smmu_assign_unmap {
  *
  * Makes this file the one that maps into a persistent binding. Releasing
  * the claim, or closing the file, unmaps everything it mapped; the binding
- * stays.
+ * stays. Without CAP_SYS_ADMIN, only a binding delegated to the caller's
+ * effective user or to one of its groups (DELEGATE) can be claimed.
  *
  * Errors: EINVAL (bad BDF, not persistent), ENOENT (not bound), EALREADY
  * (this file holds the claim already), EBUSY (claimed by another file),
- * EPERM (release of a claim this file does not hold), EBADFD.
+ * EPERM (release of a claim this file does not hold, or a claim without
+ * CAP_SYS_ADMIN of a binding not delegated to the caller).
  */
 struct smmu_assign_claim {
 	__u32 size;
@@ -347,7 +351,7 @@ struct smmu_assign_fault_event {
  * @eventfd: an eventfd signalled once per queued fault, or -1 to stop
  * @__reserved: must be 0
  *
- * Errors: EBADF or EINVAL (not an eventfd), EBADFD.
+ * Errors: EBADF or EINVAL (not an eventfd).
  */
 struct smmu_assign_set_eventfd {
 	__u32 size;
@@ -406,6 +410,9 @@ struct smmu_assign_stats {
  * @out_num_mappings: mappings now
  * @__reserved: must be 0
  * @out_stats: the device's figures
+ * @out_delegate_uid: the user a persistent binding is delegated to, or
+ *		      SMMU_ASSIGN_NO_ID
+ * @out_delegate_gid: the group it is delegated to, or SMMU_ASSIGN_NO_ID
  *
  * Errors: EINVAL (bad BDF), ENOENT (not bound).
  */
@@ -425,6 +432,8 @@ struct smmu_assign_query {
 	__u32 out_num_mappings;
 	__u32 __reserved;
 	struct smmu_assign_stats out_stats;
+	__u32 out_delegate_uid;
+	__u32 out_delegate_gid;
 };
 
 #define SMMU_ASSIGN_QUERY	_IO(SMMU_ASSIGN_TYPE, SMMU_ASSIGN_CMD_QUERY)
@@ -586,5 +595,35 @@ struct smmu_assign_resv_regions {
 };
 
 #define SMMU_ASSIGN_RESV_REGIONS	_IO(SMMU_ASSIGN_TYPE, SMMU_ASSIGN_CMD_RESV_REGIONS)
+
+/* No user or group: DELEGATE's and QUERY's uid and gid. */
+#define SMMU_ASSIGN_NO_ID	0xffffffffU
+
+/**
+ * struct smmu_assign_delegate - ioctl(SMMU_ASSIGN_DELEGATE)
+ * @size: sizeof(struct smmu_assign_delegate)
+ * @flags: must be 0
+ * @bdf: a persistent binding
+ * @uid: the user who may CLAIM it, or SMMU_ASSIGN_NO_ID
+ * @gid: the group whose members may CLAIM it, or SMMU_ASSIGN_NO_ID
+ *
+ * Needs CAP_SYS_ADMIN. Lets a process without it CLAIM the binding, map its
+ * own memory into it and query it, and nothing else: its effective user
+ * must be @uid, or @gid one of its groups. IDs are read in the caller's
+ * user namespace. Replaces an earlier delegation; both SMMU_ASSIGN_NO_ID
+ * ends it. A claim already held stays.
+ *
+ * Errors: EINVAL (bad BDF, not persistent, an ID with no mapping in the
+ * caller's user namespace), ENOENT (not bound), EPERM (no CAP_SYS_ADMIN).
+ */
+struct smmu_assign_delegate {
+	__u32 size;
+	__u32 flags;
+	struct smmu_assign_bdf bdf;
+	__u32 uid;
+	__u32 gid;
+};
+
+#define SMMU_ASSIGN_DELEGATE	_IO(SMMU_ASSIGN_TYPE, SMMU_ASSIGN_CMD_DELEGATE)
 
 #endif /* _UAPI_LINUX_SMMU_ASSIGN_H */

@@ -1,0 +1,326 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Use without root. An administrator delegates a persistent binding to a
+ * user: a process of that user, with no capabilities, claims it, maps its
+ * own memory, and the device moves bytes into it; it can touch nothing
+ * else. Or a root process binds a device and passes the file over a unix
+ * socket: the receiver maps its own memory, charged to its own user, and
+ * once sender and receiver are killed nothing stays bound, pinned or
+ * charged. The node is opened up the way tools/udev/60-smmu-assign.rules
+ * does it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "smmu_assign_lib.h"
+#include "testlib.h"
+
+#define WIN_IOVA	0x1000000ULL
+#define WIN_LEN		0x1000000ULL
+#define SRC_IOVA	WIN_IOVA
+#define DST_IOVA	(WIN_IOVA + 0x100000)
+#define DMA_LEN		TL_EDU_DMA_MAX
+#define RW		(SMMU_ASSIGN_MAP_READ | SMMU_ASSIGN_MAP_WRITE)
+#define NOBODY		65534
+#define PATTERN		91
+
+/* Become uid (and gid) with no capabilities, locked memory limited to pages. */
+static int become(uid_t uid, gid_t gid, unsigned long pages)
+{
+	struct rlimit rl = { .rlim_cur = pages * TL_PAGE, .rlim_max = pages * TL_PAGE };
+
+	if (setrlimit(RLIMIT_MEMLOCK, &rl) || setgroups(0, NULL) ||
+	    setresgid(gid, gid, gid))
+		return -1;
+	/* Leaving uid 0 for another clears every capability. */
+	return setresuid(uid, uid, uid);
+}
+
+static int wait_byte(int fd)
+{
+	char c;
+
+	return read(fd, &c, 1) == 1 ? 0 : -1;
+}
+
+static int send_byte(int fd)
+{
+	return write(fd, "x", 1) == 1 ? 0 : -1;
+}
+
+/*
+ * In a process of its own user: map a source with a pattern and a
+ * destination on fd, tell the test, wait for its DMA, check the bytes.
+ * Exit status 0, or the step that failed.
+ */
+static int map_and_check(int fd, const struct smmu_assign_bdf *bdf, int to_test, int from_test)
+{
+	uint8_t *src = tl_buf_alloc(TL_PAGE, 0), *dst = tl_buf_alloc(TL_PAGE, 0);
+	long vmpin0 = tl_vmpin_kb(0);
+
+	if (!src || !dst)
+		return 20;
+	tl_buf_pattern(src, TL_PAGE, PATTERN);
+	if (smmua_map(fd, bdf, SMMU_ASSIGN_MAP_READ, src, SRC_IOVA, TL_PAGE) ||
+	    smmua_map(fd, bdf, RW, dst, DST_IOVA, TL_PAGE))
+		return 21;
+	if (tl_vmpin_kb(0) != vmpin0 + 2 * TL_PAGE / 1024)
+		return 22;
+	if (send_byte(to_test) || wait_byte(from_test))
+		return 23;
+	return memcmp(src, dst, DMA_LEN) ? 24 : 0;
+}
+
+/* The test's half of map_and_check(): the DMA, driven through BAR0 by root. */
+static int dma_for(struct tl_edu *e, int from_child, int to_child)
+{
+	if (wait_byte(from_child))
+		return -1;
+	if (tl_edu_to_dev(e, SRC_IOVA, DMA_LEN) || tl_edu_to_ram(e, DST_IOVA, DMA_LEN))
+		return -1;
+	return send_byte(to_child);
+}
+
+FIXTURE(deleg) {
+	char names[TL_MAX_DEVS][SMMUA_BDF_STRLEN];
+	struct tl_edu edu[2];
+	int nr;
+	int fd;
+	mode_t mode;
+	long long pins0;
+};
+
+FIXTURE_SETUP(deleg)
+{
+	struct stat st;
+
+	self->fd = -1;
+	self->nr = tl_edus_take(self->names, self->edu, 2);
+	ASSERT_LE(0, self->nr);
+	if (self->nr < 2)
+		SKIP(return, "needs two edu devices");
+	self->fd = smmua_open();
+	ASSERT_LE(0, self->fd);
+	/* As the udev rule does: opening grants nothing by itself. */
+	ASSERT_EQ(0, stat(SMMU_ASSIGN_DEV_PATH, &st));
+	self->mode = st.st_mode & 0777;
+	ASSERT_EQ(0, chmod(SMMU_ASSIGN_DEV_PATH, 0666));
+	ASSERT_EQ(0, tl_pins_outstanding(&self->pins0));
+}
+
+FIXTURE_TEARDOWN(deleg)
+{
+	int i;
+
+	if (self->mode)
+		chmod(SMMU_ASSIGN_DEV_PATH, self->mode);
+	if (self->fd >= 0)
+		close(self->fd);
+	for (i = 0; i < self->nr; i++) {
+		tl_drop_binding(&self->edu[i].bdf);
+		tl_edu_close(&self->edu[i]);
+		tl_leave_unbound(self->names[i]);
+	}
+}
+
+TEST_F_TIMEOUT(deleg, delegated_user_claims_maps_and_nothing_else, 120)
+{
+	struct smmu_assign_bdf *mine = &self->edu[0].bdf, *other = &self->edu[1].bdf;
+	int up[2], down[2], status, fd, ret;
+	struct smmu_assign_query q;
+	long long pins;
+	pid_t pid;
+
+	ASSERT_EQ(0, smmua_bind(self->fd, mine, SMMU_ASSIGN_BIND_PERSISTENT, WIN_IOVA, WIN_LEN,
+				NULL));
+	ASSERT_EQ(0, smmua_bind(self->fd, other, SMMU_ASSIGN_BIND_PERSISTENT, WIN_IOVA,
+				WIN_LEN, NULL));
+	ASSERT_EQ(0, smmua_delegate(self->fd, mine, NOBODY, SMMU_ASSIGN_NO_ID));
+	ASSERT_EQ(0, smmua_query(self->fd, mine, &q));
+	EXPECT_EQ(NOBODY, q.out_delegate_uid);
+	EXPECT_EQ(SMMU_ASSIGN_NO_ID, q.out_delegate_gid);
+	ASSERT_EQ(0, pipe(up));
+	ASSERT_EQ(0, pipe(down));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		if (become(NOBODY, NOBODY, 16))
+			_exit(10);
+		fd = smmua_open();
+		if (fd < 0)
+			_exit(11);
+		/* What it was not given. */
+		if (smmua_claim(fd, other, 0) != -EPERM)
+			_exit(12);
+		if (smmua_bind(fd, other, 0, WIN_IOVA, WIN_LEN, NULL) != -EPERM)
+			_exit(13);
+		if (smmua_delegate(fd, other, NOBODY, NOBODY) != -EPERM)
+			_exit(14);
+		if (smmua_claim(fd, mine, 0))
+			_exit(15);
+		if (smmua_unbind(fd, mine) != -EPERM)
+			_exit(16);
+		_exit(map_and_check(fd, mine, up[1], down[0]));
+	}
+	ret = dma_for(&self->edu[0], up[0], down[1]);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("step %d failed (see the test)",
+						 WEXITSTATUS(status));
+	EXPECT_EQ(0, ret);
+	/* Its file is gone: the claim and its pins with it, the binding stays. */
+	ASSERT_EQ(0, tl_pins_outstanding(&pins));
+	EXPECT_EQ(self->pins0, pins);
+	ASSERT_EQ(0, smmua_query(self->fd, mine, &q));
+	EXPECT_FALSE(q.out_state & SMMU_ASSIGN_STATE_OWNED);
+
+	/* A group delegation; ending it leaves the user with nothing. */
+	ASSERT_EQ(0, smmua_delegate(self->fd, mine, SMMU_ASSIGN_NO_ID, NOBODY));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		if (become(NOBODY - 1, NOBODY, 16))
+			_exit(10);
+		fd = smmua_open();
+		_exit(fd < 0 ? 11 : smmua_claim(fd, mine, 0) ? 12 : 0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("a member of the group could not claim");
+	ASSERT_EQ(0, smmua_delegate(self->fd, mine, SMMU_ASSIGN_NO_ID, SMMU_ASSIGN_NO_ID));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		if (become(NOBODY, NOBODY, 16))
+			_exit(10);
+		fd = smmua_open();
+		_exit(fd < 0 ? 11 : smmua_claim(fd, mine, 0) == -EPERM ? 0 : 12);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("the ended delegation still let it claim");
+	/* A device that is not bound has nothing to delegate. */
+	EXPECT_EQ(0, smmua_unbind(self->fd, other));
+	EXPECT_EQ(-ENOENT, smmua_delegate(self->fd, other, NOBODY, SMMU_ASSIGN_NO_ID));
+}
+
+/* The sender binds and passes its file; then it waits to be killed. */
+static void sender(struct tl_edu *e, int sock)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	struct iovec iov = { .iov_base = "f", .iov_len = 1 };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+	int fd = smmua_open();
+
+	if (fd < 0 || smmua_bind(fd, &e->bdf, 0, WIN_IOVA, WIN_LEN, NULL))
+		_exit(1);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	if (sendmsg(sock, &msg, 0) != 1)
+		_exit(2);
+	for (;;)
+		pause();
+}
+
+static int receive_fd(int sock)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))], c;
+	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *cm;
+	int fd;
+
+	if (recvmsg(sock, &msg, 0) != 1)
+		return -1;
+	cm = CMSG_FIRSTHDR(&msg);
+	if (!cm || cm->cmsg_type != SCM_RIGHTS)
+		return -1;
+	memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+	return fd;
+}
+
+TEST_F_TIMEOUT(deleg, passed_file_maps_for_the_receiver, 120)
+{
+	struct tl_edu *e = &self->edu[1];
+	int sock[2], up[2], down[2], status, fd;
+	struct smmu_assign_query q;
+	pid_t snd, rcv, probe;
+	long long pins;
+
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, sock));
+	ASSERT_EQ(0, pipe(up));
+	ASSERT_EQ(0, pipe(down));
+	rcv = fork();
+	ASSERT_LE(0, rcv);
+	if (!rcv) {
+		/* Two pages of locked memory, exactly what it maps. */
+		if (become(NOBODY, NOBODY, 2))
+			_exit(10);
+		fd = receive_fd(sock[1]);
+		if (fd < 0)
+			_exit(11);
+		status = map_and_check(fd, &e->bdf, up[1], down[0]);
+		if (status)
+			_exit(status);
+		/* Hold the file until killed. */
+		if (send_byte(up[1]))
+			_exit(12);
+		for (;;)
+			pause();
+	}
+	snd = fork();
+	ASSERT_LE(0, snd);
+	if (!snd)
+		sender(e, sock[0]);
+	ASSERT_EQ(0, dma_for(e, up[0], down[1]));
+	ASSERT_EQ(0, wait_byte(up[0])) TH_LOG("the receiver failed");
+
+	/* The sender dies: the receiver's file keeps the binding and mappings. */
+	ASSERT_EQ(0, kill(snd, SIGKILL));
+	ASSERT_EQ(snd, waitpid(snd, &status, 0));
+	ASSERT_EQ(0, smmua_query(self->fd, &e->bdf, &q));
+	EXPECT_EQ(2, q.out_num_mappings);
+	/* The receiver dies: nothing stays bound or pinned. */
+	ASSERT_EQ(0, kill(rcv, SIGKILL));
+	ASSERT_EQ(rcv, waitpid(rcv, &status, 0));
+	EXPECT_EQ(-ENOENT, smmua_query(self->fd, &e->bdf, &q));
+	ASSERT_EQ(0, tl_pins_outstanding(&pins));
+	EXPECT_EQ(self->pins0, pins);
+
+	/* Nor charged: the same user maps its whole two-page limit again. */
+	probe = fork();
+	ASSERT_LE(0, probe);
+	if (!probe) {
+		uint8_t *buf = tl_buf_alloc(2 * TL_PAGE, 0);
+
+		fd = smmua_open();
+		if (!buf || fd < 0 || smmua_bind(fd, &e->bdf, 0, WIN_IOVA, WIN_LEN, NULL))
+			_exit(1);
+		if (become(NOBODY, NOBODY, 2))
+			_exit(2);
+		_exit(smmua_map(fd, &e->bdf, RW, buf, WIN_IOVA, 2 * TL_PAGE) ? 3 : 0);
+	}
+	ASSERT_EQ(probe, waitpid(probe, &status, 0));
+	EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("the user's charge outlived the receiver");
+}
+
+TEST_HARNESS_MAIN
