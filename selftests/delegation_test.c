@@ -11,13 +11,11 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -35,18 +33,6 @@
 #define RW		(SMMU_ASSIGN_MAP_READ | SMMU_ASSIGN_MAP_WRITE)
 #define NOBODY		65534
 #define PATTERN		91
-
-/* Become uid (and gid) with no capabilities, locked memory limited to pages. */
-static int become(uid_t uid, gid_t gid, unsigned long pages)
-{
-	struct rlimit rl = { .rlim_cur = pages * TL_PAGE, .rlim_max = pages * TL_PAGE };
-
-	if (setrlimit(RLIMIT_MEMLOCK, &rl) || setgroups(0, NULL) ||
-	    setresgid(gid, gid, gid))
-		return -1;
-	/* Leaving uid 0 for another clears every capability. */
-	return setresuid(uid, uid, uid);
-}
 
 static int wait_byte(int fd)
 {
@@ -156,7 +142,7 @@ TEST_F_TIMEOUT(deleg, delegated_user_claims_maps_and_nothing_else, 120)
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (!pid) {
-		if (become(NOBODY, NOBODY, 16))
+		if (tl_become(NOBODY, NOBODY, 16))
 			_exit(10);
 		fd = smmua_open();
 		if (fd < 0)
@@ -191,7 +177,7 @@ TEST_F_TIMEOUT(deleg, delegated_user_claims_maps_and_nothing_else, 120)
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (!pid) {
-		if (become(NOBODY - 1, NOBODY, 16))
+		if (tl_become(NOBODY - 1, NOBODY, 16))
 			_exit(10);
 		fd = smmua_open();
 		_exit(fd < 0 ? 11 : smmua_claim(fd, mine, 0) ? 12 : 0);
@@ -202,7 +188,7 @@ TEST_F_TIMEOUT(deleg, delegated_user_claims_maps_and_nothing_else, 120)
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (!pid) {
-		if (become(NOBODY, NOBODY, 16))
+		if (tl_become(NOBODY, NOBODY, 16))
 			_exit(10);
 		fd = smmua_open();
 		_exit(fd < 0 ? 11 : smmua_claim(fd, mine, 0) == -EPERM ? 0 : 12);
@@ -273,7 +259,7 @@ TEST_F_TIMEOUT(deleg, passed_file_maps_for_the_receiver, 120)
 	ASSERT_LE(0, rcv);
 	if (!rcv) {
 		/* Two pages of locked memory, exactly what it maps. */
-		if (become(NOBODY, NOBODY, 2))
+		if (tl_become(NOBODY, NOBODY, 2))
 			_exit(10);
 		fd = receive_fd(sock[1]);
 		if (fd < 0)
@@ -315,7 +301,7 @@ TEST_F_TIMEOUT(deleg, passed_file_maps_for_the_receiver, 120)
 		fd = smmua_open();
 		if (!buf || fd < 0 || smmua_bind(fd, &e->bdf, 0, WIN_IOVA, WIN_LEN, NULL))
 			_exit(1);
-		if (become(NOBODY, NOBODY, 2))
+		if (tl_become(NOBODY, NOBODY, 2))
 			_exit(2);
 		_exit(smmua_map(fd, &e->bdf, RW, buf, WIN_IOVA, 2 * TL_PAGE) ? 3 : 0);
 	}

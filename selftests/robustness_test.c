@@ -1008,17 +1008,6 @@ TEST_F_TIMEOUT(rob, long_unmap_yields_the_cpu, 900)
 
 /* ---- accounting ---- */
 
-/* Become uid/gid 65534 with no capabilities and RLIMIT_MEMLOCK of ACCT_PAGES. */
-static int drop_to_nobody(void)
-{
-	struct rlimit rl = { ACCT_PAGES * TL_PAGE, ACCT_PAGES * TL_PAGE };
-
-	if (setrlimit(RLIMIT_MEMLOCK, &rl) || setgroups(0, NULL) ||
-	    setresgid(NOBODY, NOBODY, NOBODY) || setresuid(NOBODY, NOBODY, NOBODY))
-		return -1;
-	return 0;
-}
-
 /*
  * Pinned pages are charged to the user of the process that MAPs them,
  * against its RLIMIT_MEMLOCK, and show in its VmPin; the charge lasts as
@@ -1043,7 +1032,7 @@ TEST_F_TIMEOUT(rob, pins_stay_charged_to_their_user_after_the_mapper_dies, 120)
 		void *buf = tl_buf_alloc(ACCT_PAGES * TL_PAGE, 0);
 		int fd = smmua_open();
 
-		if (!buf || fd < 0 || bind_win(fd, d1) || drop_to_nobody())
+		if (!buf || fd < 0 || bind_win(fd, d1) || tl_become(NOBODY, NOBODY, ACCT_PAGES))
 			_exit(1);
 		if (smmua_map(fd, &d1->bdf, RW, buf, DST_IOVA, ACCT_PAGES * TL_PAGE))
 			_exit(2);
@@ -1069,7 +1058,7 @@ TEST_F_TIMEOUT(rob, pins_stay_charged_to_their_user_after_the_mapper_dies, 120)
 		int fd = smmua_open();
 		long pin0;
 
-		if (!buf || fd < 0 || bind_win(fd, d2) || drop_to_nobody())
+		if (!buf || fd < 0 || bind_win(fd, d2) || tl_become(NOBODY, NOBODY, ACCT_PAGES))
 			_exit(1);
 		put_int(pres[1], smmua_map(fd, &d2->bdf, RW, buf, DST_IOVA, TL_PAGE));
 		if (wait_int(pgo[0], LIVE_MS, &val))

@@ -7,6 +7,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/resource.h>
+#include <grp.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -494,6 +496,19 @@ int tl_kmsg_wait_quiet(struct tl_kmsg *k, const char *substr, int quiet_ms, int 
 		quiet += 50;
 	}
 	return 0;
+}
+
+/* ---- users ---- */
+
+int tl_become(uid_t uid, gid_t gid, unsigned long pages)
+{
+	struct rlimit rl = { .rlim_cur = pages * TL_PAGE, .rlim_max = pages * TL_PAGE };
+
+	if (setrlimit(RLIMIT_MEMLOCK, &rl) || setgroups(0, NULL) ||
+	    setresgid(gid, gid, gid))
+		return -errno;
+	/* Leaving uid 0 for another clears every capability. */
+	return setresuid(uid, uid, uid) ? -errno : 0;
 }
 
 /* ---- fault injection (fail-nth) ---- */

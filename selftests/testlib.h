@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "edu.h"
 #include "smmu_assign_lib.h"
@@ -195,6 +196,14 @@ int tl_pins_outstanding(long long *out);
 /* Read and write a module parameter of smmu_assign. */
 int tl_param_read(const char *name, char *buf, size_t len);
 int tl_param_write(const char *name, const char *val);
+
+/* ---- users ---- */
+
+/*
+ * Become uid and gid (no supplementary groups) with no capabilities, and
+ * RLIMIT_MEMLOCK of pages pages: an unprivileged user's process.
+ */
+int tl_become(uid_t uid, gid_t gid, unsigned long pages);
 
 /* ---- fault injection (fail-nth) ---- */
 

@@ -69,7 +69,10 @@ fi
 case $faults in
 yes | no)
 	said=no
-	section DMESG | grep -q "smmu_assign: $nofaults" && said=yes
+	# The console streams the kernel log live; the dump at the end may
+	# have lost the load-time notice to a ring buffer that wrapped.
+	(cat "$log"; section DMESG) | tr -d '\r' | grep -q "smmu_assign: $nofaults" &&
+		said=yes
 	if [ $said = yes ] && [ "$faults" = yes ]; then
 		report fail "the module says faults are not delivered, but this kernel delivers them"
 	elif [ $said = no ] && [ "$faults" = no ]; then
