@@ -252,7 +252,8 @@ TEST_F_TIMEOUT(deleg, passed_file_maps_for_the_receiver, 120)
 	pid_t snd, rcv, probe;
 	long long pins;
 
-	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, sock));
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sock))
+		SKIP(return, "no unix sockets here (%s)", strerror(errno));
 	ASSERT_EQ(0, pipe(up));
 	ASSERT_EQ(0, pipe(down));
 	rcv = fork();

@@ -150,7 +150,7 @@ static bool documented(int err)
 	case EINVAL: case EOPNOTSUPP: case E2BIG: case ENOENT: case EPERM:
 	case EBUSY: case EEXIST: case ERANGE: case EOVERFLOW: case EFAULT:
 	case ENOMEM: case ENOSPC: case ENODEV: case EADDRINUSE: case EMSGSIZE:
-	case EALREADY: case EBADFD: case EBADF: case ENOTTY:
+	case EALREADY: case EBADF: case ENOTTY:
 		return true;
 	}
 	return false;

@@ -1202,7 +1202,7 @@ static int cmd_translate(int argc, char **argv)
 
 static int cmd_version(int argc, char **argv)
 {
-	static const char * const caps[] = { "bind", "persistent", "faults", "query", "resv_regions" };
+	static const char * const caps[] = { "bind", "persistent", "faults", "query", "resv_regions", "delegate" };
 	struct smmu_assign_get_info info;
 	unsigned int i;
 	int fd, ret;
