@@ -515,6 +515,30 @@ int smmua_unbind(struct smmu_assign_ucmd *ucmd)
 	return ret;
 }
 
+/*
+ * The persistent binding named by @bdf, with a reference and its lock held:
+ * ENOENT if it is not bound, EINVAL if the binding is a file's own.
+ */
+static struct smmua_device *smmua_get_persistent(const struct smmu_assign_bdf *bdf)
+{
+	struct smmua_device *sdev = smmua_device_get(bdf);
+	int ret = 0;
+
+	if (IS_ERR(sdev))
+		return sdev;
+	mutex_lock(&sdev->lock);
+	if (sdev->dead)
+		ret = -ENOENT;
+	else if (!sdev->persistent)
+		ret = -EINVAL;
+	if (ret) {
+		mutex_unlock(&sdev->lock);
+		smmua_device_put(sdev);
+		return ERR_PTR(ret);
+	}
+	return sdev;
+}
+
 /* The administrator, or the user or a member of the group delegated to. */
 static bool smmua_may_claim(struct smmua_device *sdev)
 {
@@ -533,7 +557,6 @@ int smmua_delegate(struct smmu_assign_ucmd *ucmd)
 	kuid_t uid = INVALID_UID;
 	kgid_t gid = INVALID_GID;
 	struct smmua_device *sdev;
-	int ret = 0;
 
 	if (cmd->flags)
 		return -EOPNOTSUPP;
@@ -549,22 +572,15 @@ int smmua_delegate(struct smmu_assign_ucmd *ucmd)
 		if (!gid_valid(gid))
 			return -EINVAL;
 	}
-	sdev = smmua_device_get(&cmd->bdf);
+	sdev = smmua_get_persistent(&cmd->bdf);
 	if (IS_ERR(sdev))
 		return PTR_ERR(sdev);
-	mutex_lock(&sdev->lock);
-	if (sdev->dead) {
-		ret = -ENOENT;
-	} else if (!sdev->persistent) {
-		ret = -EINVAL;
-	} else {
-		/* QUERY reads them without the lock. */
-		WRITE_ONCE(sdev->delegate_uid, uid);
-		WRITE_ONCE(sdev->delegate_gid, gid);
-	}
+	/* QUERY reads them without the lock. */
+	WRITE_ONCE(sdev->delegate_uid, uid);
+	WRITE_ONCE(sdev->delegate_gid, gid);
 	mutex_unlock(&sdev->lock);
 	smmua_device_put(sdev);
-	return ret;
+	return 0;
 }
 
 int smmua_claim(struct smmu_assign_ucmd *ucmd)
@@ -576,15 +592,10 @@ int smmua_claim(struct smmu_assign_ucmd *ucmd)
 
 	if (cmd->flags & ~SMMU_ASSIGN_CLAIM_RELEASE)
 		return -EOPNOTSUPP;
-	sdev = smmua_device_get(&cmd->bdf);
+	sdev = smmua_get_persistent(&cmd->bdf);
 	if (IS_ERR(sdev))
 		return PTR_ERR(sdev);
-	mutex_lock(&sdev->lock);
-	if (sdev->dead) {
-		ret = -ENOENT;
-	} else if (!sdev->persistent) {
-		ret = -EINVAL;
-	} else if (cmd->flags & SMMU_ASSIGN_CLAIM_RELEASE) {
+	if (cmd->flags & SMMU_ASSIGN_CLAIM_RELEASE) {
 		if (sdev->owner != ctx) {
 			ret = -EPERM;
 		} else {
