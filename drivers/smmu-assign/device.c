@@ -109,31 +109,41 @@ struct smmua_device *smmua_device_get(const struct smmu_assign_bdf *bdf)
 	return sdev ?: ERR_PTR(-ENOENT);
 }
 
+/* Drop the lock and reference the lookups below took; @err as a pointer. */
+static struct smmua_device *smmua_device_drop(struct smmua_device *sdev, int err)
+{
+	mutex_unlock(&sdev->lock);
+	smmua_device_put(sdev);
+	return ERR_PTR(err);
+}
+
 /*
- * The bound device named by @bdf, with a reference and its lock held, if
- * @ctx owns it or, when @admin_too, the caller has CAP_SYS_ADMIN: ENOENT if
- * it is not bound (or is being torn down), EPERM if it is another's. The
- * caller unlocks and puts.
+ * The bound device named by @bdf, with a reference and its lock held, unless
+ * it is being torn down (ENOENT, as when it is not bound).
+ */
+static struct smmua_device *smmua_device_get_live(const struct smmu_assign_bdf *bdf)
+{
+	struct smmua_device *sdev = smmua_device_get(bdf);
+
+	if (IS_ERR(sdev))
+		return sdev;
+	mutex_lock(&sdev->lock);
+	return sdev->dead ? smmua_device_drop(sdev, -ENOENT) : sdev;
+}
+
+/*
+ * smmua_device_get_live(), if @ctx owns the device or, when @admin_too, the
+ * caller has CAP_SYS_ADMIN; EPERM if it is another's. The caller unlocks
+ * and puts.
  */
 struct smmua_device *smmua_device_get_locked(struct smmua_ctx *ctx,
 					     const struct smmu_assign_bdf *bdf,
 					     bool admin_too)
 {
-	struct smmua_device *sdev = smmua_device_get(bdf);
-	int ret = 0;
+	struct smmua_device *sdev = smmua_device_get_live(bdf);
 
-	if (IS_ERR(sdev))
-		return sdev;
-	mutex_lock(&sdev->lock);
-	if (sdev->dead)
-		ret = -ENOENT;
-	else if (sdev->owner != ctx && !(admin_too && capable(CAP_SYS_ADMIN)))
-		ret = -EPERM;
-	if (ret) {
-		mutex_unlock(&sdev->lock);
-		smmua_device_put(sdev);
-		return ERR_PTR(ret);
-	}
+	if (!IS_ERR(sdev) && sdev->owner != ctx && !(admin_too && capable(CAP_SYS_ADMIN)))
+		return smmua_device_drop(sdev, -EPERM);
 	return sdev;
 }
 
@@ -515,27 +525,13 @@ int smmua_unbind(struct smmu_assign_ucmd *ucmd)
 	return ret;
 }
 
-/*
- * The persistent binding named by @bdf, with a reference and its lock held:
- * ENOENT if it is not bound, EINVAL if the binding is a file's own.
- */
+/* smmua_device_get_live(), if the binding is persistent; EINVAL if not. */
 static struct smmua_device *smmua_get_persistent(const struct smmu_assign_bdf *bdf)
 {
-	struct smmua_device *sdev = smmua_device_get(bdf);
-	int ret = 0;
+	struct smmua_device *sdev = smmua_device_get_live(bdf);
 
-	if (IS_ERR(sdev))
-		return sdev;
-	mutex_lock(&sdev->lock);
-	if (sdev->dead)
-		ret = -ENOENT;
-	else if (!sdev->persistent)
-		ret = -EINVAL;
-	if (ret) {
-		mutex_unlock(&sdev->lock);
-		smmua_device_put(sdev);
-		return ERR_PTR(ret);
-	}
+	if (!IS_ERR(sdev) && !sdev->persistent)
+		return smmua_device_drop(sdev, -EINVAL);
 	return sdev;
 }
 

@@ -384,13 +384,14 @@ int smmua_map(struct smmu_assign_ucmd *ucmd)
 
 	/*
 	 * The answer is copied with no lock held. If it cannot be, the MAP
-	 * is undone, unless the file's other threads undid it already.
+	 * is undone, unless it is gone already (the file's other threads,
+	 * a released claim, or the binding's end).
 	 */
 	cmd->out_num_runs = num_runs;
 	ret = smmu_assign_ucmd_respond(ucmd, sizeof(*cmd));
 	if (ret) {
 		mutex_lock(&sdev->lock);
-		if (!sdev->dead &&
+		if (!sdev->dead && sdev->owner == ctx &&
 		    interval_tree_iter_first(&sdev->mappings, cmd->iova, last) == &map->node)
 			smmua_remove_mapping(sdev, map);
 		mutex_unlock(&sdev->lock);
