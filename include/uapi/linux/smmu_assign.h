@@ -26,7 +26,7 @@
 #define SMMU_ASSIGN_CMD_BASE	0x80
 
 /* Bumped on an incompatible change; additions are found by size and caps. */
-#define SMMU_ASSIGN_API_VERSION	1
+#define SMMU_ASSIGN_API_VERSION	2
 
 enum {
 	SMMU_ASSIGN_CMD_GET_INFO = SMMU_ASSIGN_CMD_BASE,
@@ -42,6 +42,10 @@ enum {
 	SMMU_ASSIGN_CMD_TRANSLATE,
 	SMMU_ASSIGN_CMD_RESV_REGIONS,
 	SMMU_ASSIGN_CMD_DELEGATE,
+	SMMU_ASSIGN_CMD_SPACE_ALLOC,
+	SMMU_ASSIGN_CMD_SPACE_DESTROY,
+	SMMU_ASSIGN_CMD_SPACE_ALLOW_IOVAS,
+	SMMU_ASSIGN_CMD_SPACE_INFO,
 };
 
 /* GET_INFO out_capabilities */
@@ -51,6 +55,8 @@ enum {
 #define SMMU_ASSIGN_CAP_QUERY		(1ULL << 3)	/* QUERY, LIST, MAPPINGS, TRANSLATE */
 #define SMMU_ASSIGN_CAP_RESV_REGIONS	(1ULL << 4)	/* RESV_REGIONS */
 #define SMMU_ASSIGN_CAP_DELEGATE	(1ULL << 5)	/* DELEGATE */
+#define SMMU_ASSIGN_CAP_SPACES		(1ULL << 6)	/* SPACE_*; MAP by space */
+#define SMMU_ASSIGN_CAP_GROUPS		(1ULL << 7)	/* groups of several devices */
 
 /**
  * struct smmu_assign_bdf - a PCI function
@@ -104,48 +110,76 @@ struct smmu_assign_get_info {
 
 #define SMMU_ASSIGN_MAX_SIDS		8
 #define SMMU_ASSIGN_IOMMU_NAME_LEN	48
+/* Space names: letters, digits, '.', '_' and '-', NUL-terminated. */
+#define SMMU_ASSIGN_SPACE_NAME_LEN	32
 
 /* BIND flags */
 #define SMMU_ASSIGN_BIND_PERSISTENT	(1U << 0)
 
+/* BIND and QUERY out_domain_flags */
+#define SMMU_ASSIGN_DOMAIN_SHARED	(1U << 0)	/* serves other groups too */
+#define SMMU_ASSIGN_DOMAIN_MIRRORED	(1U << 1)	/* one of several in the space */
+
 /**
  * struct smmu_assign_bind - ioctl(SMMU_ASSIGN_BIND)
  * @size: sizeof(struct smmu_assign_bind)
- * @flags: SMMU_ASSIGN_BIND_PERSISTENT: the binding outlives this file; it
- *	   is mapped into only by the file that CLAIMs it
- * @bdf: the device; it must be bound to the smmu-assign stub driver or to
- *	 vfio-pci with VFIO not using its group, and be alone in its group
- * @window_iova: first IOVA of the DMA window
- * @window_length: length of the window in bytes
+ * @flags: SMMU_ASSIGN_BIND_PERSISTENT: the binding outlives this file and
+ *	   is in no space until a file CLAIMs it
+ * @bdf: the device; it and every other device of its IOMMU group must be
+ *	 on the smmu-assign stub driver, on vfio-pci with VFIO not using the
+ *	 group, or on no driver (bridges may be on pcieport)
+ * @space_id: a space of this file to attach the group to, or 0 for a new
+ *	      one; 0 with SMMU_ASSIGN_BIND_PERSISTENT
+ * @out_space_id: the space the group is now in (0 if persistent)
+ * @window_iova: with @space_id 0, the first IOVA of the new space's one
+ *		 allowed range (persistent: of the space CLAIM makes); else 0
+ * @window_length: its length in bytes; 0 with a @space_id
+ * @space_name: with @space_id 0, the name of the new space (persistent: of
+ *		the space CLAIM makes or joins); all zero for none
  * @out_num_sids: number of valid entries in @out_sids
  * @out_group_id: the device's IOMMU group number
  * @out_sids: the stream IDs from the device's firmware description
  * @out_iommu_name: the SMMU instance, as named in /sys/class/iommu
- * @out_pgsize_bitmap: page sizes the domain supports
- * @out_aperture_start: first IOVA the domain can translate
- * @out_aperture_last: last IOVA the domain can translate
+ * @out_pgsize_bitmap: page sizes of the group's domain (0 if persistent)
+ * @out_aperture_start: first IOVA the domain translates (0 if persistent)
+ * @out_aperture_last: last IOVA the domain translates (0 if persistent)
+ * @out_num_devices: PCI functions of the group bound with @bdf
+ * @out_domain_flags: SMMU_ASSIGN_DOMAIN_* (0 if persistent)
  *
- * Needs CAP_SYS_ADMIN: handing out a device is the administrator's. Claims
- * DMA ownership of the device's group, allocates a paging domain and
- * attaches it: from then on the device reaches only what is MAPped. The
- * window must be aligned to the kernel's page size and to the domain's
- * smallest page size, non-empty, inside the aperture and clear of the
- * group's reserved regions (the MSI window among them). Devices whose MSIs
+ * Needs CAP_SYS_ADMIN: handing out devices is the administrator's. Claims
+ * the DMA ownership of the device's whole IOMMU group and attaches the
+ * group to a space: from then on its devices reach only what the space
+ * maps, and what it maps already they reach at once. Every PCI function
+ * of the group that is not a bridge is bound and listed, and all of them
+ * end together. A persistent binding is blocked (it reaches nothing) until
+ * a file claims it. The group's reserved regions (the MSI window among
+ * them) must stay clear of the space's allowed ranges. Groups whose MSIs
  * are not isolated are refused unless the module parameter
- * allow_unsafe_interrupts is set. Each binding has its own domain.
+ * allow_unsafe_interrupts is set. Groups of one space behind one SMMU
+ * share one IOMMU domain; where the SMMU refuses, or the module parameter
+ * share_domains is off, the group gets a domain of its own with the
+ * space's mappings mirrored into it.
  *
- * Errors: EINVAL (bad BDF, misaligned or empty window, group of more than
- * one device), EOVERFLOW (window wraps), ENODEV (no such device, or it has
- * no IOMMU), EBUSY (device on another driver, group owned, already bound),
- * ERANGE (window outside the aperture), EADDRINUSE (window overlaps a
- * reserved region), EPERM (no CAP_SYS_ADMIN, or MSIs not isolated).
+ * Errors: EINVAL (bad BDF, misaligned or empty window, a window with a
+ * @space_id, a @space_id with SMMU_ASSIGN_BIND_PERSISTENT, bad
+ * @space_name, a mapping of the space misaligned for the domain), EOVERFLOW
+ * (window wraps), ENOENT (no such space in this file), EEXIST (this file
+ * has a space of that name), ENODEV (no such device, or it has no IOMMU),
+ * EBUSY (a device of the group on a driver that uses the DMA API, group
+ * owned by VFIO or bound already; the kernel log names the device), ERANGE
+ * (an allowed range or mapping outside the domain's aperture), EADDRINUSE
+ * (an allowed range overlaps a reserved region of the group), EPERM (no
+ * CAP_SYS_ADMIN, or MSIs not isolated).
  */
 struct smmu_assign_bind {
 	__u32 size;
 	__u32 flags;
 	struct smmu_assign_bdf bdf;
+	__u32 space_id;
+	__u32 out_space_id;
 	__aligned_u64 window_iova;
 	__aligned_u64 window_length;
+	char space_name[SMMU_ASSIGN_SPACE_NAME_LEN];
 	__u32 out_num_sids;
 	__u32 out_group_id;
 	__u32 out_sids[SMMU_ASSIGN_MAX_SIDS];
@@ -153,6 +187,8 @@ struct smmu_assign_bind {
 	__aligned_u64 out_pgsize_bitmap;
 	__aligned_u64 out_aperture_start;
 	__aligned_u64 out_aperture_last;
+	__u32 out_num_devices;
+	__u32 out_domain_flags;
 };
 
 #define SMMU_ASSIGN_BIND	_IO(SMMU_ASSIGN_TYPE, SMMU_ASSIGN_CMD_BIND)
@@ -161,12 +197,13 @@ struct smmu_assign_bind {
  * struct smmu_assign_unbind - ioctl(SMMU_ASSIGN_UNBIND)
  * @size: sizeof(struct smmu_assign_unbind)
  * @flags: must be 0
- * @bdf: a device this file bound, or (CAP_SYS_ADMIN) a persistent binding
- *	 that no other file has claimed
+ * @bdf: a device of a group this file bound, or (CAP_SYS_ADMIN) of a
+ *	 persistent binding that no other file has claimed
  *
- * Unmaps everything (the IOTLB is invalidated before any page is
- * unpinned), detaches the domain and releases the group: the device is
- * blocked again, still on its driver.
+ * Detaches the whole group from its space and releases it: its devices
+ * are quiesced (bus mastering off) and blocked again, still on their
+ * drivers. The space keeps its mappings, and the other groups in it are
+ * untouched.
  *
  * Errors: EINVAL (bad BDF), ENOENT (not bound), EPERM (bound by another
  * file), EBUSY (persistent binding claimed by another file).
@@ -180,49 +217,54 @@ struct smmu_assign_unbind {
 #define SMMU_ASSIGN_UNBIND	_IO(SMMU_ASSIGN_TYPE, SMMU_ASSIGN_CMD_UNBIND)
 
 /* MAP flags */
-#define SMMU_ASSIGN_MAP_READ	(1U << 0)	/* the device may read */
-#define SMMU_ASSIGN_MAP_WRITE	(1U << 1)	/* the device may write */
+#define SMMU_ASSIGN_MAP_READ	(1U << 0)	/* the devices may read */
+#define SMMU_ASSIGN_MAP_WRITE	(1U << 1)	/* the devices may write */
 
 /**
  * struct smmu_assign_map - ioctl(SMMU_ASSIGN_MAP)
  * @size: sizeof(struct smmu_assign_map)
  * @flags: SMMU_ASSIGN_MAP_READ, alone or with SMMU_ASSIGN_MAP_WRITE
- * @bdf: a device this file owns
+ * @space_id: a space of this file
+ * @__reserved: must be 0
  * @user_va: start of the caller's memory
- * @iova: where the device sees it
+ * @iova: where the devices see it
  * @length: bytes
  * @out_num_runs: physically contiguous runs the memory was mapped as (each
  *		  with the largest page sizes the SMMU supports)
- * @__reserved: must be 0
+ * @__reserved2: must be 0
  *
- * Pins the memory long-term and maps it. The pins are charged to the
- * caller: to its user's locked memory, against its RLIMIT_MEMLOCK (unless
- * it has CAP_IPC_LOCK), and to its VmPin. The charge stays with the mapping
- * until the mapping goes, whichever process holds the file then. @user_va,
- * @iova and @length must be aligned to the kernel's page size (4 KiB,
- * 16 KiB or 64 KiB on arm64) and to the domain's smallest page size. The
- * SMMU cannot map write-only, so WRITE needs READ. The device sees what the
- * process writes to the memory later, also for READ mappings of private
- * memory never written or of a private file mapping (the pin gives the
- * process its own copy first); it keeps the pages it was given if the
- * process later unmaps or replaces them (munmap, MAP_FIXED, MADV_DONTNEED).
+ * Pins the memory long-term, once, and maps it into every domain of the
+ * space: every device attached now or later reaches it. A space with no
+ * device yet holds the pins until one is attached. The pins are charged
+ * once to the caller: to its user's locked memory, against its
+ * RLIMIT_MEMLOCK (unless it has CAP_IPC_LOCK), and to its VmPin. The
+ * charge stays with the mapping until the mapping goes, whichever process
+ * holds the file then. @user_va, @iova and @length must be aligned to the
+ * kernel's page size (4 KiB, 16 KiB or 64 KiB on arm64) and to the
+ * smallest page size of the space's domains. The range must lie in one of
+ * the space's allowed ranges. The SMMU cannot map write-only, so WRITE
+ * needs READ. The devices see what the process writes to the memory
+ * later, also for READ mappings of private memory never written or of a
+ * private file mapping (the pin gives the process its own copy first);
+ * they keep the pages they were given if the process later unmaps or
+ * replaces them (munmap, MAP_FIXED, MADV_DONTNEED).
  *
- * Errors: EINVAL (bad BDF, no READ flag, misaligned, zero length),
- * EOVERFLOW (range wraps), ERANGE (outside the window), EEXIST (overlaps a
- * mapping), EFAULT (memory not mapped in the caller, or a WRITE mapping of
- * memory the caller cannot write), ENOMEM (RLIMIT_MEMLOCK), ENOSPC (the
- * max_mappings limit), ENOENT (not bound), EPERM (not this file's
- * device).
+ * Errors: EINVAL (no READ flag, misaligned, zero length), EOVERFLOW (range
+ * wraps), ENOENT (no such space in this file), ERANGE (outside the allowed
+ * ranges), EEXIST (overlaps a mapping), EFAULT (memory not mapped in the
+ * caller, or a WRITE mapping of memory the caller cannot write), ENOMEM
+ * (RLIMIT_MEMLOCK), ENOSPC (the max_mappings limit).
  */
 struct smmu_assign_map {
 	__u32 size;
 	__u32 flags;
-	struct smmu_assign_bdf bdf;
+	__u32 space_id;
+	__u32 __reserved;
 	__aligned_u64 user_va;
 	__aligned_u64 iova;
 	__aligned_u64 length;
 	__u32 out_num_runs;
-	__u32 __reserved;
+	__u32 __reserved2;
 };
 
 #define SMMU_ASSIGN_MAP		_IO(SMMU_ASSIGN_TYPE, SMMU_ASSIGN_CMD_MAP)
@@ -234,29 +276,32 @@ struct smmu_assign_map {
  * struct smmu_assign_unmap - ioctl(SMMU_ASSIGN_UNMAP)
  * @size: sizeof(struct smmu_assign_unmap)
  * @flags: SMMU_ASSIGN_UNMAP_ALL, or 0 for a range
- * @bdf: a device this file owns
+ * @space_id: a space of this file
+ * @__reserved: must be 0
  * @iova: start of the range
  * @length: bytes of the range
  * @out_unmapped_length: bytes unmapped
  * @out_unmapped_count: mappings removed
- * @__reserved: must be 0
+ * @__reserved2: must be 0
  *
- * Removes every mapping inside the range; a mapping that straddles its edge
- * is never split. The IOTLB is invalidated before any page is unpinned.
+ * Removes every mapping inside the range from every domain of the space; a
+ * mapping that straddles its edge is never split. The IOTLBs are
+ * invalidated before any page is unpinned.
  *
- * Errors: EINVAL (bad BDF, misaligned, zero length, a mapping straddles the
- * range, ALL with a range), EOVERFLOW, ENOENT (not bound, or nothing mapped
- * in the range), EPERM.
+ * Errors: EINVAL (misaligned, zero length, a mapping straddles the range,
+ * ALL with a range), EOVERFLOW, ENOENT (no such space in this file, or
+ * nothing mapped in the range).
  */
 struct smmu_assign_unmap {
 	__u32 size;
 	__u32 flags;
-	struct smmu_assign_bdf bdf;
+	__u32 space_id;
+	__u32 __reserved;
 	__aligned_u64 iova;
 	__aligned_u64 length;
 	__aligned_u64 out_unmapped_length;
 	__u32 out_unmapped_count;
-	__u32 __reserved;
+	__u32 __reserved2;
 };
 
 #define SMMU_ASSIGN_UNMAP	_IO(SMMU_ASSIGN_TYPE, SMMU_ASSIGN_CMD_UNMAP)
@@ -268,26 +313,37 @@ struct smmu_assign_unmap {
  * struct smmu_assign_claim - ioctl(SMMU_ASSIGN_CLAIM)
  * @size: sizeof(struct smmu_assign_claim)
  * @flags: 0 to claim, SMMU_ASSIGN_CLAIM_RELEASE to release
- * @bdf: a persistent binding
+ * @bdf: a device of a persistent binding
+ * @space_id: a space of this file to attach the group to; or 0: the space
+ *	      of this file named as the binding says (BIND's @space_name),
+ *	      made with the binding's window as its allowed range if this
+ *	      file has none of that name (or the binding names none). 0 to
+ *	      release
+ * @out_space_id: the space the group is now in
  *
- * Makes this file the one that maps into a persistent binding. Releasing
- * the claim, or closing the file, unmaps everything it mapped; the binding
- * stays. Without CAP_SYS_ADMIN, only a binding delegated to the caller's
- * effective user or to one of its groups (DELEGATE) can be claimed.
+ * Makes this file the owner of a persistent binding, and attaches its
+ * group to one of the file's spaces. Releasing the claim, or closing the
+ * file, detaches the group (its devices are blocked again); the binding
+ * stays, and the space keeps its mappings. Without CAP_SYS_ADMIN, only a
+ * binding delegated to the caller's effective user or to one of its groups
+ * (DELEGATE) can be claimed.
  *
- * Errors: EINVAL (bad BDF, not persistent), ENOENT (not bound), EALREADY
- * (this file holds the claim already), EBUSY (claimed by another file),
- * EPERM (release of a claim this file does not hold, or a claim without
- * CAP_SYS_ADMIN of a binding not delegated to the caller).
+ * Errors: EINVAL (bad BDF, not persistent, a @space_id with RELEASE, a
+ * mapping of the space misaligned for the domain), ENOENT (not bound, or
+ * no such space in this file), EALREADY (this file holds the claim
+ * already), EBUSY (claimed by another file), EPERM (release of a claim
+ * this file does not hold, or a claim without CAP_SYS_ADMIN of a binding
+ * not delegated to the caller), ERANGE and EADDRINUSE (as for BIND).
  */
 struct smmu_assign_claim {
 	__u32 size;
 	__u32 flags;
 	struct smmu_assign_bdf bdf;
+	__u32 space_id;
+	__u32 out_space_id;
 };
 
 #define SMMU_ASSIGN_CLAIM	_IO(SMMU_ASSIGN_TYPE, SMMU_ASSIGN_CMD_CLAIM)
-
 /* Why the SMMU refused an access (the IOMMU core's fault reasons). */
 enum smmu_assign_fault_reason {
 	SMMU_ASSIGN_FAULT_UNKNOWN = 0,
@@ -363,17 +419,20 @@ struct smmu_assign_set_eventfd {
 #define SMMU_ASSIGN_SET_EVENTFD	_IO(SMMU_ASSIGN_TYPE, SMMU_ASSIGN_CMD_SET_EVENTFD)
 
 /**
- * struct smmu_assign_stats - figures of one bound device
- * @maps: successful MAPs since BIND
- * @unmaps: mappings removed since BIND (by UNMAP, release or unbind)
- * @bytes_mapped: bytes mapped now
- * @peak_bytes_mapped: the most ever mapped at once
- * @pinned_pages: pages pinned for it now
+ * struct smmu_assign_stats - figures of one bound device and its space
+ * @maps: successful MAPs into its space since the space was made
+ * @unmaps: mappings removed from the space (by UNMAP, SPACE_DESTROY or
+ *	    release)
+ * @bytes_mapped: bytes the space maps now
+ * @peak_bytes_mapped: the most it ever mapped at once
+ * @pinned_pages: pages pinned for the space now, once each
  * @peak_pinned_pages: the most ever pinned at once
- * @iotlb_syncs: IOTLB invalidations it issued
- * @faults: faults reported, by enum smmu_assign_fault_reason
- * @faults_lost: faults not queued because its owner's queue was full
+ * @iotlb_syncs: IOTLB invalidations the space issued
+ * @faults: faults the device reported, by enum smmu_assign_fault_reason
+ * @faults_lost: its faults not queued because its owner's queue was full
  * @bound_ns: nanoseconds since BIND
+ *
+ * The mapping figures are 0 for a device in no space.
  */
 struct smmu_assign_stats {
 	__aligned_u64 maps;
@@ -390,7 +449,7 @@ struct smmu_assign_stats {
 
 /* QUERY out_state flags */
 #define SMMU_ASSIGN_STATE_PERSISTENT	(1U << 0)	/* outlives its files */
-#define SMMU_ASSIGN_STATE_OWNED		(1U << 1)	/* a file maps into it */
+#define SMMU_ASSIGN_STATE_OWNED		(1U << 1)	/* a file maps for it */
 #define SMMU_ASSIGN_STATE_MINE		(1U << 2)	/* ...and it is this file */
 
 /**
@@ -404,12 +463,16 @@ struct smmu_assign_stats {
  * @out_group_id: the device's IOMMU group
  * @out_sids: its stream IDs
  * @out_iommu_name: the SMMU instance
- * @out_window_iova: first IOVA of the window
- * @out_window_length: its length
- * @out_pgsize_bitmap: page sizes of the domain
- * @out_num_mappings: mappings now
- * @__reserved: must be 0
- * @out_stats: the device's figures
+ * @out_space_id: the owner's id of the space the device is in, 0 if none
+ * @out_domain_flags: SMMU_ASSIGN_DOMAIN_* of the device's domain
+ * @out_space_name: the name of that space; for an unclaimed persistent
+ *		    binding, the name BIND gave it
+ * @out_window_iova: a persistent binding's window (BIND), else 0
+ * @out_window_length: its length, else 0
+ * @out_pgsize_bitmap: page sizes of the device's domain, 0 if none
+ * @out_num_mappings: mappings of its space
+ * @out_num_devices: PCI functions bound with it (its group's)
+ * @out_stats: the device's faults, and the figures of its space
  * @out_delegate_uid: the user a persistent binding is delegated to, or
  *		      SMMU_ASSIGN_NO_ID
  * @out_delegate_gid: the group it is delegated to, or SMMU_ASSIGN_NO_ID
@@ -426,11 +489,14 @@ struct smmu_assign_query {
 	__u32 out_group_id;
 	__u32 out_sids[SMMU_ASSIGN_MAX_SIDS];
 	char out_iommu_name[SMMU_ASSIGN_IOMMU_NAME_LEN];
+	__u32 out_space_id;
+	__u32 out_domain_flags;
+	char out_space_name[SMMU_ASSIGN_SPACE_NAME_LEN];
 	__aligned_u64 out_window_iova;
 	__aligned_u64 out_window_length;
 	__aligned_u64 out_pgsize_bitmap;
 	__u32 out_num_mappings;
-	__u32 __reserved;
+	__u32 out_num_devices;
 	struct smmu_assign_stats out_stats;
 	__u32 out_delegate_uid;
 	__u32 out_delegate_gid;
@@ -462,11 +528,18 @@ struct smmu_assign_list {
 
 #define SMMU_ASSIGN_LIST	_IO(SMMU_ASSIGN_TYPE, SMMU_ASSIGN_CMD_LIST)
 
+/*
+ * MAPPINGS, TRANSLATE and SPACE_INFO flags: name the space by a device in
+ * it (@bdf) rather than by @space_id, which must then be 0. Answers the
+ * space's owner and CAP_SYS_ADMIN.
+ */
+#define SMMU_ASSIGN_BY_DEVICE	(1U << 0)
+
 /**
  * struct smmu_assign_mapping_info - one mapping, as MAPPINGS reports it
  * @iova: first IOVA
  * @length: bytes
- * @user_va: the owner's virtual address behind @iova
+ * @user_va: the mapping process's virtual address behind @iova
  * @flags: SMMU_ASSIGN_MAP_READ, alone or with SMMU_ASSIGN_MAP_WRITE
  * @__reserved: 0
  */
@@ -481,27 +554,32 @@ struct smmu_assign_mapping_info {
 /**
  * struct smmu_assign_mappings - ioctl(SMMU_ASSIGN_MAPPINGS)
  * @size: sizeof(struct smmu_assign_mappings)
- * @flags: must be 0
- * @bdf: a device this file owns (CAP_SYS_ADMIN: any bound device)
+ * @flags: 0, or SMMU_ASSIGN_BY_DEVICE
+ * @space_id: a space of this file, or 0 with SMMU_ASSIGN_BY_DEVICE
+ * @__reserved: must be 0
+ * @bdf: with SMMU_ASSIGN_BY_DEVICE, a device in the space; else zero
  * @cursor: in: report mappings at or above this IOVA (0 to start);
  *	    out: the IOVA to pass next, or 0 when there are no more
  * @num_mappings: in: entries @mappings has room for; out: entries filled
- * @__reserved: must be 0
+ * @__reserved2: must be 0
  * @mappings: user pointer to an array of struct smmu_assign_mapping_info
  *
  * Iterates in IOVA order, a batch per call. A zero-sized batch (with
  * mappings left) fails with EMSGSIZE.
  *
- * Errors: EINVAL (bad BDF), ENOENT (not bound), EPERM (not this file's),
- * EMSGSIZE, EFAULT.
+ * Errors: EINVAL (bad BDF, a @space_id with SMMU_ASSIGN_BY_DEVICE), ENOENT
+ * (no such space in this file, or the device is not bound or in no
+ * space), EPERM (the device's space is another file's), EMSGSIZE, EFAULT.
  */
 struct smmu_assign_mappings {
 	__u32 size;
 	__u32 flags;
+	__u32 space_id;
+	__u32 __reserved;
 	struct smmu_assign_bdf bdf;
 	__aligned_u64 cursor;
 	__u32 num_mappings;
-	__u32 __reserved;
+	__u32 __reserved2;
 	__aligned_u64 mappings;
 };
 
@@ -515,34 +593,40 @@ struct smmu_assign_mappings {
 /**
  * struct smmu_assign_translate - ioctl(SMMU_ASSIGN_TRANSLATE)
  * @size: sizeof(struct smmu_assign_translate)
- * @flags: must be 0
- * @bdf: a device this file owns (CAP_SYS_ADMIN: any bound device)
- * @iova: the address to translate
- * @out_user_va: the owner's virtual address behind @iova
- * @out_phys: the host physical address from the SMMU page table; only for
- *	      CAP_SYS_ADMIN (SMMU_ASSIGN_XLATE_PHYS), else 0
- * @out_flags: SMMU_ASSIGN_XLATE_*
+ * @flags: 0, or SMMU_ASSIGN_BY_DEVICE
+ * @space_id: a space of this file, or 0 with SMMU_ASSIGN_BY_DEVICE
  * @__reserved: must be 0
+ * @bdf: with SMMU_ASSIGN_BY_DEVICE, a device in the space; else zero
+ * @iova: the address to translate
+ * @out_user_va: the mapping process's virtual address behind @iova
+ * @out_phys: the host physical address from the SMMU page tables; only
+ *	      for CAP_SYS_ADMIN (SMMU_ASSIGN_XLATE_PHYS), else 0
+ * @out_flags: SMMU_ASSIGN_XLATE_*
+ * @__reserved2: must be 0
  *
- * Looks @iova up among the mappings and in the real IOMMU page table
- * (iommu_iova_to_phys()), which must agree.
+ * Looks @iova up among the space's mappings and in the real IOMMU page
+ * table of every domain of the space (iommu_iova_to_phys()), which must
+ * all agree with the page pinned for it.
  *
- * Errors: EINVAL (bad BDF), ENOENT (not bound, or @iova not mapped), EPERM,
- * EIO (the page table disagrees with the mapping).
+ * Errors: EINVAL (bad BDF, a @space_id with SMMU_ASSIGN_BY_DEVICE), ENOENT
+ * (no such space, device not bound or in no space, or @iova not mapped),
+ * EPERM (the device's space is another file's), EIO (a page table
+ * disagrees with the mapping).
  */
 struct smmu_assign_translate {
 	__u32 size;
 	__u32 flags;
+	__u32 space_id;
+	__u32 __reserved;
 	struct smmu_assign_bdf bdf;
 	__aligned_u64 iova;
 	__aligned_u64 out_user_va;
 	__aligned_u64 out_phys;
 	__u32 out_flags;
-	__u32 __reserved;
+	__u32 __reserved2;
 };
 
 #define SMMU_ASSIGN_TRANSLATE	_IO(SMMU_ASSIGN_TYPE, SMMU_ASSIGN_CMD_TRANSLATE)
-
 /* Kinds of reserved region (the IOMMU core's enum iommu_resv_type). */
 enum smmu_assign_resv_type {
 	SMMU_ASSIGN_RESV_DIRECT = 0,		/* identity-mapped for the device */
@@ -625,5 +709,152 @@ struct smmu_assign_delegate {
 };
 
 #define SMMU_ASSIGN_DELEGATE	_IO(SMMU_ASSIGN_TYPE, SMMU_ASSIGN_CMD_DELEGATE)
+
+/**
+ * struct smmu_assign_space_alloc - ioctl(SMMU_ASSIGN_SPACE_ALLOC)
+ * @size: sizeof(struct smmu_assign_space_alloc)
+ * @flags: must be 0
+ * @out_space_id: the new space's id, from 1, unique in this file
+ * @__reserved: must be 0
+ * @name: the space's name, all zero for none
+ *
+ * Makes an empty address space on this file, with no allowed range (set
+ * them with SPACE_ALLOW_IOVAS), no mapping and no device. It lives until
+ * SPACE_DESTROY or the file's release. Space ids are the file's own: no
+ * other file can name the space.
+ *
+ * Errors: EINVAL (bad @name), EEXIST (this file has a space of that name),
+ * ENOSPC (the file has too many spaces), ENOMEM.
+ */
+struct smmu_assign_space_alloc {
+	__u32 size;
+	__u32 flags;
+	__u32 out_space_id;
+	__u32 __reserved;
+	char name[SMMU_ASSIGN_SPACE_NAME_LEN];
+};
+
+#define SMMU_ASSIGN_SPACE_ALLOC	_IO(SMMU_ASSIGN_TYPE, SMMU_ASSIGN_CMD_SPACE_ALLOC)
+
+/**
+ * struct smmu_assign_space_destroy - ioctl(SMMU_ASSIGN_SPACE_DESTROY)
+ * @size: sizeof(struct smmu_assign_space_destroy)
+ * @flags: must be 0
+ * @space_id: a space of this file
+ * @__reserved: must be 0
+ *
+ * Removes every mapping of the space (as UNMAP does) and the space.
+ *
+ * Errors: ENOENT (no such space in this file), EBUSY (a device is in it).
+ */
+struct smmu_assign_space_destroy {
+	__u32 size;
+	__u32 flags;
+	__u32 space_id;
+	__u32 __reserved;
+};
+
+#define SMMU_ASSIGN_SPACE_DESTROY	_IO(SMMU_ASSIGN_TYPE, SMMU_ASSIGN_CMD_SPACE_DESTROY)
+
+/* Most allowed ranges a space has. */
+#define SMMU_ASSIGN_MAX_RANGES	256
+
+/**
+ * struct smmu_assign_iova_range - one range of IOVAs
+ * @iova: first IOVA
+ * @length: bytes
+ */
+struct smmu_assign_iova_range {
+	__aligned_u64 iova;
+	__aligned_u64 length;
+};
+
+/**
+ * struct smmu_assign_space_allow_iovas - ioctl(SMMU_ASSIGN_SPACE_ALLOW_IOVAS)
+ * @size: sizeof(struct smmu_assign_space_allow_iovas)
+ * @flags: must be 0
+ * @space_id: a space of this file
+ * @num_ranges: entries in @ranges, at most SMMU_ASSIGN_MAX_RANGES; 0
+ *		allows nothing
+ * @ranges: user pointer to an array of struct smmu_assign_iova_range
+ *
+ * Replaces the space's allowed ranges, while it is mapped and its devices
+ * work, as IOMMU_IOAS_ALLOW_IOVAS does. Each range must be non-empty,
+ * aligned as MAP is, and inside the aperture of every domain of the space;
+ * ranges may come in any order but must not overlap. No range may cover a
+ * reserved region of a group in the space, but ranges may lie on both
+ * sides of one. Every mapping must stay inside the new ranges. Unlike
+ * iommufd, an empty list allows no IOVA at all.
+ *
+ * Errors: EINVAL (more than SMMU_ASSIGN_MAX_RANGES, empty or misaligned
+ * range, ranges overlap), EOVERFLOW (a range wraps), ENOENT (no such space
+ * in this file), EBUSY (a mapping would lie outside), EADDRINUSE (a range
+ * covers a reserved region), ERANGE (outside a domain's aperture), EFAULT.
+ */
+struct smmu_assign_space_allow_iovas {
+	__u32 size;
+	__u32 flags;
+	__u32 space_id;
+	__u32 num_ranges;
+	__aligned_u64 ranges;
+};
+
+#define SMMU_ASSIGN_SPACE_ALLOW_IOVAS	_IO(SMMU_ASSIGN_TYPE, SMMU_ASSIGN_CMD_SPACE_ALLOW_IOVAS)
+
+/**
+ * struct smmu_assign_space_info - ioctl(SMMU_ASSIGN_SPACE_INFO)
+ * @size: sizeof(struct smmu_assign_space_info)
+ * @flags: 0, or SMMU_ASSIGN_BY_DEVICE
+ * @space_id: a space of this file, or 0 with SMMU_ASSIGN_BY_DEVICE
+ * @out_space_id: the space's id in its owner's file
+ * @bdf: with SMMU_ASSIGN_BY_DEVICE, a device in the space; else zero
+ * @name: out: the space's name, "" for none
+ * @out_owner_pid: process that opened the owning file
+ * @out_num_domains: IOMMU domains of the space (more than one: mirrored)
+ * @out_pgsize_bitmap: page sizes every domain of the space supports
+ * @out_num_mappings: mappings
+ * @__reserved: must be 0
+ * @out_bytes_mapped: bytes mapped
+ * @out_pinned_pages: pages pinned for the space, once each
+ * @num_ranges: in: entries @ranges has room for; out: allowed ranges
+ * @num_reserved: in: entries @reserved has room for; out: reserved
+ *		  regions of the groups in the space
+ * @ranges: user pointer to an array of struct smmu_assign_iova_range
+ * @reserved: user pointer to an array of struct smmu_assign_resv_region
+ * @num_devices: in: entries @devices has room for; out: devices in it
+ * @__reserved2: must be 0
+ * @devices: user pointer to an array of struct smmu_assign_bdf
+ *
+ * Fills what fits, in IOVA order for the ranges. If an array is too
+ * short, fails with EMSGSIZE after filling every count.
+ *
+ * Errors: EINVAL (bad BDF, a @space_id with SMMU_ASSIGN_BY_DEVICE), ENOENT
+ * (no such space in this file, or the device is not bound or in no
+ * space), EPERM (the device's space is another file's), EMSGSIZE, EFAULT.
+ */
+struct smmu_assign_space_info {
+	__u32 size;
+	__u32 flags;
+	__u32 space_id;
+	__u32 out_space_id;
+	struct smmu_assign_bdf bdf;
+	char name[SMMU_ASSIGN_SPACE_NAME_LEN];
+	__u32 out_owner_pid;
+	__u32 out_num_domains;
+	__aligned_u64 out_pgsize_bitmap;
+	__u32 out_num_mappings;
+	__u32 __reserved;
+	__aligned_u64 out_bytes_mapped;
+	__aligned_u64 out_pinned_pages;
+	__u32 num_ranges;
+	__u32 num_reserved;
+	__aligned_u64 ranges;
+	__aligned_u64 reserved;
+	__u32 num_devices;
+	__u32 __reserved2;
+	__aligned_u64 devices;
+};
+
+#define SMMU_ASSIGN_SPACE_INFO	_IO(SMMU_ASSIGN_TYPE, SMMU_ASSIGN_CMD_SPACE_INFO)
 
 #endif /* _UAPI_LINUX_SMMU_ASSIGN_H */
