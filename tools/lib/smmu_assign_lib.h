@@ -33,27 +33,73 @@ int smmua_open(void);
 int smmua_get_info(int fd, struct smmu_assign_get_info *info);
 
 /*
- * SMMU_ASSIGN_BIND of bdf with the window [iova, iova + length). The
- * kernel's answer (SIDs, group, aperture...) is left in *out when non-NULL.
+ * SMMU_ASSIGN_BIND of bdf into a new space whose one allowed range is
+ * [iova, iova + length) (with SMMU_ASSIGN_BIND_PERSISTENT: the window the
+ * claimer's space gets). The kernel's answer (space, SIDs, group,
+ * aperture...) is left in *out when non-NULL.
  */
 int smmua_bind(int fd, const struct smmu_assign_bdf *bdf, __u32 flags,
 	       __u64 iova, __u64 length, struct smmu_assign_bind *out);
 
+/* SMMU_ASSIGN_BIND of bdf into space_id, a space of this file. */
+int smmua_bind_space(int fd, const struct smmu_assign_bdf *bdf, __u32 space_id,
+		     struct smmu_assign_bind *out);
+
+/* SMMU_ASSIGN_BIND of a struct the caller filled (size is set here). */
+int smmua_bind_cmd(int fd, struct smmu_assign_bind *cmd);
+
 int smmua_unbind(int fd, const struct smmu_assign_bdf *bdf);
 
 /* Map length bytes at user_va to iova; flags SMMU_ASSIGN_MAP_READ/WRITE. */
-int smmua_map(int fd, const struct smmu_assign_bdf *bdf, __u32 flags,
-	      void *user_va, __u64 iova, __u64 length);
+int smmua_map(int fd, __u32 space_id, __u32 flags, void *user_va, __u64 iova,
+	      __u64 length);
 
 /*
  * Unmap the mappings inside [iova, iova + length), or all of them with
  * SMMU_ASSIGN_UNMAP_ALL. Bytes unmapped go to *unmapped when non-NULL.
  */
-int smmua_unmap(int fd, const struct smmu_assign_bdf *bdf, __u32 flags,
-		__u64 iova, __u64 length, __u64 *unmapped);
+int smmua_unmap(int fd, __u32 space_id, __u32 flags, __u64 iova, __u64 length,
+		__u64 *unmapped);
 
-/* Claim a persistent binding, or with SMMU_ASSIGN_CLAIM_RELEASE give it back. */
-int smmua_claim(int fd, const struct smmu_assign_bdf *bdf, __u32 flags);
+/*
+ * Claim a persistent binding into space_id (0: the space of the name the
+ * binding carries, or a new one with its window), or with
+ * SMMU_ASSIGN_CLAIM_RELEASE give it back (space_id 0). The space it is in
+ * goes to *out_space_id when non-NULL.
+ */
+int smmua_claim(int fd, const struct smmu_assign_bdf *bdf, __u32 flags,
+		__u32 space_id, __u32 *out_space_id);
+
+/* ---- address spaces ---- */
+
+/* A new space named name (NULL or "" for none); its id goes to *space_id. */
+int smmua_space_alloc(int fd, const char *name, __u32 *space_id);
+
+int smmua_space_destroy(int fd, __u32 space_id);
+
+/* Replace the allowed ranges of space_id with num ranges (0: none). */
+int smmua_space_allow_iovas(int fd, __u32 space_id,
+			    const struct smmu_assign_iova_range *ranges, size_t num);
+
+/* What SPACE_INFO says of a space, with its arrays. */
+struct smmua_space_desc {
+	struct smmu_assign_space_info info;
+	struct smmu_assign_iova_range *ranges;		/* allowed, IOVA order */
+	size_t num_ranges;
+	struct smmu_assign_resv_region *reserved;	/* of its groups */
+	size_t num_reserved;
+	struct smmu_assign_bdf *devices;
+	size_t num_devices;
+};
+
+/*
+ * SPACE_INFO of space_id, or with bdf non-NULL of the space that device is
+ * in (SMMU_ASSIGN_BY_DEVICE, space_id 0). Arrays are malloc()ed (NULL when
+ * empty); free with smmua_space_desc_free().
+ */
+int smmua_space_info(int fd, __u32 space_id, const struct smmu_assign_bdf *bdf,
+		     struct smmua_space_desc *desc);
+void smmua_space_desc_free(struct smmua_space_desc *desc);
 
 /*
  * Let uid, or the members of gid, claim a persistent binding without
@@ -148,12 +194,16 @@ int smmua_query(int fd, const struct smmu_assign_bdf *bdf, struct smmu_assign_qu
 /* Every bound device; *bdfs is malloc()ed (NULL when none), free() it. */
 int smmua_list(int fd, struct smmu_assign_bdf **bdfs, size_t *num);
 
-/* Every mapping of bdf in IOVA order; *maps is malloc()ed, free() it. */
-int smmua_mappings(int fd, const struct smmu_assign_bdf *bdf,
+/*
+ * Every mapping of space_id, or with bdf non-NULL of the space that device
+ * is in, in IOVA order; *maps is malloc()ed, free() it.
+ */
+int smmua_mappings(int fd, __u32 space_id, const struct smmu_assign_bdf *bdf,
 		   struct smmu_assign_mapping_info **maps, size_t *num);
 
-int smmua_translate(int fd, const struct smmu_assign_bdf *bdf, __u64 iova,
-		    struct smmu_assign_translate *out);
+/* TRANSLATE iova in space_id, or with bdf non-NULL in that device's space. */
+int smmua_translate(int fd, __u32 space_id, const struct smmu_assign_bdf *bdf,
+		    __u64 iova, struct smmu_assign_translate *out);
 
 /*
  * The IOVA ranges bdf's IOMMU group reserves (bound or not); *regions is
