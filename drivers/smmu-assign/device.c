@@ -436,7 +436,7 @@ static int smmua_check_bind(struct smmu_assign_bind *cmd, u64 *last)
 	bool persistent = cmd->flags & SMMU_ASSIGN_BIND_PERSISTENT;
 	int ret;
 
-	if (cmd->flags & ~SMMU_ASSIGN_BIND_PERSISTENT || cmd->out_space_id)
+	if (cmd->flags & ~SMMU_ASSIGN_BIND_PERSISTENT)
 		return -EOPNOTSUPP;
 	ret = smmua_check_bdf(&cmd->bdf);
 	if (ret)
@@ -527,6 +527,11 @@ int smmua_bind(struct smmu_assign_ucmd *ucmd)
 	pdev = smmua_pci_get(&cmd->bdf);
 	if (IS_ERR(pdev))
 		return PTR_ERR(pdev);
+	/* A bridge only forwards its group's DMA: bind a device behind it. */
+	if (pci_is_bridge(pdev)) {
+		pci_dev_put(pdev);
+		return -EINVAL;
+	}
 	binding = kzalloc(sizeof(*binding), GFP_KERNEL_ACCOUNT);
 	if (!binding) {
 		pci_dev_put(pdev);
@@ -738,7 +743,7 @@ int smmua_claim(struct smmu_assign_ucmd *ucmd)
 	bool created = false;
 	int ret = 0;
 
-	if (cmd->flags & ~SMMU_ASSIGN_CLAIM_RELEASE || cmd->out_space_id)
+	if (cmd->flags & ~SMMU_ASSIGN_CLAIM_RELEASE)
 		return -EOPNOTSUPP;
 	if (release && cmd->space_id)
 		return -EINVAL;

@@ -160,8 +160,8 @@ struct smmu_assign_get_info {
  * share_domains is off, the group gets a domain of its own with the
  * space's mappings mirrored into it.
  *
- * Errors: EINVAL (bad BDF, misaligned or empty window, a window with a
- * @space_id, a @space_id with SMMU_ASSIGN_BIND_PERSISTENT, bad
+ * Errors: EINVAL (bad BDF, a bridge, misaligned or empty window, a window
+ * with a @space_id, a @space_id with SMMU_ASSIGN_BIND_PERSISTENT, bad
  * @space_name, a mapping of the space misaligned for the domain), EOVERFLOW
  * (window wraps), ENOENT (no such space in this file), EEXIST (this file
  * has a space of that name), ENODEV (no such device, or it has no IOMMU),
