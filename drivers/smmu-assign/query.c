@@ -425,7 +425,7 @@ int smmua_space_info(struct smmu_assign_ucmd *ucmd)
 		goto out_free;
 	}
 	cmd->out_space_id = space->id;
-	memcpy(cmd->name, space->name, sizeof(cmd->name));
+	memcpy(cmd->out_name, space->name, sizeof(cmd->out_name));
 	cmd->out_owner_pid = pid_vnr(space->ctx->pid);
 	cmd->out_num_domains = 0;
 	cmd->out_pgsize_bitmap = 0;
