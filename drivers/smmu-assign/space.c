@@ -30,7 +30,7 @@ MODULE_PARM_DESC(share_domains,
 /* Ids a file's spaces get: enough for any VMM, small enough to print. */
 #define SMMUA_SPACE_IDS	XA_LIMIT(1, U16_MAX)
 
-/* "" or letters, digits, '.', '_' and '-', terminated inside the array. */
+/* "" or ASCII letters, digits, '.', '_' and '-', ended inside the array. */
 int smmua_check_space_name(const char *name)
 {
 	size_t i, len = strnlen(name, SMMU_ASSIGN_SPACE_NAME_LEN);
@@ -40,7 +40,7 @@ int smmua_check_space_name(const char *name)
 	if (memchr_inv(name + len, 0, SMMU_ASSIGN_SPACE_NAME_LEN - len))
 		return -EINVAL;
 	for (i = 0; i < len; i++)
-		if (!isalnum(name[i]) && !strchr("._-", name[i]))
+		if (!isascii(name[i]) || (!isalnum(name[i]) && !strchr("._-", name[i])))
 			return -EINVAL;
 	return 0;
 }
