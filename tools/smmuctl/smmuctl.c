@@ -262,6 +262,11 @@ static bool assignable(const struct smmua_pci_dev *d, const struct smmua_pci_dev
 		snprintf(why, len, "on %s: takeover first", d->driver);
 		return false;
 	}
+	/* On device-tree platforms a device gets its group when a driver probes it. */
+	if (d->iommu_group < 0 && !d->driver[0]) {
+		snprintf(why, len, "no driver, so no IOMMU group yet: takeover first");
+		return false;
+	}
 	if (d->iommu_group < 0) {
 		snprintf(why, len, "no IOMMU");
 		return false;
@@ -553,6 +558,35 @@ static void explain_bind_busy(int fd, const struct smmu_assign_bdf *bdf, const c
 	free(devs);
 }
 
+/* Why BIND was ENODEV: no device, or one with no IOMMU group (yet). */
+static void explain_bind_nodev(const struct smmu_assign_bdf *bdf, const char *name)
+{
+	struct smmua_pci_dev d;
+
+	if (smmua_pci_read(bdf, &d))
+		smmuctl_err("cannot bind %s: %s: no such PCI device: see 'smmuctl list'", name,
+			    strerror(ENODEV));
+	else if (!d.driver[0])
+		smmuctl_err("cannot bind %s: %s: it has no driver, and so no IOMMU group yet: run 'smmuctl takeover %s'",
+			    name, strerror(ENODEV), name);
+	else
+		smmuctl_err("cannot bind %s: %s: it has no IOMMU, so the SMMU cannot confine it",
+			    name, strerror(ENODEV));
+}
+
+/* Why BIND was EINVAL for smmuctl's request: a bridge, or the window. */
+static void explain_bind_inval(const struct smmu_assign_bdf *bdf, const char *name)
+{
+	struct smmua_pci_dev d;
+
+	if (!smmua_pci_read(bdf, &d) && is_bridge(&d))
+		smmuctl_err("cannot bind %s: %s: it is a bridge: bind a device behind it, which binds its whole IOMMU group",
+			    name, strerror(EINVAL));
+	else
+		smmuctl_err("cannot bind %s: %s: the window must be aligned to the page size (%ld here)",
+			    name, strerror(EINVAL), sysconf(_SC_PAGESIZE));
+}
+
 static int cmd_bind(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -609,12 +643,10 @@ static int cmd_bind(int argc, char **argv)
 		explain_bind_busy(fd, &b.bdf, name);
 		break;
 	case -ENODEV:
-		smmuctl_err("%s: %s: no such device, or it has no IOMMU: see 'smmuctl list'",
-			    name, strerror(-ret));
+		explain_bind_nodev(&b.bdf, name);
 		break;
 	case -EINVAL:
-		smmuctl_err("cannot bind %s: %s: the window must be aligned to the page size (%ld here)",
-			    name, strerror(-ret), sysconf(_SC_PAGESIZE));
+		explain_bind_inval(&b.bdf, name);
 		break;
 	case -EOVERFLOW:
 		smmuctl_err("cannot bind %s: %s: the window wraps around", name, strerror(-ret));
@@ -940,7 +972,7 @@ static void json_space_desc(const struct smmua_space_desc *s)
 	char name[SMMU_ASSIGN_SPACE_NAME_LEN], bdf[SMMUA_BDF_STRLEN];
 	size_t i;
 
-	smmuctl_space_name(s->info.name, name);
+	smmuctl_space_name(s->info.out_name, name);
 	jw_obj_open(&ctl.jw, "space");
 	jw_u64(&ctl.jw, "id", s->info.out_space_id);
 	jw_str(&ctl.jw, "name", name[0] ? name : NULL);
