@@ -188,6 +188,23 @@ static const char *smmua_driver_refusal(struct device *dev)
 	return drv->name;
 }
 
+/*
+ * The device BIND names must have been handed over: to the stub, or to
+ * vfio-pci. Its group's other devices may also be on no driver. The device
+ * lock is held.
+ */
+static int smmua_check_named_driver(struct pci_dev *pdev)
+{
+	struct device_driver *drv = pdev->dev.driver;
+
+	if (drv == &smmua_stub_driver.driver || (drv && !strcmp(drv->name, "vfio-pci")))
+		return 0;
+	pr_info("%s: %s%s: hand it over to smmu-assign or vfio-pci first\n",
+		pci_name(pdev), drv ? "bound to " : "has no driver",
+		drv ? drv->name : "");
+	return -EBUSY;
+}
+
 struct smmua_collect {
 	struct smmua_binding *binding;
 	struct pci_dev *named;		/* the device BIND names */
@@ -556,6 +573,9 @@ int smmua_bind(struct smmu_assign_ucmd *ucmd)
 	 * us, and serializes its BINDs.
 	 */
 	device_lock(&pdev->dev);
+	ret = smmua_check_named_driver(pdev);
+	if (ret)
+		goto err_unlock;
 	binding->group = iommu_group_get(&pdev->dev);
 	if (!binding->group) {
 		pr_info("%s: no IOMMU group (is an SMMU translating it?)\n", pci_name(pdev));
