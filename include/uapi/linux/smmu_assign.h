@@ -125,9 +125,9 @@ struct smmu_assign_get_info {
  * @size: sizeof(struct smmu_assign_bind)
  * @flags: SMMU_ASSIGN_BIND_PERSISTENT: the binding outlives this file and
  *	   is in no space until a file CLAIMs it
- * @bdf: the device; it and every other device of its IOMMU group must be
- *	 on the smmu-assign stub driver, on vfio-pci with VFIO not using the
- *	 group, or on no driver (bridges may be on pcieport)
+ * @bdf: the device, on the smmu-assign stub driver or on vfio-pci with
+ *	 VFIO not using its group; every other device of the group must be
+ *	 on one of those or on no driver (bridges may be on pcieport)
  * @space_id: a space of this file to attach the group to, or 0 for a new
  *	      one; 0 with SMMU_ASSIGN_BIND_PERSISTENT
  * @out_space_id: the space the group is now in (0 if persistent)
