@@ -15,9 +15,7 @@ timeout=${SMMU_ASSIGN_GUEST_TIMEOUT:-900}
 # SMMU_ASSIGN_GIC=2: a GICv2 without ITS, where MSIs are not isolated.
 # SMMU_ASSIGN_TESTS=a,b: run only these selftests.
 gic=${SMMU_ASSIGN_GIC:-3}
-# pciehp polls the slots: a root port bound with its slot's device (their
-# IOMMU group) loses its own MSIs on these kernels (admin-guide.rst).
-append="console=ttyAMA0 panic=-1 testbed.mode=$mode pciehp.pciehp_poll_mode=1 pciehp.pciehp_poll_time=1"
+append="console=ttyAMA0 panic=-1 testbed.mode=$mode"
 [ "$gic" = 3 ] || append="$append testbed.msi_isolated=0"
 [ -z "${SMMU_ASSIGN_TESTS:-}" ] || append="$append testbed.tests=$SMMU_ASSIGN_TESTS"
 # The fuzzer's knobs reach the selftests' environment (guest-init.sh).
