@@ -220,10 +220,14 @@ struct smmua_run {
 	size_t len;
 };
 
-/* A page of runs; a mapping's runs are a list of them, in IOVA order. */
+/*
+ * Runs of a mapping beyond its first, in IOVA order: a list of chunks, each
+ * sized for what the rest of the mapping can need, at most a page.
+ */
 struct smmua_run_chunk {
 	struct smmua_run_chunk *next;
 	unsigned int nr;
+	unsigned int room;
 	struct smmua_run runs[];
 };
 
@@ -243,6 +247,7 @@ struct smmua_mapping {
 	struct mm_struct *mm;		/* mmgrab()ed */
 	u32 flags;			/* SMMU_ASSIGN_MAP_*, SMMUA_MAPPING_* */
 	unsigned long nr_runs;
+	struct smmua_run first;		/* a one-run mapping needs no chunk */
 	struct smmua_run_chunk *runs;
 };
 
