@@ -301,7 +301,8 @@ TEST_F(apply, malformed_file_refused_nothing_changed)
 	ASSERT_EQ(0, put("20-more.conf", "# more\n\n%s window=0x%llx\n", self->names[1],
 			 WIN_B));
 	EXPECT_EQ(1, ctl("apply --config " CONF_DIR));
-	snprintf(where, sizeof(where), CONF_DIR "/20-more.conf:3: window '0x%llx'", WIN_B);
+	snprintf(where, sizeof(where), CONF_DIR "/20-more.conf:3: window '0x%llx': want IOVA:SIZE",
+		 WIN_B);
 	EXPECT_NE(NULL, strstr(err_buf, where));
 	EXPECT_NE(NULL, strstr(err_buf, "nothing applied"));
 	EXPECT_EQ(NULL, strstr(out_buf, "->"));
@@ -313,6 +314,9 @@ TEST_F(apply, malformed_file_refused_nothing_changed)
 	ASSERT_EQ(0, put("20-more.conf", "%s window=0x%llx:16M\n", self->names[1], WIN_B));
 	ASSERT_EQ(0, ctl("apply --config " CONF_DIR));
 	EXPECT_NE(NULL, strstr(out_buf, "unbound (it was bound otherwise than declared)"));
+	snprintf(where, sizeof(where), "%s (" CONF_DIR "/20-more.conf:1): delegation removed",
+		 self->names[1]);
+	EXPECT_NE(NULL, strstr(out_buf, where));
 	EXPECT_TRUE(applied(_metadata, self->names[0], WIN_C, "", SMMU_ASSIGN_NO_ID,
 			    SMMU_ASSIGN_NO_ID));
 	EXPECT_TRUE(applied(_metadata, self->names[2], WIN_C, "", SMMU_ASSIGN_NO_ID,
@@ -337,7 +341,7 @@ TEST_F(apply, device_on_a_driver_in_use_needs_force)
 
 	/* Refused, named, left on its driver; the other devices are applied. */
 	EXPECT_EQ(1, ctl("apply --config " CONF_DIR));
-	snprintf(want, sizeof(want), "%s (" CONF_DIR "/30-c.conf:1): %s is on pci-stub", c, c);
+	snprintf(want, sizeof(want), "%s (" CONF_DIR "/30-c.conf:1): it is on pci-stub", c);
 	EXPECT_NE(NULL, strstr(err_buf, want));
 	EXPECT_NE(NULL, strstr(err_buf, "--force"));
 	EXPECT_NE(NULL, strstr(out_buf, "2 changed, 0 unchanged, 1 failed"));

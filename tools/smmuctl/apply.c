@@ -116,10 +116,15 @@ static int take(struct apply_state *s, const struct smmua_pci_dev *d, const char
 	int ret;
 
 	smmua_format_bdf(&d->bdf, name, sizeof(name));
-	if (d->driver[0] && !ours(d->driver) && !s->force)
+	if (d->driver[0] && !ours(d->driver) && !s->force) {
+		if (!what[0])
+			return failed(r,
+				      "it is on %s: apply takes a device from its driver only with --force",
+				      d->driver);
 		return failed(r,
-			     "%s%s is on %s: apply takes a device from its driver only with --force",
+			      "%s%s is on %s: apply takes a device from its driver only with --force",
 			      what, name, d->driver);
+	}
 	if (!s->dry_run) {
 		ret = smmua_pci_takeover(&d->bdf, driver, prev, sizeof(prev));
 		if (ret == -ENOENT)
@@ -276,7 +281,10 @@ static int apply_one(struct apply_state *s, const struct smmuctl_conf_dev *c,
 			if (ret)
 				return failed(r, "delegate: %s", strerror(-ret));
 		}
-		action(r, "%s", delegation_text(c->uid, c->gid));
+		if (c->uid == SMMU_ASSIGN_NO_ID && c->gid == SMMU_ASSIGN_NO_ID)
+			action(r, "delegation removed");
+		else
+			action(r, "%s", delegation_text(c->uid, c->gid));
 	}
 	return 0;
 }

@@ -118,6 +118,9 @@ int smmuctl_conf_parse_line(const char *line, struct smmuctl_conf_dev *dev, char
 			return fail(err, len, "'%s' is not KEY=VALUE", tok);
 		*val++ = '\0';
 		if (!strcmp(tok, "window")) {
+			if (!strchr(val, ':'))
+				return fail(err, len,
+					    "window '%s': want IOVA:SIZE, e.g. 0x100000:16M", val);
 			ret = smmua_parse_window(val, &dev->iova, &dev->length);
 			if (ret)
 				return fail(err, len, "window '%s': want IOVA:SIZE (%s)", val,

@@ -115,7 +115,9 @@ TEST(bad_options)
 	EXPECT_EQ(-EINVAL, parse("00:02.0 window=0:4K colour=blue"));
 	EXPECT_NE(NULL, strstr(err, "unknown key 'colour'"));
 	EXPECT_EQ(-EINVAL, parse("00:02.0 window=0x100000"));
-	EXPECT_NE(NULL, strstr(err, "window '0x100000'"));
+	EXPECT_STREQ("window '0x100000': want IOVA:SIZE, e.g. 0x100000:16M", err);
+	EXPECT_EQ(-EINVAL, parse("00:02.0 window=0x1000z:16M"));
+	EXPECT_STREQ("window '0x1000z:16M': want IOVA:SIZE (bad number)", err);
 	EXPECT_EQ(-EINVAL, parse("00:02.0 window=0x100000:0"));
 	EXPECT_EQ(-EINVAL, parse("00:02.0 window=0xffffffffffffffff:16M"));
 	EXPECT_NE(NULL, strstr(err, "wraps around"));
