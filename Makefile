@@ -26,7 +26,9 @@ KRELEASE = $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"/\1/p' \
 	     $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
 MODULE := drivers/smmu-assign/smmu_assign.ko
 # What DKMS builds from: the Kbuild files, the module and the uapi header.
-DKMS_SRC := Kbuild $(wildcard drivers/smmu-assign/*.c drivers/smmu-assign/*.h) \
+# (Kbuild's generated *.mod.c are not sources.)
+DKMS_SRC := Kbuild $(filter-out %.mod.c,$(wildcard drivers/smmu-assign/*.c)) \
+	    $(wildcard drivers/smmu-assign/*.h) \
 	    drivers/smmu-assign/Kbuild drivers/smmu-assign/probe-features.sh \
 	    include/uapi/linux/smmu_assign.h
 DKMS_DIR = $(DESTDIR)/usr/src/smmu-assign-$(VERSION)
