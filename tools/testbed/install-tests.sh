@@ -42,6 +42,7 @@ copy_tree() { # DEST
 	if git -C "$TOP" rev-parse --git-dir >/dev/null 2>&1; then
 		# Files git knows or would, that exist (a deletion not yet committed).
 		(cd "$TOP" && git ls-files --cached --others --exclude-standard |
+			grep -v '^\.cache$' |
 			while IFS= read -r f; do [ -e "$f" ] && printf '%s\n' "$f"; done |
 			tar -T - -cf -) | tar -xf - -C "$1"
 	else
