@@ -194,8 +194,8 @@ fi
 # How it installs (make install, make sign, DKMS, the Debian packages), in
 # its own script; its counts are added to these.
 bash "$TOP/tools/testbed/install-tests.sh" "$tmp/install.counts"
-if read -r ip if _ <"$tmp/install.counts"; then
-	pass=$((pass + ip)) fail=$((fail + if))
+if read -r ipass ifail _ <"$tmp/install.counts"; then
+	pass=$((pass + ipass)) fail=$((fail + ifail))
 else
 	fail=$((fail + 1)); echo "FAIL    host: install-tests.sh ended without its counts"
 fi
