@@ -154,6 +154,11 @@ static int take_group(struct apply_state *s, const struct smmu_assign_bdf *bdf,
 		if (!b)
 			return 0;
 		smmua_format_bdf(&b->bdf, name, sizeof(name));
+		/* A bridge forwards its group's DMA: off its driver, onto no other. */
+		if (is_bridge(b))
+			return failed(r,
+				      "IOMMU group %d: bridge %s is on %s: unbind it from %s first (see the admin guide)",
+				      d->iommu_group, name, b->driver, b->driver);
 		snprintf(what, sizeof(what), "IOMMU group %d: ", d->iommu_group);
 		if (take(s, b, driver, what, r))
 			return -1;
