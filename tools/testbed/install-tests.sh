@@ -88,11 +88,14 @@ for k in $kernels; do
 	kdir[$k]=$d/build
 	krel[$k]=$(sed -n 's/^#define UTS_RELEASE "\(.*\)"/\1/p' "$d/build/include/generated/utsrelease.h")
 done
-# make install and make sign use one kernel: Debian's 6.1 where it is tested.
+# make install and make sign use Debian's 6.1 (its headers, as a server has
+# them, with the kernel's sign-file), whichever kernels the guests run.
 first=
-for k in stock $kernels; do
-	[ -n "${kdir[$k]:-}" ] && { first=$k; break; }
-done
+if [ -z "${kdir[stock]:-}" ] && d=$("$TOP/tools/testbed/fetch-stock-kernel.sh" 6.1); then
+	kdir[stock]=$d/build
+	krel[stock]=$(sed -n 's/^#define UTS_RELEASE "\(.*\)"/\1/p' "$d/build/include/generated/utsrelease.h")
+fi
+[ -n "${kdir[stock]:-}" ] && first=stock
 
 # ---- make install, make uninstall ----
 
@@ -127,7 +130,8 @@ if [ -n "$first" ]; then
 	$p/share/man/man8/smmuctl.8
 	EOF
 	LC_ALL=C sort -o "$tmp/want-install" "$tmp/want-install"
-	files_under "$inst" >"$tmp/got-install"
+	# Less depmod's index files, which a kernel tree with a System.map makes.
+	files_under "$inst" | grep -v '^lib/modules/[^/]*/modules\.' >"$tmp/got-install"
 	check "make install installs exactly the expected files" \
 		same_lists "$tmp/want-install" "$tmp/got-install"
 
