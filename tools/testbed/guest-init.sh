@@ -29,9 +29,11 @@ for arg in $(cat /proc/cmdline); do
 	esac
 done
 
-# Helper modules of the booted kernel: VFIO for the hand-over tests, and
-# pci-stub as a foreign driver.
-for m in irqbypass vfio vfio_iommu_type1 vfio_virqfd vfio-pci-core vfio-pci pci-stub; do
+# Helper modules of the booted kernel: VFIO for the hand-over tests,
+# pci-stub as a foreign driver, and uio_pci_generic as a driver that uses
+# the DMA API (the group tests put a group member on it).
+for m in irqbypass vfio vfio_iommu_type1 vfio_virqfd vfio-pci-core vfio-pci pci-stub \
+	uio uio_pci_generic; do
 	f=$(find /lib/modules -name "$m.ko" | head -n1)
 	[ -n "$f" ] && insmod "$f" 2>/dev/null
 done

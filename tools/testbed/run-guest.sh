@@ -3,10 +3,13 @@
 #
 # run-guest.sh KERNEL_DIR INITRD MODE [LOG]
 # Boot the emulated ARM64 server: QEMU virt with GICv3 (ITS, so MSIs are
-# isolated), an SMMUv3 and three edu DMA devices, each alone in its IOMMU
-# group, a fourth behind a PCIe-to-PCI bridge, whose group it shares, and a
-# fifth in a hot-pluggable PCIe slot. MODE is passed to the guest's /init
-# (check or demo). The console goes to LOG, or to stdout.
+# isolated), an SMMUv3 and three edu DMA devices on the root bus, each alone
+# in its IOMMU group; two more behind a PCIe-to-PCI bridge (on a root port),
+# which alias to the bridge's requester ID, so the bridge (no driver) and
+# both edus form one IOMMU group, the multi-device group case; and a sixth
+# in a hot-pluggable PCIe slot, in one group with its root port (pcieport).
+# MODE is passed to the guest's /init (check or demo). The console goes to
+# LOG, or to stdout.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -51,7 +54,8 @@ timeout --foreground -k 10 "$timeout" \
 	-append "$append" \
 	-device edu -device edu -device edu \
 	-device pcie-root-port,id=rp0,chassis=1 \
-	-device pcie-pci-bridge,id=br0,bus=rp0 -device edu,bus=br0,addr=1 \
+	-device pcie-pci-bridge,id=br0,bus=rp0 \
+	-device edu,bus=br0,addr=1 -device edu,bus=br0,addr=2 \
 	-device pcie-root-port,id=rp1,chassis=2,slot=1 -device edu,bus=rp1,id=hotedu \
 	${qmp:+-qmp unix:$qmp,server=on,wait=off} \
 	</dev/null >"$log" || true
