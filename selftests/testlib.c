@@ -108,24 +108,19 @@ int tl_find_edus(char names[][SMMUA_BDF_STRLEN], int max)
 	return find_edus(names, max, EDU_ROOT_BUS);
 }
 
-static int find_one_edu(char name[SMMUA_BDF_STRLEN], enum edu_place where)
+int tl_find_bridged_edus(char names[][SMMUA_BDF_STRLEN], int max)
 {
-	char names[1][SMMUA_BDF_STRLEN];
-
-	if (find_edus(names, 1, where) != 1)
-		return -ENODEV;
-	memcpy(name, names[0], SMMUA_BDF_STRLEN);
-	return 0;
-}
-
-int tl_find_bridged_edu(char name[SMMUA_BDF_STRLEN])
-{
-	return find_one_edu(name, EDU_BRIDGED);
+	return find_edus(names, max, EDU_BRIDGED);
 }
 
 int tl_find_hotplug_edu(char name[SMMUA_BDF_STRLEN])
 {
-	return find_one_edu(name, EDU_HOTPLUG);
+	char names[1][SMMUA_BDF_STRLEN];
+
+	if (find_edus(names, 1, EDU_HOTPLUG) != 1)
+		return -ENODEV;
+	memcpy(name, names[0], SMMUA_BDF_STRLEN);
+	return 0;
 }
 
 int tl_hotplug_request(const char *op)
@@ -213,9 +208,61 @@ void tl_drop_binding(const struct smmu_assign_bdf *bdf)
 
 	if (fd < 0)
 		return;
-	smmua_claim(fd, bdf, SMMU_ASSIGN_CLAIM_RELEASE);
+	smmua_claim(fd, bdf, SMMU_ASSIGN_CLAIM_RELEASE, 0, NULL);
 	smmua_unbind(fd, bdf);
 	close(fd);
+}
+
+int tl_pci_set_driver(const char *bdf, const char *driver)
+{
+	char path[PATH_MAX], link[PATH_MAX];
+	ssize_t n;
+	int ret;
+
+	/* Off its current driver, if any. */
+	snprintf(path, sizeof(path), SYSFS_PCI "/%s/driver", bdf);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n > 0) {
+		link[n] = '\0';
+		snprintf(path, sizeof(path), "/sys/bus/pci/drivers/%s/unbind",
+			 strrchr(link, '/') + 1);
+		ret = write_file(path, bdf);
+		if (ret)
+			return ret;
+	}
+	snprintf(path, sizeof(path), SYSFS_PCI "/%s/driver_override", bdf);
+	ret = write_file(path, driver[0] ? driver : "\n");
+	if (ret || !driver[0])
+		return ret;
+	/* The bind write returns the probe's own errno (drivers_probe would not). */
+	snprintf(path, sizeof(path), "/sys/bus/pci/drivers/%s/bind", driver);
+	return write_file(path, bdf);
+}
+
+bool tl_uio_available(void)
+{
+	return !access("/sys/bus/pci/drivers/" TL_UIO_DRIVER, F_OK);
+}
+
+bool tl_bdf_eq(const struct smmu_assign_bdf *a, const struct smmu_assign_bdf *b)
+{
+	return a->segment == b->segment && a->bus == b->bus && a->device == b->device &&
+	       a->function == b->function;
+}
+
+int tl_listed(int fd, const struct smmu_assign_bdf *bdf)
+{
+	struct smmu_assign_bdf *bdfs;
+	size_t n, i;
+	int ret, found = 0;
+
+	ret = smmua_list(fd, &bdfs, &n);
+	if (ret)
+		return ret;
+	for (i = 0; i < n; i++)
+		found += tl_bdf_eq(&bdfs[i], bdf);
+	free(bdfs);
+	return found;
 }
 
 int tl_write_file(const char *path, const char *val)
@@ -592,12 +639,14 @@ long tl_vmpin_kb(int pid)
 	return status_kb(pid, "VmPin");
 }
 
-int tl_pins_outstanding(long long *out)
+/* nr_foll_pin_acquired and _released, after folding per-CPU deltas. */
+static int pin_counters(long long *acq, long long *rel)
 {
-	long long acq = -1, rel = -1, v;
 	char line[256], name[64];
+	long long v;
 	FILE *f;
 
+	*acq = *rel = -1;
 	/* Fold the per-CPU counter deltas so the totals are exact. */
 	write_file("/proc/sys/vm/stat_refresh", "1");
 	f = fopen("/proc/vmstat", "re");
@@ -607,15 +656,29 @@ int tl_pins_outstanding(long long *out)
 		if (sscanf(line, "%63s %lld", name, &v) != 2)
 			continue;
 		if (!strcmp(name, "nr_foll_pin_acquired"))
-			acq = v;
+			*acq = v;
 		else if (!strcmp(name, "nr_foll_pin_released"))
-			rel = v;
+			*rel = v;
 	}
 	fclose(f);
-	if (acq < 0 || rel < 0)
-		return -ENOENT;
-	*out = acq - rel;
-	return 0;
+	return *acq < 0 || *rel < 0 ? -ENOENT : 0;
+}
+
+int tl_pins_outstanding(long long *out)
+{
+	long long acq, rel;
+	int ret = pin_counters(&acq, &rel);
+
+	if (!ret)
+		*out = acq - rel;
+	return ret;
+}
+
+int tl_pins_acquired(long long *out)
+{
+	long long rel;
+
+	return pin_counters(out, &rel);
 }
 
 int tl_param_read(const char *name, char *buf, size_t len)
@@ -729,13 +792,13 @@ void tl_huge_free(void *buf)
 		munmap(buf, TL_HUGE);
 }
 
-int tl_map_runs(int fd, const struct smmu_assign_bdf *bdf, uint32_t flags, void *va,
-		uint64_t iova, uint64_t length, uint32_t *runs)
+int tl_map_runs(int fd, uint32_t space_id, uint32_t flags, void *va, uint64_t iova,
+		uint64_t length, uint32_t *runs)
 {
 	struct smmu_assign_map cmd = {
 		.size = sizeof(cmd),
 		.flags = flags,
-		.bdf = *bdf,
+		.space_id = space_id,
 		.user_va = (uintptr_t)va,
 		.iova = iova,
 		.length = length,
@@ -746,4 +809,60 @@ int tl_map_runs(int fd, const struct smmu_assign_bdf *bdf, uint32_t flags, void 
 	if (runs)
 		*runs = cmd.out_num_runs;
 	return 0;
+}
+
+int tl_bind(int fd, const struct smmu_assign_bdf *bdf, uint32_t flags, uint64_t iova,
+	    uint64_t length)
+{
+	struct smmu_assign_bind out;
+	int ret = smmua_bind(fd, bdf, flags, iova, length, &out);
+
+	return ret ? ret : (int)out.out_space_id;
+}
+
+int tl_space(int fd, const char *name, uint64_t iova, uint64_t length)
+{
+	struct smmu_assign_iova_range r = { .iova = iova, .length = length };
+	uint32_t id;
+	int ret;
+
+	ret = smmua_space_alloc(fd, name, &id);
+	if (!ret && length)
+		ret = smmua_space_allow_iovas(fd, id, &r, 1);
+	return ret ? ret : (int)id;
+}
+
+int tl_edu_round_trip(struct tl_edu *e, uint64_t src_iova, uint64_t dst_iova, uint64_t count)
+{
+	int ret = tl_pci_enable(e->name);
+
+	if (!ret)
+		ret = tl_edu_to_dev(e, src_iova, count);
+	if (!ret)
+		ret = tl_edu_to_ram(e, dst_iova, count);
+	return ret;
+}
+
+/* What of SPACE_INFO a refused call must leave as it was. */
+bool tl_space_equal(const struct smmua_space_desc *a, const struct smmua_space_desc *b)
+{
+	const struct smmu_assign_space_info *x = &a->info, *y = &b->info;
+
+	if (x->out_space_id != y->out_space_id || strncmp(x->name, y->name, sizeof(x->name)) ||
+	    x->out_owner_pid != y->out_owner_pid || x->out_num_domains != y->out_num_domains ||
+	    x->out_pgsize_bitmap != y->out_pgsize_bitmap ||
+	    x->out_num_mappings != y->out_num_mappings ||
+	    x->out_bytes_mapped != y->out_bytes_mapped ||
+	    x->out_pinned_pages != y->out_pinned_pages)
+		return false;
+	if (a->num_ranges != b->num_ranges || a->num_reserved != b->num_reserved ||
+	    a->num_devices != b->num_devices)
+		return false;
+	if ((a->num_ranges && memcmp(a->ranges, b->ranges, a->num_ranges * sizeof(*a->ranges))) ||
+	    (a->num_reserved &&
+	     memcmp(a->reserved, b->reserved, a->num_reserved * sizeof(*a->reserved))) ||
+	    (a->num_devices &&
+	     memcmp(a->devices, b->devices, a->num_devices * sizeof(*a->devices))))
+		return false;
+	return true;
 }
