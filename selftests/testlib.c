@@ -843,6 +843,16 @@ int tl_edu_round_trip(struct tl_edu *e, uint64_t src_iova, uint64_t dst_iova, ui
 	return ret;
 }
 
+bool tl_has_space(int fd, uint32_t space_id)
+{
+	struct smmua_space_desc d;
+
+	if (smmua_space_info(fd, space_id, NULL, &d))
+		return false;
+	smmua_space_desc_free(&d);
+	return true;
+}
+
 /* What of SPACE_INFO a refused call must leave as it was. */
 bool tl_space_equal(const struct smmua_space_desc *a, const struct smmua_space_desc *b)
 {

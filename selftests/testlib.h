@@ -291,6 +291,9 @@ int tl_bind(int fd, const struct smmu_assign_bdf *bdf, uint32_t flags, uint64_t 
  */
 int tl_space(int fd, const char *name, uint64_t iova, uint64_t length);
 
+/* Whether fd has a space of that id (SPACE_INFO answers for it). */
+bool tl_has_space(int fd, uint32_t space_id);
+
 /* Whether two SPACE_INFO answers agree on everything a refused call must not change. */
 bool tl_space_equal(const struct smmua_space_desc *a, const struct smmua_space_desc *b);
 
