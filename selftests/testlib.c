@@ -545,6 +545,43 @@ int tl_kmsg_wait_quiet(struct tl_kmsg *k, const char *substr, int quiet_ms, int 
 	return 0;
 }
 
+int tl_fault_records(int fd, struct smmu_assign_fault_event *ev, int max, int want,
+		     int timeout_ms)
+{
+	int fl = fcntl(fd, F_GETFL), got = 0, waited = 0, ret = 0;
+	size_t n;
+
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK))
+		return -errno;
+	while (got < max) {
+		ret = smmua_read_faults(fd, ev + got, max - got, &n);
+		if (!ret) {
+			got += n;
+			if (got >= want)
+				break;
+			continue;
+		}
+		if (ret != -EAGAIN || waited >= timeout_ms)
+			break;
+		usleep(20 * 1000);
+		waited += 20;
+	}
+	fcntl(fd, F_SETFL, fl);
+	return got ? got : ret == -EAGAIN ? 0 : ret;
+}
+
+int tl_count_records(const struct smmu_assign_fault_event *ev, int n,
+		     const struct smmu_assign_bdf *bdf, uint64_t iova)
+{
+	uint64_t page = iova & ~(uint64_t)(TL_PAGE - 1);
+	int i, found = 0;
+
+	for (i = 0; i < n; i++)
+		found += tl_bdf_eq(&ev[i].bdf, bdf) &&
+			 (ev[i].iova & ~(uint64_t)(TL_PAGE - 1)) == page;
+	return found;
+}
+
 /* ---- users ---- */
 
 int tl_become(uid_t uid, gid_t gid, unsigned long pages)

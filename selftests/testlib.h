@@ -216,6 +216,18 @@ int tl_kmsg_wait_text(struct tl_kmsg *k, const char *text, int timeout_ms);
 int tl_kmsg_wait_any_fault(struct tl_kmsg *k, const char *bdf, uint32_t sid,
 			   uint64_t iova, int timeout_ms);
 
+/*
+ * Fault records queued on an owner's file: read whole records into ev
+ * (at most max) until want have come or timeout_ms has passed, without
+ * blocking in read(). Returns how many were read, or a negative errno.
+ */
+int tl_fault_records(int fd, struct smmu_assign_fault_event *ev, int max, int want,
+		     int timeout_ms);
+
+/* How many of ev[0..n) are bdf's and fall in the page of iova. */
+int tl_count_records(const struct smmu_assign_fault_event *ev, int n,
+		     const struct smmu_assign_bdf *bdf, uint64_t iova);
+
 /* ---- counters ---- */
 
 /* VmPin (kB: pages pinned, as smmu-assign charges them) of pid, 0 for this process; negative errno on failure. */
