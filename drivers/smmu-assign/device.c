@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * smmu-assign: taking a PCI device's DMA over and giving it back.
+ * smmu-assign: taking an IOMMU group's DMA over and giving it back.
  *
- * BIND claims the DMA ownership of the device's IOMMU group and attaches a
- * paging domain of its own, which makes arm-smmu-v3 write the stream table
- * entries for the device's stream IDs: from then on the device reaches only
- * what is mapped into that domain. UNBIND, the owner's close, and the stub
- * driver's remove undo it in reverse order.
+ * BIND claims the DMA ownership of a device's whole IOMMU group, which
+ * blocks it, and attaches the group to an address space (space.c), which
+ * makes arm-smmu-v3 write the stream table entries of every device of the
+ * group: from then on they reach only what the space maps. Every PCI
+ * function of the group but its bridges is bound and named by its BDF.
+ * UNBIND, the owner's close, and a device's leaving undo it in reverse
+ * order.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -31,7 +33,7 @@ LIST_HEAD(smmua_devices);
 /* Protects smmua_devices, and nothing else: held only to walk or change it. */
 DEFINE_MUTEX(smmua_devices_lock);
 
-static int smmua_check_bdf(const struct smmu_assign_bdf *bdf)
+int smmua_check_bdf(const struct smmu_assign_bdf *bdf)
 {
 	if (memchr_inv(bdf->__reserved, 0, sizeof(bdf->__reserved)))
 		return -EOPNOTSUPP;
@@ -63,35 +65,60 @@ static bool smmua_device_is(struct smmua_device *sdev,
 	       pdev->devfn == PCI_DEVFN(bdf->device, bdf->function);
 }
 
-static struct smmua_device *smmua_find_locked(const struct smmu_assign_bdf *bdf)
-{
-	struct smmua_device *sdev;
+typedef bool (*smmua_match_fn)(struct smmua_device *sdev, const void *data);
 
-	lockdep_assert_held(&smmua_devices_lock);
-	list_for_each_entry(sdev, &smmua_devices, node)
-		if (smmua_device_is(sdev, bdf))
-			return sdev;
-	return NULL;
+/* The first bound device @match()es, its binding referenced, or NULL. */
+static struct smmua_device *smmua_device_get_first(smmua_match_fn match,
+						   const void *data)
+{
+	struct smmua_device *sdev, *found = NULL;
+
+	mutex_lock(&smmua_devices_lock);
+	list_for_each_entry(sdev, &smmua_devices, node) {
+		if (match(sdev, data)) {
+			refcount_inc(&sdev->binding->users);
+			found = sdev;
+			break;
+		}
+	}
+	mutex_unlock(&smmua_devices_lock);
+	return found;
 }
 
-static void smmua_free_device(struct smmua_device *sdev)
+static bool smmua_is_bdf(struct smmua_device *sdev, const void *bdf)
 {
-	if (sdev->group)
-		iommu_group_put(sdev->group);
-	pci_dev_put(sdev->pdev);
-	mutex_destroy(&sdev->lock);
-	kfree(sdev);
+	return smmua_device_is(sdev, bdf);
 }
 
-void smmua_device_put(struct smmua_device *sdev)
+static bool smmua_in_group(struct smmua_device *sdev, const void *group)
 {
-	if (refcount_dec_and_test(&sdev->users))
-		smmua_free_device(sdev);
+	return sdev->binding->group == group;
+}
+
+static void smmua_binding_free(struct smmua_binding *binding)
+{
+	struct smmua_device *sdev, *next;
+
+	list_for_each_entry_safe(sdev, next, &binding->devices, binding_node) {
+		pci_dev_put(sdev->pdev);
+		kfree(sdev);
+	}
+	if (binding->group)
+		iommu_group_put(binding->group);
+	kfree(binding->resv);
+	mutex_destroy(&binding->lock);
+	kfree(binding);
+}
+
+void smmua_binding_put(struct smmua_binding *binding)
+{
+	if (refcount_dec_and_test(&binding->users))
+		smmua_binding_free(binding);
 }
 
 /*
- * The one lookup of a bound device by BDF: a reference the caller drops
- * with smmua_device_put(), and no lock held. EINVAL/EOPNOTSUPP for a
+ * The one lookup of a bound device by BDF: its binding referenced (drop it
+ * with smmua_binding_put()), and no lock held. EINVAL/EOPNOTSUPP for a
  * malformed BDF, ENOENT if it is not bound.
  */
 struct smmua_device *smmua_device_get(const struct smmu_assign_bdf *bdf)
@@ -101,50 +128,37 @@ struct smmua_device *smmua_device_get(const struct smmu_assign_bdf *bdf)
 
 	if (ret)
 		return ERR_PTR(ret);
-	mutex_lock(&smmua_devices_lock);
-	sdev = smmua_find_locked(bdf);
-	if (sdev)
-		refcount_inc(&sdev->users);
-	mutex_unlock(&smmua_devices_lock);
+	sdev = smmua_device_get_first(smmua_is_bdf, bdf);
 	return sdev ?: ERR_PTR(-ENOENT);
 }
 
-/* Drop the lock and reference the lookups below took; @err as a pointer. */
+/* Drop the lock and reference the lookups below took. */
+void smmua_device_unlock_put(struct smmua_device *sdev)
+{
+	struct smmua_binding *binding = sdev->binding;
+
+	mutex_unlock(&binding->lock);
+	smmua_binding_put(binding);
+}
+
 static struct smmua_device *smmua_device_drop(struct smmua_device *sdev, int err)
 {
-	mutex_unlock(&sdev->lock);
-	smmua_device_put(sdev);
+	smmua_device_unlock_put(sdev);
 	return ERR_PTR(err);
 }
 
 /*
- * The bound device named by @bdf, with a reference and its lock held, unless
- * it is being torn down (ENOENT, as when it is not bound).
+ * The bound device named by @bdf, with its binding referenced and locked,
+ * unless it is being torn down (ENOENT, as when it is not bound).
  */
-static struct smmua_device *smmua_device_get_live(const struct smmu_assign_bdf *bdf)
+struct smmua_device *smmua_device_get_live(const struct smmu_assign_bdf *bdf)
 {
 	struct smmua_device *sdev = smmua_device_get(bdf);
 
 	if (IS_ERR(sdev))
 		return sdev;
-	mutex_lock(&sdev->lock);
-	return sdev->dead ? smmua_device_drop(sdev, -ENOENT) : sdev;
-}
-
-/*
- * smmua_device_get_live(), if @ctx owns the device or, when @admin_too, the
- * caller has CAP_SYS_ADMIN; EPERM if it is another's. The caller unlocks
- * and puts.
- */
-struct smmua_device *smmua_device_get_locked(struct smmua_ctx *ctx,
-					     const struct smmu_assign_bdf *bdf,
-					     bool admin_too)
-{
-	struct smmua_device *sdev = smmua_device_get_live(bdf);
-
-	if (!IS_ERR(sdev) && sdev->owner != ctx && !(admin_too && capable(CAP_SYS_ADMIN)))
-		return smmua_device_drop(sdev, -EPERM);
-	return sdev;
+	mutex_lock(&sdev->binding->lock);
+	return sdev->binding->dead ? smmua_device_drop(sdev, -ENOENT) : sdev;
 }
 
 unsigned int smmua_count_devices(void)
@@ -159,90 +173,97 @@ unsigned int smmua_count_devices(void)
 	return n;
 }
 
-/* Hand @sdev to @ctx (NULL: nobody). The binding's lock is held. */
-static void smmua_set_owner(struct smmua_device *sdev, struct smmua_ctx *ctx)
+/* What a device of a bound group may be on; the reason it may not, or NULL. */
+static const char *smmua_driver_refusal(struct device *dev)
 {
-	unsigned long flags;
+	struct device_driver *drv = READ_ONCE(dev->driver);
 
-	lockdep_assert_held(&sdev->lock);
-	spin_lock_irqsave(&sdev->stats_lock, flags);
-	/* Also read locklessly, to find a closing file's devices. */
-	WRITE_ONCE(sdev->owner, ctx);
-	spin_unlock_irqrestore(&sdev->stats_lock, flags);
+	if (!dev_is_pci(dev))
+		return "not a PCI device";
+	if (!drv || drv == &smmua_stub_driver.driver || !strcmp(drv->name, "vfio-pci"))
+		return NULL;
+	/* Bridges only forward DMA; VFIO lets them stay on pcieport too. */
+	if (pci_is_bridge(to_pci_dev(dev)) && !strcmp(drv->name, "pcieport"))
+		return NULL;
+	return drv->name;
 }
 
-static int smmua_count_dev(struct device *dev, void *data)
+struct smmua_collect {
+	struct smmua_binding *binding;
+	struct pci_dev *named;		/* the device BIND names */
+	int ret;
+};
+
+/*
+ * For each device of the group being bound: refuse it, naming it, if its
+ * driver uses the DMA API; else make a bound device of it, bridges aside.
+ */
+static int smmua_collect_device(struct device *dev, void *data)
 {
-	(*(unsigned int *)data)++;
+	struct smmua_collect *c = data;
+	const char *refusal = smmua_driver_refusal(dev);
+	struct smmua_device *sdev;
+	struct pci_dev *pdev;
+
+	if (refusal) {
+		pr_info("%s: IOMMU group %d: %s is bound to %s; hand it over to smmu-assign or vfio-pci first\n",
+			pci_name(c->named), iommu_group_id(c->binding->group),
+			dev_name(dev), refusal);
+		c->ret = -EBUSY;
+		return c->ret;
+	}
+	pdev = to_pci_dev(dev);
+	if (pci_is_bridge(pdev))
+		return 0;
+	sdev = kzalloc(sizeof(*sdev), GFP_KERNEL_ACCOUNT);
+	if (!sdev) {
+		c->ret = -ENOMEM;
+		return c->ret;
+	}
+	sdev->binding = c->binding;
+	sdev->pdev = pci_dev_get(pdev);
+	ratelimit_state_init(&sdev->fault_rs, DEFAULT_RATELIMIT_INTERVAL,
+			     DEFAULT_RATELIMIT_BURST);
+	/* The named device first: it chooses the domain's SMMU. */
+	if (pdev == c->named)
+		list_add(&sdev->binding_node, &c->binding->devices);
+	else
+		list_add_tail(&sdev->binding_node, &c->binding->devices);
+	c->binding->nr_devices++;
 	return 0;
 }
 
-/*
- * Only our stub and vfio-pci leave a device's DMA to its owner; any other
- * driver uses the DMA API. The device lock is held.
- */
-static int smmua_check_driver(struct pci_dev *pdev)
-{
-	struct device_driver *drv = pdev->dev.driver;
-
-	if (drv == &smmua_stub_driver.driver || (drv && !strcmp(drv->name, "vfio-pci")))
-		return 0;
-	pr_info("%s: %s%s: hand it over to smmu-assign or vfio-pci first\n",
-		pci_name(pdev), drv ? "bound to " : "has no driver",
-		drv ? drv->name : "");
-	return -EBUSY;
-}
-
-/*
- * The parts of a BIND that need the device and its group but change
- * nothing: group membership, MSI isolation, reserved regions. Finds
- * the software MSI window, if any, for the domain's MSI cookie.
- */
-static int smmua_check_device(struct pci_dev *pdev, struct iommu_group *group,
-			      u64 start, u64 last, phys_addr_t *sw_msi,
-			      bool *has_sw_msi)
+/* Keep the group's reserved regions: ranges must stay clear of them. */
+static int smmua_read_resv(struct smmua_binding *binding)
 {
 	struct iommu_resv_region *region, *next;
-	unsigned int ndevs = 0;
 	LIST_HEAD(regions);
-	int ret = 0;
+	unsigned int n = 0;
+	int ret;
 
-	iommu_group_for_each_dev(group, &ndevs, smmua_count_dev);
-	if (ndevs != 1) {
-		pr_info("%s: IOMMU group %d has %u devices; only single-device groups are supported\n",
-			pci_name(pdev), iommu_group_id(group), ndevs);
-		return -EINVAL;
-	}
-
-	if (!smmua_group_has_isolated_msi(group) && !allow_unsafe_interrupts) {
-		pr_info("%s: MSIs are not isolated on this platform (see allow_unsafe_interrupts)\n",
-			pci_name(pdev));
-		return -EPERM;
-	}
-
-	ret = iommu_get_group_resv_regions(group, &regions);
+	ret = iommu_get_group_resv_regions(binding->group, &regions);
 	if (ret)
-		return ret;
-	*has_sw_msi = false;
-	list_for_each_entry(region, &regions, list) {
-		u64 rlast = region->start + region->length - 1;
-
-		if (region->type == IOMMU_RESV_SW_MSI) {
-			*sw_msi = region->start;
-			*has_sw_msi = true;
-		}
-		if (!ret && region->start <= last && rlast >= start) {
-			pr_info("%s: window overlaps reserved region [%pa-%#llx]\n",
-				pci_name(pdev), &region->start, rlast);
-			ret = -EADDRINUSE;
-		}
+		goto out;
+	list_for_each_entry(region, &regions, list)
+		n++;
+	binding->resv = kcalloc(n, sizeof(*binding->resv), GFP_KERNEL_ACCOUNT);
+	if (n && !binding->resv) {
+		ret = -ENOMEM;
+		goto out;
 	}
+	list_for_each_entry(region, &regions, list)
+		binding->resv[binding->nr_resv++] = (struct smmua_resv){
+			.start = region->start,
+			.last = region->start + region->length - 1,
+			.type = region->type,
+		};
+out:
 	list_for_each_entry_safe(region, next, &regions, list)
 		kfree(region);
 	return ret;
 }
 
-/* What BIND reports about the device: stream IDs and SMMU instance. */
+/* What BIND reports about a device: stream IDs and SMMU instance. */
 static void smmua_describe(struct smmua_device *sdev)
 {
 	struct device *dev = &sdev->pdev->dev;
@@ -257,150 +278,162 @@ static void smmua_describe(struct smmua_device *sdev)
 			sizeof(sdev->iommu_name));
 }
 
-/* Undo smmua_attach(): the group goes back to its default domain. */
-static void smmua_detach(struct smmua_device *sdev)
+/*
+ * The group's devices, its reserved regions, MSI isolation and DMA
+ * ownership: everything a binding needs before it joins a space. On
+ * failure, what was taken is given back (the binding is freed by its
+ * reference).
+ */
+static int smmua_take_group(struct smmua_binding *binding, struct pci_dev *named)
 {
+	struct smmua_collect c = { .binding = binding, .named = named };
+	struct smmua_device *sdev;
 	int ret;
 
-	/* Teardown runs before the device leaves: nothing should refuse. */
-	ret = smmua_unregister_fault_handler(&sdev->pdev->dev);
+	iommu_group_for_each_dev(binding->group, &c, smmua_collect_device);
+	if (c.ret)
+		return c.ret;
+	if (!smmua_group_has_isolated_msi(binding->group) && !allow_unsafe_interrupts) {
+		pr_info("%s: MSIs are not isolated on this platform (see allow_unsafe_interrupts)\n",
+			pci_name(named));
+		return -EPERM;
+	}
+	ret = smmua_read_resv(binding);
 	if (ret)
-		pci_warn(sdev->pdev, "fault handler not unregistered: %d\n", ret);
-	iommu_detach_group(sdev->domain, sdev->group);
-	iommu_domain_free(sdev->domain);
-	sdev->domain = NULL;
-	iommu_group_release_dma_owner(sdev->group);
-}
-
-/* Claim the group, attach a fresh paging domain, check the window. */
-static int smmua_attach(struct smmua_device *sdev, bool has_sw_msi,
-			phys_addr_t sw_msi)
-{
-	struct device *dev = &sdev->pdev->dev;
-	struct iommu_domain *domain;
-	int ret;
-
+		return ret;
 	/* 6.1 says EPERM for a group another owner holds: that is EBUSY here. */
-	ret = iommu_group_claim_dma_owner(sdev->group, sdev);
+	ret = iommu_group_claim_dma_owner(binding->group, binding);
 	if (ret) {
 		pr_info("%s: IOMMU group %d is in use by another owner (VFIO?)\n",
-			pci_name(sdev->pdev), iommu_group_id(sdev->group));
+			pci_name(named), iommu_group_id(binding->group));
 		return -EBUSY;
 	}
-
-	domain = smmua_paging_domain_alloc(dev);
-	if (IS_ERR(domain)) {
-		ret = PTR_ERR(domain);
-		goto err_release;
-	}
-	ret = iommu_attach_group(domain, sdev->group);
-	if (ret)
-		goto err_free;
-	sdev->domain = domain;
-
-	/* Aperture and page sizes are final only once attached. */
-	sdev->min_pgsize = 1UL << __ffs(domain->pgsize_bitmap);
-	if (!IS_ALIGNED(sdev->window_start | (sdev->window_last + 1), sdev->min_pgsize)) {
-		ret = -EINVAL;
-		goto err_detach;
-	}
-	if (domain->geometry.force_aperture &&
-	    (sdev->window_start < domain->geometry.aperture_start ||
-	     sdev->window_last > domain->geometry.aperture_end)) {
-		ret = -ERANGE;
-		goto err_detach;
-	}
-	/* Without the cookie, the device's MSIs would fault in our domain. */
-	if (has_sw_msi) {
-		ret = iommu_get_msi_cookie(domain, sw_msi);
+	list_for_each_entry(sdev, &binding->devices, binding_node) {
+		smmua_describe(sdev);
+		ret = smmua_register_fault_handler(&sdev->pdev->dev, sdev);
 		if (ret)
-			goto err_detach;
+			goto err_release;
+		sdev->fault_handler = true;
 	}
-	ret = smmua_register_fault_handler(dev, sdev);
-	if (ret)
-		goto err_detach;
-	if (device_iommu_capable(dev, IOMMU_CAP_CACHE_COHERENCY))
-		sdev->iommu_prot = IOMMU_CACHE;
 	return 0;
 
-err_detach:
-	iommu_detach_group(domain, sdev->group);
-err_free:
-	iommu_domain_free(domain);
 err_release:
-	iommu_group_release_dma_owner(sdev->group);
+	list_for_each_entry(sdev, &binding->devices, binding_node)
+		if (sdev->fault_handler)
+			smmua_unregister_fault_handler(&sdev->pdev->dev);
+	iommu_group_release_dma_owner(binding->group);
 	return ret;
 }
 
-/*
- * Tear a binding down completely. The caller holds the device lock, the
- * binding's lock and a reference; the list's reference is dropped here.
- * The binding is made unreachable before anything of it is released, and
- * the device is quiesced, unmapped and flushed before its pages are
- * unpinned and its group released. @gone: the device is leaving its
- * driver, and the owner is told.
- */
-static void smmua_teardown_locked(struct smmua_device *sdev, bool gone)
+/* Undo smmua_take_group() once the group is in no space. */
+static void smmua_give_group(struct smmua_binding *binding)
 {
-	device_lock_assert(&sdev->pdev->dev);
-	lockdep_assert_held(&sdev->lock);
-	if (sdev->dead)
-		return;
-	sdev->dead = true;
-	mutex_lock(&smmua_devices_lock);
-	list_del(&sdev->node);
-	mutex_unlock(&smmua_devices_lock);
-	/* Waits for readers of the file. */
-	smmua_debugfs_remove(sdev);
+	struct smmua_device *sdev;
+	int ret;
 
+	list_for_each_entry(sdev, &binding->devices, binding_node) {
+		if (!sdev->fault_handler)
+			continue;
+		/* Teardown runs before the device leaves: nothing should refuse. */
+		ret = smmua_unregister_fault_handler(&sdev->pdev->dev);
+		if (ret)
+			pci_warn(sdev->pdev, "fault handler not unregistered: %d\n", ret);
+		sdev->fault_handler = false;
+	}
+	iommu_group_release_dma_owner(binding->group);
+}
+
+/* Make the binding's devices reachable by BDF; the list takes a reference. */
+static void smmua_publish(struct smmua_binding *binding)
+{
+	struct smmua_device *sdev;
+
+	refcount_inc(&binding->users);
+	mutex_lock(&smmua_devices_lock);
+	list_for_each_entry(sdev, &binding->devices, binding_node) {
+		list_add_tail(&sdev->node, &smmua_devices);
+		sdev->listed = true;
+	}
+	mutex_unlock(&smmua_devices_lock);
+	list_for_each_entry(sdev, &binding->devices, binding_node)
+		smmua_debugfs_add(sdev);
+}
+
+/*
+ * Tear a binding down completely. The caller holds the binding's lock and
+ * a reference; the list's reference is dropped here. The binding is made
+ * unreachable before anything of it is released, and its devices are
+ * quiesced and their group detached (blocked) before its DMA ownership is
+ * released. @gone: a device is leaving its driver, and the owner is told.
+ */
+static void smmua_teardown_locked(struct smmua_binding *binding, bool gone)
+{
+	struct smmua_device *sdev;
+
+	lockdep_assert_held(&binding->lock);
+	if (binding->dead)
+		return;
+	binding->dead = true;
+	mutex_lock(&smmua_devices_lock);
+	list_for_each_entry(sdev, &binding->devices, binding_node) {
+		list_del(&sdev->node);
+		sdev->listed = false;
+	}
+	mutex_unlock(&smmua_devices_lock);
 	/*
-	 * Quiesce before the group is released, whatever driver holds the
-	 * device: its default domain may be an identity one
+	 * Waits for readers of the files. Then quiesce, whatever driver holds
+	 * each device: the group's default domain may be an identity one
 	 * (iommu.passthrough=1), where a device still mastering reaches any
 	 * memory.
 	 */
-	pci_clear_master(sdev->pdev);
-	smmua_unmap_all(sdev);
+	list_for_each_entry(sdev, &binding->devices, binding_node) {
+		smmua_debugfs_remove(sdev);
+		pci_clear_master(sdev->pdev);
+	}
 	if (gone)
-		smmua_events_device_gone(sdev);
-	smmua_set_owner(sdev, NULL);
-	smmua_detach(sdev);
-	refcount_dec(&sdev->users);
+		smmua_events_device_gone(binding);
+	smmua_space_detach(binding);
+	smmua_give_group(binding);
+	refcount_dec(&binding->users);
 }
 
-/* Tear down @sdev, of which the caller holds a reference, unless done. */
-static void smmua_teardown(struct smmua_device *sdev, bool gone)
+/* Tear down @binding, of which the caller holds a reference, unless done. */
+static void smmua_teardown(struct smmua_binding *binding, bool gone)
 {
-	device_lock(&sdev->pdev->dev);
-	mutex_lock(&sdev->lock);
-	smmua_teardown_locked(sdev, gone);
-	mutex_unlock(&sdev->lock);
-	device_unlock(&sdev->pdev->dev);
+	mutex_lock(&binding->lock);
+	smmua_teardown_locked(binding, gone);
+	mutex_unlock(&binding->lock);
 }
 
-static void smmua_fill_bind(struct smmu_assign_bind *cmd, struct smmua_device *sdev)
+static void smmua_fill_bind(struct smmu_assign_bind *cmd, struct smmua_binding *binding)
 {
-	struct iommu_domain *domain = sdev->domain;
+	struct smmua_device *sdev = list_first_entry(&binding->devices, struct smmua_device,
+						     binding_node);
 
+	cmd->out_space_id = binding->space_id;
 	cmd->out_num_sids = sdev->num_sids;
 	memcpy(cmd->out_sids, sdev->sids, sizeof(cmd->out_sids));
-	cmd->out_group_id = iommu_group_id(sdev->group);
+	cmd->out_group_id = iommu_group_id(binding->group);
 	memcpy(cmd->out_iommu_name, sdev->iommu_name, sizeof(cmd->out_iommu_name));
-	cmd->out_pgsize_bitmap = domain->pgsize_bitmap;
-	cmd->out_aperture_start = domain->geometry.aperture_start;
-	cmd->out_aperture_last = domain->geometry.aperture_end;
+	cmd->out_num_devices = binding->nr_devices;
+	cmd->out_pgsize_bitmap = 0;
+	cmd->out_aperture_start = 0;
+	cmd->out_aperture_last = 0;
+	cmd->out_domain_flags = 0;
+	if (binding->sdom) {
+		struct iommu_domain *domain = binding->sdom->domain;
+
+		cmd->out_pgsize_bitmap = domain->pgsize_bitmap;
+		cmd->out_aperture_start = domain->geometry.aperture_start;
+		cmd->out_aperture_last = domain->geometry.aperture_end;
+		cmd->out_domain_flags = smmua_domain_flags(binding);
+	}
 }
 
-int smmua_bind(struct smmu_assign_ucmd *ucmd)
+/* BIND's checks that need no device: flags, BDF, window, space, name. */
+static int smmua_check_bind(struct smmu_assign_bind *cmd, u64 *last)
 {
-	struct smmu_assign_bind *cmd = ucmd->cmd;
-	struct smmua_ctx *ctx = ucmd->ctx;
 	bool persistent = cmd->flags & SMMU_ASSIGN_BIND_PERSISTENT;
-	struct smmua_device *sdev;
-	struct pci_dev *pdev;
-	phys_addr_t sw_msi = 0;
-	bool has_sw_msi;
-	u64 last;
 	int ret;
 
 	if (cmd->flags & ~SMMU_ASSIGN_BIND_PERSISTENT)
@@ -408,7 +441,83 @@ int smmua_bind(struct smmu_assign_ucmd *ucmd)
 	ret = smmua_check_bdf(&cmd->bdf);
 	if (ret)
 		return ret;
-	ret = smmua_check_range(cmd->window_iova, cmd->window_length, PAGE_SIZE, &last);
+	ret = smmua_check_space_name(cmd->space_name);
+	if (ret)
+		return ret;
+	if (cmd->space_id) {
+		/* An existing space has its own ranges and name. */
+		if (persistent || cmd->window_iova || cmd->window_length || cmd->space_name[0])
+			return -EINVAL;
+		return 0;
+	}
+	return smmua_check_range(cmd->window_iova, cmd->window_length, PAGE_SIZE, last);
+}
+
+/*
+ * Where BIND puts a non-persistent binding: the file's space it names, or
+ * a new one (*created) with the window. Referenced.
+ */
+static struct smmua_space *smmua_bind_space(struct smmua_ctx *ctx,
+					    struct smmu_assign_bind *cmd, u64 last,
+					    bool *created)
+{
+	struct smmua_space *space;
+
+	*created = !cmd->space_id;
+	if (cmd->space_id) {
+		space = smmua_space_get(ctx, cmd->space_id);
+		return space ?: ERR_PTR(-ENOENT);
+	}
+	space = smmua_space_new(ctx, cmd->space_name, cmd->window_iova, last);
+	if (!IS_ERR(space))
+		refcount_inc(&space->users);	/* ours, besides the file's */
+	return space;
+}
+
+/* Drop a space BIND or CLAIM found or made, undoing a new one. */
+static void smmua_drop_space(struct smmua_space *space, bool created)
+{
+	if (created)
+		smmua_space_abandon(space);
+	smmua_space_put(space);
+}
+
+/*
+ * BIND or CLAIM ended with @ret once its answer was copied: publish the
+ * space it made, or undo it; drop our reference.
+ */
+static void smmua_finish_space(struct smmua_space *space, bool created, int ret)
+{
+	if (created && !ret) {
+		smmua_space_publish(space);
+		created = false;
+	}
+	smmua_drop_space(space, created);
+}
+
+/* Whether any device of @group is bound already. */
+static bool smmua_group_bound(struct iommu_group *group)
+{
+	struct smmua_device *sdev = smmua_device_get_first(smmua_in_group, group);
+
+	if (sdev)
+		smmua_binding_put(sdev->binding);
+	return sdev;
+}
+
+int smmua_bind(struct smmu_assign_ucmd *ucmd)
+{
+	struct smmu_assign_bind *cmd = ucmd->cmd;
+	struct smmua_ctx *ctx = ucmd->ctx;
+	bool persistent = cmd->flags & SMMU_ASSIGN_BIND_PERSISTENT;
+	struct smmua_space *space = NULL;
+	struct smmua_binding *binding;
+	bool created = false;
+	struct pci_dev *pdev;
+	u64 last = 0;
+	int ret;
+
+	ret = smmua_check_bind(cmd, &last);
 	if (ret)
 		return ret;
 	/* Handing out a device is the administrator's; DELEGATE shares it. */
@@ -418,110 +527,126 @@ int smmua_bind(struct smmu_assign_ucmd *ucmd)
 	pdev = smmua_pci_get(&cmd->bdf);
 	if (IS_ERR(pdev))
 		return PTR_ERR(pdev);
-	sdev = kzalloc(sizeof(*sdev), GFP_KERNEL_ACCOUNT);
-	if (!sdev) {
+	/* A bridge only forwards its group's DMA: bind a device behind it. */
+	if (pci_is_bridge(pdev)) {
+		pci_dev_put(pdev);
+		return -EINVAL;
+	}
+	binding = kzalloc(sizeof(*binding), GFP_KERNEL_ACCOUNT);
+	if (!binding) {
 		pci_dev_put(pdev);
 		return -ENOMEM;
 	}
 	/* Ours until published; then the list's, plus ours for the answer. */
-	refcount_set(&sdev->users, 1);
-	mutex_init(&sdev->lock);
-	sdev->pdev = pdev;
-	sdev->window_start = cmd->window_iova;
-	sdev->window_last = last;
-	sdev->persistent = persistent;
-	sdev->delegate_uid = INVALID_UID;
-	sdev->delegate_gid = INVALID_GID;
-	sdev->mappings = RB_ROOT_CACHED;
-	spin_lock_init(&sdev->stats_lock);
-	ratelimit_state_init(&sdev->fault_rs, DEFAULT_RATELIMIT_INTERVAL,
-			     DEFAULT_RATELIMIT_BURST);
+	refcount_set(&binding->users, 1);
+	mutex_init(&binding->lock);
+	spin_lock_init(&binding->owner_lock);
+	INIT_LIST_HEAD(&binding->devices);
+	binding->persistent = persistent;
+	binding->delegate_uid = INVALID_UID;
+	binding->delegate_gid = INVALID_GID;
+	if (persistent) {
+		binding->window_start = cmd->window_iova;
+		binding->window_last = last;
+		strscpy(binding->space_name, cmd->space_name, sizeof(binding->space_name));
+	}
 
 	/*
-	 * The device lock keeps the driver from changing under us and
-	 * serializes every BIND and teardown of this device.
+	 * The device lock keeps the named device's driver from changing under
+	 * us, and serializes its BINDs.
 	 */
 	device_lock(&pdev->dev);
-	mutex_lock(&smmua_devices_lock);
-	ret = smmua_find_locked(&cmd->bdf) ? -EBUSY : 0;
-	mutex_unlock(&smmua_devices_lock);
-	if (ret)
-		goto err_unlock;
-	ret = smmua_check_driver(pdev);
-	if (ret)
-		goto err_unlock;
-	sdev->group = iommu_group_get(&pdev->dev);
-	if (!sdev->group) {
+	binding->group = iommu_group_get(&pdev->dev);
+	if (!binding->group) {
 		pr_info("%s: no IOMMU group (is an SMMU translating it?)\n", pci_name(pdev));
 		ret = -ENODEV;
 		goto err_unlock;
 	}
-	ret = smmua_check_device(pdev, sdev->group, sdev->window_start, last,
-				 &sw_msi, &has_sw_msi);
+	if (smmua_group_bound(binding->group)) {
+		ret = -EBUSY;
+		goto err_unlock;
+	}
+	ret = smmua_take_group(binding, pdev);
 	if (ret)
 		goto err_unlock;
-	ret = smmua_attach(sdev, has_sw_msi, sw_msi);
-	if (ret)
-		goto err_unlock;
-	smmua_describe(sdev);
-	smmua_fill_bind(cmd, sdev);
-	sdev->pgsize_bitmap = sdev->domain->pgsize_bitmap;
-	sdev->bound_at = ktime_get();
-	if (!persistent)
-		sdev->owner = ctx;
+	if (persistent) {
+		/* Checked here as a space would: CLAIM makes one with it. */
+		struct smmua_range window = { binding->window_start, binding->window_last };
 
-	/* Publish it whole: the owner is set before anyone can look it up. */
-	refcount_inc(&sdev->users);
-	mutex_lock(&smmua_devices_lock);
-	list_add_tail(&sdev->node, &smmua_devices);
-	mutex_unlock(&smmua_devices_lock);
-	smmua_debugfs_add(sdev);
+		ret = smmua_check_resv(binding, &window, 1);
+		if (ret)
+			goto err_give;
+	} else {
+		space = smmua_bind_space(ctx, cmd, last, &created);
+		if (IS_ERR(space)) {
+			ret = PTR_ERR(space);
+			space = NULL;
+			goto err_give;
+		}
+		ret = smmua_space_attach(space, binding);
+		if (ret)
+			goto err_give;
+	}
+	binding->bound_at = ktime_get();
+	mutex_lock(&binding->lock);
+	smmua_fill_bind(cmd, binding);
+	mutex_unlock(&binding->lock);
+	smmua_publish(binding);
 	device_unlock(&pdev->dev);
-	pci_info(pdev, "bound: window [%#llx-%#llx], SID %#x on %s, group %d%s\n",
-		 sdev->window_start, last, sdev->sids[0], sdev->iommu_name,
-		 iommu_group_id(sdev->group), persistent ? ", persistent" : "");
+	pci_info(pdev, "bound: IOMMU group %d (%u device%s), SID %#x on %s, %s %u\n",
+		 iommu_group_id(binding->group), binding->nr_devices,
+		 binding->nr_devices == 1 ? "" : "s", cmd->out_sids[0], cmd->out_iommu_name,
+		 persistent ? "persistent, blocked until claimed" : "space",
+		 cmd->out_space_id);
 
-	/* The answer is copied with no lock held; if it cannot be, undo. */
+	/*
+	 * The answer is copied with no lock held; if it cannot be, undo. A
+	 * new space becomes reachable only then.
+	 */
 	ret = smmu_assign_ucmd_respond(ucmd, sizeof(*cmd));
 	if (ret)
-		smmua_teardown(sdev, false);
-	smmua_device_put(sdev);
+		smmua_teardown(binding, false);
+	if (space)
+		smmua_finish_space(space, created, ret);
+	smmua_binding_put(binding);
+	pci_dev_put(pdev);
 	return ret;
 
+err_give:
+	if (space)
+		smmua_drop_space(space, created);
+	smmua_give_group(binding);
 err_unlock:
 	device_unlock(&pdev->dev);
-	smmua_device_put(sdev);
+	smmua_binding_put(binding);
+	pci_dev_put(pdev);
 	return ret;
 }
 
 int smmua_unbind(struct smmu_assign_ucmd *ucmd)
 {
 	struct smmu_assign_unbind *cmd = ucmd->cmd;
+	struct smmua_binding *binding;
 	struct smmua_device *sdev;
 	int ret = 0;
 
 	if (cmd->flags)
 		return -EOPNOTSUPP;
-	sdev = smmua_device_get(&cmd->bdf);
+	sdev = smmua_device_get_live(&cmd->bdf);
 	if (IS_ERR(sdev))
 		return PTR_ERR(sdev);
-	device_lock(&sdev->pdev->dev);
-	mutex_lock(&sdev->lock);
-	if (sdev->dead)
-		ret = -ENOENT;
-	else if (sdev->persistent && !capable(CAP_SYS_ADMIN))
+	binding = sdev->binding;
+	if (binding->persistent && !capable(CAP_SYS_ADMIN))
 		ret = -EPERM;
-	else if (sdev->persistent && sdev->owner && sdev->owner != ucmd->ctx)
+	else if (binding->persistent && binding->owner && binding->owner != ucmd->ctx)
 		ret = -EBUSY;
-	else if (!sdev->persistent && sdev->owner != ucmd->ctx)
+	else if (!binding->persistent && binding->owner != ucmd->ctx)
 		ret = -EPERM;
 	if (!ret) {
-		pci_info(sdev->pdev, "unbound\n");
-		smmua_teardown_locked(sdev, false);
+		pci_info(sdev->pdev, "unbound: IOMMU group %d\n", iommu_group_id(binding->group));
+		smmua_teardown_locked(binding, false);
 	}
-	mutex_unlock(&sdev->lock);
-	device_unlock(&sdev->pdev->dev);
-	smmua_device_put(sdev);
+	smmua_device_unlock_put(sdev);
 	return ret;
 }
 
@@ -530,20 +655,20 @@ static struct smmua_device *smmua_get_persistent(const struct smmu_assign_bdf *b
 {
 	struct smmua_device *sdev = smmua_device_get_live(bdf);
 
-	if (!IS_ERR(sdev) && !sdev->persistent)
+	if (!IS_ERR(sdev) && !sdev->binding->persistent)
 		return smmua_device_drop(sdev, -EINVAL);
 	return sdev;
 }
 
 /* The administrator, or the user or a member of the group delegated to. */
-static bool smmua_may_claim(struct smmua_device *sdev)
+static bool smmua_may_claim(struct smmua_binding *binding)
 {
-	lockdep_assert_held(&sdev->lock);
+	lockdep_assert_held(&binding->lock);
 	if (capable(CAP_SYS_ADMIN))
 		return true;
-	if (uid_valid(sdev->delegate_uid) && uid_eq(current_euid(), sdev->delegate_uid))
+	if (uid_valid(binding->delegate_uid) && uid_eq(current_euid(), binding->delegate_uid))
 		return true;
-	return gid_valid(sdev->delegate_gid) && in_egroup_p(sdev->delegate_gid);
+	return gid_valid(binding->delegate_gid) && in_egroup_p(binding->delegate_gid);
 }
 
 int smmua_delegate(struct smmu_assign_ucmd *ucmd)
@@ -572,91 +697,124 @@ int smmua_delegate(struct smmu_assign_ucmd *ucmd)
 	if (IS_ERR(sdev))
 		return PTR_ERR(sdev);
 	/* QUERY reads them without the lock. */
-	WRITE_ONCE(sdev->delegate_uid, uid);
-	WRITE_ONCE(sdev->delegate_gid, gid);
-	mutex_unlock(&sdev->lock);
-	smmua_device_put(sdev);
+	WRITE_ONCE(sdev->binding->delegate_uid, uid);
+	WRITE_ONCE(sdev->binding->delegate_gid, gid);
+	smmua_device_unlock_put(sdev);
 	return 0;
+}
+
+/*
+ * The space of @ctx a CLAIM puts @binding in: @space_id, or the one named
+ * as the binding says, or a new one (*created) with its window.
+ */
+static struct smmua_space *smmua_claim_space(struct smmua_ctx *ctx,
+					     struct smmua_binding *binding,
+					     u32 space_id, bool *created)
+{
+	struct smmua_space *space;
+
+	*created = false;
+	if (space_id) {
+		space = smmua_space_get(ctx, space_id);
+		return space ?: ERR_PTR(-ENOENT);
+	}
+	if (binding->space_name[0]) {
+		space = smmua_space_find_name(ctx, binding->space_name);
+		if (space)
+			return space;
+	}
+	space = smmua_space_new(ctx, binding->space_name, binding->window_start,
+				binding->window_last);
+	if (IS_ERR(space))
+		return space;
+	*created = true;
+	refcount_inc(&space->users);	/* ours, besides the file's */
+	return space;
 }
 
 int smmua_claim(struct smmu_assign_ucmd *ucmd)
 {
 	struct smmu_assign_claim *cmd = ucmd->cmd;
 	struct smmua_ctx *ctx = ucmd->ctx;
+	struct smmua_space *space = NULL;
+	struct smmua_binding *binding;
 	struct smmua_device *sdev;
+	bool release = cmd->flags & SMMU_ASSIGN_CLAIM_RELEASE;
+	bool created = false;
 	int ret = 0;
 
 	if (cmd->flags & ~SMMU_ASSIGN_CLAIM_RELEASE)
 		return -EOPNOTSUPP;
+	if (release && cmd->space_id)
+		return -EINVAL;
 	sdev = smmua_get_persistent(&cmd->bdf);
 	if (IS_ERR(sdev))
 		return PTR_ERR(sdev);
-	if (cmd->flags & SMMU_ASSIGN_CLAIM_RELEASE) {
-		if (sdev->owner != ctx) {
+	binding = sdev->binding;
+	if (release) {
+		if (binding->owner != ctx)
 			ret = -EPERM;
-		} else {
-			smmua_unmap_all(sdev);
-			smmua_set_owner(sdev, NULL);
-		}
-	} else if (sdev->owner == ctx) {
+		else
+			smmua_space_detach(binding);
+	} else if (binding->owner == ctx) {
 		ret = -EALREADY;
-	} else if (sdev->owner) {
+	} else if (binding->owner) {
 		ret = -EBUSY;
-	} else if (!smmua_may_claim(sdev)) {
+	} else if (!smmua_may_claim(binding)) {
 		ret = -EPERM;
 	} else {
-		smmua_set_owner(sdev, ctx);
+		space = smmua_claim_space(ctx, binding, cmd->space_id, &created);
+		if (IS_ERR(space)) {
+			ret = PTR_ERR(space);
+			space = NULL;
+		} else {
+			ret = smmua_space_attach(space, binding);
+		}
+		cmd->out_space_id = binding->space_id;
 	}
-	mutex_unlock(&sdev->lock);
-	smmua_device_put(sdev);
-	return ret;
-}
+	smmua_device_unlock_put(sdev);
+	if (ret || release) {
+		if (space)
+			smmua_drop_space(space, created);
+		return ret;
+	}
 
-typedef bool (*smmua_match_fn)(struct smmua_device *sdev, const void *data);
-
-/* The first bound device @match()es, with a reference, or NULL. */
-static struct smmua_device *smmua_device_get_first(smmua_match_fn match,
-						   const void *data)
-{
-	struct smmua_device *sdev, *found = NULL;
-
-	mutex_lock(&smmua_devices_lock);
-	list_for_each_entry(sdev, &smmua_devices, node) {
-		if (match(sdev, data)) {
-			refcount_inc(&sdev->users);
-			found = sdev;
-			break;
+	/* The answer is copied with no lock held; if it cannot be, undo. */
+	ret = smmu_assign_ucmd_respond(ucmd, sizeof(*cmd));
+	if (ret) {
+		sdev = smmua_get_persistent(&cmd->bdf);
+		if (!IS_ERR(sdev)) {
+			if (sdev->binding == binding && binding->space == space)
+				smmua_space_detach(binding);
+			smmua_device_unlock_put(sdev);
 		}
 	}
-	mutex_unlock(&smmua_devices_lock);
-	return found;
+	smmua_finish_space(space, created, ret);
+	return ret;
 }
 
 static bool smmua_owned_by(struct smmua_device *sdev, const void *ctx)
 {
 	/* Only this file sets the owner to itself, and it is closing. */
-	return READ_ONCE(sdev->owner) == ctx;
+	return READ_ONCE(sdev->binding->owner) == ctx;
 }
 
-/* The owner's file is closing: unbind its devices, unclaim persistent ones. */
-void smmua_ctx_release_devices(struct smmua_ctx *ctx)
+/* The owner's file is closing: unbind its groups, unclaim persistent ones. */
+void smmua_ctx_release_bindings(struct smmua_ctx *ctx)
 {
+	struct smmua_binding *binding;
 	struct smmua_device *sdev;
 
 	while ((sdev = smmua_device_get_first(smmua_owned_by, ctx))) {
-		device_lock(&sdev->pdev->dev);
-		mutex_lock(&sdev->lock);
-		if (!sdev->dead && sdev->owner == ctx) {
-			if (sdev->persistent) {
-				smmua_unmap_all(sdev);
-				smmua_set_owner(sdev, NULL);
-			} else {
-				smmua_teardown_locked(sdev, false);
-			}
+		binding = sdev->binding;
+		mutex_lock(&binding->lock);
+		if (!binding->dead && binding->owner == ctx) {
+			if (binding->persistent)
+				smmua_space_detach(binding);
+			else
+				smmua_teardown_locked(binding, false);
 		}
-		mutex_unlock(&sdev->lock);
-		device_unlock(&sdev->pdev->dev);
-		smmua_device_put(sdev);
+		smmua_device_unlock_put(sdev);
 		cond_resched();
 	}
 }
@@ -672,8 +830,8 @@ void smmua_unbind_all(void)
 	struct smmua_device *sdev;
 
 	while ((sdev = smmua_device_get_first(smmua_any, NULL))) {
-		smmua_teardown(sdev, false);
-		smmua_device_put(sdev);
+		smmua_teardown(sdev->binding, false);
+		smmua_binding_put(sdev->binding);
 	}
 }
 
@@ -683,29 +841,31 @@ static bool smmua_is_pdev(struct smmua_device *sdev, const void *pdev)
 }
 
 /*
- * A bound device is leaving its driver: sysfs unbind, hot-unplug, sysfs
- * remove or the driver's unload. Whatever the driver, the binding ends
- * before the driver's remove runs (the driver core holds the device lock),
- * and its owner is told.
+ * A bound device is leaving its driver (sysfs unbind, hot-unplug, sysfs
+ * remove, the driver's unload) or, on no driver, going away. Whatever the
+ * driver, its group's binding ends before the driver's remove runs (the
+ * driver core holds the device lock), and the owner is told.
  */
 static int smmua_pci_notify(struct notifier_block *nb, unsigned long action,
 			    void *data)
 {
 	struct pci_dev *pdev = to_pci_dev(data);
+	struct smmua_binding *binding;
 	struct smmua_device *sdev;
 
-	if (action != BUS_NOTIFY_UNBIND_DRIVER)
+	if (action != BUS_NOTIFY_UNBIND_DRIVER && action != BUS_NOTIFY_DEL_DEVICE)
 		return NOTIFY_DONE;
 	sdev = smmua_device_get_first(smmua_is_pdev, pdev);
 	if (!sdev)
 		return NOTIFY_DONE;
-	mutex_lock(&sdev->lock);
-	if (!sdev->dead) {
-		pci_warn(pdev, "leaving its driver while bound: binding removed\n");
-		smmua_teardown_locked(sdev, true);
+	binding = sdev->binding;
+	mutex_lock(&binding->lock);
+	if (!binding->dead) {
+		pci_warn(pdev, "leaving while bound: binding of IOMMU group %d removed\n",
+			 iommu_group_id(binding->group));
+		smmua_teardown_locked(binding, true);
 	}
-	mutex_unlock(&sdev->lock);
-	smmua_device_put(sdev);
+	smmua_device_unlock_put(sdev);
 	return NOTIFY_OK;
 }
 

@@ -110,35 +110,41 @@ void smmua_report_fault(struct smmua_device *sdev, u64 iova, bool write, u32 rea
 		.reason = reason < SMMU_ASSIGN_FAULT_NR_REASONS ? reason :
 			  SMMU_ASSIGN_FAULT_UNKNOWN,
 	};
+	struct smmua_binding *binding = sdev->binding;
 	unsigned long flags;
 
-	/* The owner cannot go away while stats_lock is held. */
-	spin_lock_irqsave(&sdev->stats_lock, flags);
-	sdev->stats.faults[ev.reason]++;
-	if (sdev->owner && !smmua_events_push(&sdev->owner->events, &ev))
-		sdev->stats.faults_lost++;
-	spin_unlock_irqrestore(&sdev->stats_lock, flags);
+	/* The owner cannot go away while owner_lock is held. */
+	spin_lock_irqsave(&binding->owner_lock, flags);
+	sdev->faults[ev.reason]++;
+	if (binding->owner && !smmua_events_push(&binding->owner->events, &ev))
+		sdev->faults_lost++;
+	spin_unlock_irqrestore(&binding->owner_lock, flags);
 	atomic64_inc(&smmua_total_faults);
 
 	smmua_log_fault(sdev, iova, write, reason);
 }
 
 /*
- * Tell the owner that @sdev's binding ended because the device left its
- * driver (unbind, removal, hot-unplug). The owner is still set.
+ * Tell the owner that @binding ended because one of its devices left
+ * (unbind, removal, hot-unplug): a record for each device of the group.
+ * The owner is still set.
  */
-void smmua_events_device_gone(struct smmua_device *sdev)
+void smmua_events_device_gone(struct smmua_binding *binding)
 {
-	struct pci_dev *pdev = sdev->pdev;
-	struct smmu_assign_fault_event ev = {
-		.timestamp_ns = ktime_get_ns(),
-		.bdf = smmua_pdev_bdf(pdev),
-		.sid = sdev->sids[0],
-		.flags = SMMU_ASSIGN_EVENT_DEVICE_GONE,
-	};
+	struct smmua_device *sdev;
 
-	if (sdev->owner)
-		smmua_events_push(&sdev->owner->events, &ev);
+	if (!binding->owner)
+		return;
+	list_for_each_entry(sdev, &binding->devices, binding_node) {
+		struct smmu_assign_fault_event ev = {
+			.timestamp_ns = ktime_get_ns(),
+			.bdf = smmua_pdev_bdf(sdev->pdev),
+			.sid = sdev->sids[0],
+			.flags = SMMU_ASSIGN_EVENT_DEVICE_GONE,
+		};
+
+		smmua_events_push(&binding->owner->events, &ev);
+	}
 }
 
 ssize_t smmua_events_read(struct smmua_ctx *ctx, char __user *buf, size_t count,

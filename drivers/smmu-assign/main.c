@@ -46,7 +46,8 @@ static int smmu_assign_get_info(struct smmu_assign_ucmd *ucmd)
 	cmd->out_api_version = SMMU_ASSIGN_API_VERSION;
 	cmd->out_capabilities = SMMU_ASSIGN_CAP_BIND | SMMU_ASSIGN_CAP_PERSISTENT |
 				SMMU_ASSIGN_CAP_QUERY | SMMU_ASSIGN_CAP_RESV_REGIONS |
-				SMMU_ASSIGN_CAP_DELEGATE;
+				SMMU_ASSIGN_CAP_DELEGATE | SMMU_ASSIGN_CAP_SPACES |
+				SMMU_ASSIGN_CAP_GROUPS;
 	if (smmua_faults_delivered())
 		cmd->out_capabilities |= SMMU_ASSIGN_CAP_FAULTS;
 	cmd->out_num_devices = smmua_count_devices();
@@ -72,6 +73,10 @@ union smmu_assign_ucmd_buffer {
 	struct smmu_assign_translate translate;
 	struct smmu_assign_resv_regions resv_regions;
 	struct smmu_assign_delegate delegate;
+	struct smmu_assign_space_alloc space_alloc;
+	struct smmu_assign_space_destroy space_destroy;
+	struct smmu_assign_space_allow_iovas space_allow_iovas;
+	struct smmu_assign_space_info space_info;
 };
 
 struct smmu_assign_ioctl_op {
@@ -96,28 +101,36 @@ static const struct smmu_assign_ioctl_op smmu_assign_ioctl_ops[] = {
 	IOCTL_OP(GET_INFO, smmu_assign_get_info,
 		 struct smmu_assign_get_info, out_capabilities),
 	IOCTL_OP(BIND, smmua_bind, struct smmu_assign_bind,
-		 out_aperture_last),
+		 out_domain_flags),
 	IOCTL_OP(UNBIND, smmua_unbind, struct smmu_assign_unbind,
 		 bdf),
 	IOCTL_OP(MAP, smmua_map, struct smmu_assign_map,
-		 __reserved),
+		 __reserved2),
 	IOCTL_OP(UNMAP, smmua_unmap, struct smmu_assign_unmap,
-		 __reserved),
+		 __reserved2),
 	IOCTL_OP(CLAIM, smmua_claim, struct smmu_assign_claim,
-		 bdf),
+		 out_space_id),
 	IOCTL_OP(SET_EVENTFD, smmua_set_eventfd,
 		 struct smmu_assign_set_eventfd, __reserved),
 	IOCTL_OP(QUERY, smmua_query, struct smmu_assign_query,
-		 out_stats),
+		 out_delegate_gid),
 	IOCTL_OP(LIST, smmua_list, struct smmu_assign_list,
 		 devices),
 	IOCTL_OP(MAPPINGS, smmua_mappings, struct smmu_assign_mappings,
 		 mappings),
 	IOCTL_OP(TRANSLATE, smmua_translate, struct smmu_assign_translate,
-		 __reserved),
+		 __reserved2),
 	IOCTL_OP(RESV_REGIONS, smmua_resv_regions, struct smmu_assign_resv_regions,
 		 regions),
 	IOCTL_OP(DELEGATE, smmua_delegate, struct smmu_assign_delegate, gid),
+	IOCTL_OP(SPACE_ALLOC, smmua_space_alloc, struct smmu_assign_space_alloc,
+		 name),
+	IOCTL_OP(SPACE_DESTROY, smmua_space_destroy,
+		 struct smmu_assign_space_destroy, __reserved),
+	IOCTL_OP(SPACE_ALLOW_IOVAS, smmua_space_allow_iovas,
+		 struct smmu_assign_space_allow_iovas, ranges),
+	IOCTL_OP(SPACE_INFO, smmua_space_info, struct smmu_assign_space_info,
+		 devices),
 };
 
 static long smmu_assign_fops_ioctl(struct file *filp, unsigned int cmd,
@@ -170,6 +183,8 @@ static int smmu_assign_fops_open(struct inode *inode, struct file *filp)
 		kfree(ctx);
 		return ret;
 	}
+	mutex_init(&ctx->lock);
+	xa_init_flags(&ctx->spaces, XA_FLAGS_ALLOC1);
 	ctx->pid = get_task_pid(current, PIDTYPE_TGID);
 	filp->private_data = ctx;
 	return 0;
@@ -180,7 +195,11 @@ static int smmu_assign_fops_release(struct inode *inode, struct file *filp)
 {
 	struct smmua_ctx *ctx = filp->private_data;
 
-	smmua_ctx_release_devices(ctx);
+	/* Groups first: a space goes only once no device reaches it. */
+	smmua_ctx_release_bindings(ctx);
+	smmua_ctx_release_spaces(ctx);
+	xa_destroy(&ctx->spaces);
+	mutex_destroy(&ctx->lock);
 	smmua_events_destroy(&ctx->events);
 	put_pid(ctx->pid);
 	kfree(ctx);

@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * smmu-assign: pinning user memory and mapping it for a device.
+ * smmu-assign: pinning user memory and mapping it into a space's domains.
  *
- * Pages are pinned long-term a page-sized batch at a time, and each
- * physically contiguous run is handed to iommu_map() whole, so the
- * io-pgtable code uses the largest block the alignment allows (2 MiB and
- * 1 GiB for huge pages). Nothing is allocated per page: a mapping is one
- * interval-tree node, and unmapping recovers the pages from the page table
- * itself, as VFIO type1 does. The IOTLB is always invalidated before a page
- * is unpinned.
+ * Pages are pinned long-term a page-sized batch at a time, once per MAP
+ * however many devices the space has, and each physically contiguous run
+ * is handed to iommu_map() whole, so the io-pgtable code uses the largest
+ * block the alignment allows (2 MiB and 1 GiB for huge pages). The runs
+ * are recorded, a page of them at a time: they fill a domain attached
+ * later, and unmapping unpins them without walking a page table. The
+ * IOTLB of every domain is invalidated before a page is unpinned.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -23,20 +23,10 @@
 
 unsigned int smmua_max_mappings = 65535;
 module_param_named(max_mappings, smmua_max_mappings, uint, 0644);
-MODULE_PARM_DESC(max_mappings, "Most mappings one open file may hold (default 65535)");
+MODULE_PARM_DESC(max_mappings, "Most mappings one open file may hold, all its spaces together (default 65535)");
 
-/* Physically contiguous pages, mapped or waiting to be. */
-struct smmua_run {
-	unsigned long iova;
-	phys_addr_t phys;
-	size_t len;
-};
-
-static void smmua_unpin_run(phys_addr_t phys, size_t len, bool dirty)
-{
-	unpin_user_page_range_dirty_lock(pfn_to_page(PHYS_PFN(phys)),
-					 len >> PAGE_SHIFT, dirty);
-}
+#define SMMUA_RUNS_PER_CHUNK \
+	((PAGE_SIZE - sizeof(struct smmua_run_chunk)) / sizeof(struct smmua_run))
 
 /*
  * Charge @map's pages to the caller, as iommufd does: its user's locked_vm
@@ -75,115 +65,203 @@ static void smmua_unaccount(struct smmua_mapping *map, unsigned long npages)
 }
 
 /* A mapping of @bytes appeared (@added) or went away: update the figures. */
-static void smmua_stats_mapping(struct smmua_device *sdev, u64 bytes, bool added)
+static void smmua_stats_mapping(struct smmua_space *space, u64 bytes, bool added)
 {
-	struct smmu_assign_stats *st = &sdev->stats;
+	struct smmu_assign_stats *st = &space->stats;
 	u64 pages = bytes >> PAGE_SHIFT;
 	unsigned long flags;
 
-	spin_lock_irqsave(&sdev->stats_lock, flags);
+	spin_lock_irqsave(&space->stats_lock, flags);
 	if (added) {
 		st->maps++;
-		sdev->nr_mappings++;
+		space->nr_mappings++;
 		st->bytes_mapped += bytes;
 		st->pinned_pages += pages;
 		st->peak_bytes_mapped = max(st->peak_bytes_mapped, st->bytes_mapped);
 		st->peak_pinned_pages = max(st->peak_pinned_pages, st->pinned_pages);
 	} else {
 		st->unmaps++;
-		sdev->nr_mappings--;
+		space->nr_mappings--;
 		st->bytes_mapped -= bytes;
 		st->pinned_pages -= pages;
 	}
-	spin_unlock_irqrestore(&sdev->stats_lock, flags);
+	spin_unlock_irqrestore(&space->stats_lock, flags);
 	atomic64_inc(added ? &smmua_total_maps : &smmua_total_unmaps);
 	atomic64_add(added ? bytes : -bytes, &smmua_bytes_mapped);
 }
 
-static void smmua_iotlb_sync(struct smmua_device *sdev,
+static void smmua_free_runs(struct smmua_mapping *map)
+{
+	struct smmua_run_chunk *chunk, *next;
+
+	for (chunk = map->runs; chunk; chunk = next) {
+		next = chunk->next;
+		free_page((unsigned long)chunk);
+	}
+	map->runs = NULL;
+	map->nr_runs = 0;
+}
+
+/* Unpin every page @map's runs hold, dirtying them if the devices wrote. */
+static void smmua_unpin_runs(struct smmua_mapping *map)
+{
+	bool dirty = map->flags & SMMU_ASSIGN_MAP_WRITE;
+	struct smmua_run_chunk *chunk;
+	struct smmua_run *run;
+	unsigned int i;
+
+	for (chunk = map->runs; chunk; chunk = chunk->next) {
+		for (i = 0, run = chunk->runs; i < chunk->nr; i++, run++)
+			unpin_user_page_range_dirty_lock(pfn_to_page(PHYS_PFN(run->phys)),
+							 run->len >> PAGE_SHIFT, dirty);
+		cond_resched();
+	}
+}
+
+/* The host physical address @map pinned for @iova, which it covers. */
+phys_addr_t smmua_mapping_phys(struct smmua_mapping *map, u64 iova)
+{
+	u64 offset = iova - map->node.start;
+	struct smmua_run_chunk *chunk;
+	struct smmua_run *run;
+	unsigned int i;
+
+	for (chunk = map->runs; chunk; chunk = chunk->next) {
+		for (i = 0, run = chunk->runs; i < chunk->nr; i++, run++) {
+			if (offset < run->len)
+				return run->phys + offset;
+			offset -= run->len;
+		}
+	}
+	return 0;
+}
+
+static void smmua_iotlb_sync(struct smmua_space *space, struct smmua_domain *sdom,
 			     struct iommu_iotlb_gather *gather)
 {
 	unsigned long flags;
 
-	iommu_iotlb_sync(sdev->domain, gather);
-	spin_lock_irqsave(&sdev->stats_lock, flags);
-	sdev->stats.iotlb_syncs++;
-	spin_unlock_irqrestore(&sdev->stats_lock, flags);
+	iommu_iotlb_sync(sdom->domain, gather);
+	spin_lock_irqsave(&space->stats_lock, flags);
+	space->stats.iotlb_syncs++;
+	spin_unlock_irqrestore(&space->stats_lock, flags);
 }
 
-#define SMMUA_UNPIN_BATCH 32
-
 /*
- * Unmap [iova, iova + length), which is fully mapped, and unpin what was
- * behind it. Runs are found in the page table: each ends where physical
- * contiguity does, so it covers whole leaf entries and never splits a block.
+ * Unmap [iova, iova + length), which @sdom maps whole, and invalidate its
+ * IOTLB. It goes a largest page at a time, so no block is split and a long
+ * range yields the CPU.
  */
-static void smmua_unmap_unpin(struct smmua_device *sdev, unsigned long iova,
-			      size_t length, bool dirty)
+void smmua_domain_unmap(struct smmua_space *space, struct smmua_domain *sdom,
+			unsigned long iova, size_t length)
 {
-	struct iommu_domain *domain = sdev->domain;
-	struct smmua_run runs[SMMUA_UNPIN_BATCH];
 	struct iommu_iotlb_gather gather;
 	unsigned long end = iova + length;
-	unsigned int i, nr = 0;
 
 	iommu_iotlb_gather_init(&gather);
 	while (iova < end) {
-		phys_addr_t phys = iommu_iova_to_phys(domain, iova);
-		size_t len = PAGE_SIZE, unmapped;
+		size_t len = min_t(u64, end, ALIGN_DOWN(iova, sdom->unmap_chunk) +
+				   sdom->unmap_chunk) - iova;
+		size_t unmapped = iommu_unmap_fast(sdom->domain, iova, len, &gather);
 
-		if (WARN_ON_ONCE(!phys)) {
-			iova += PAGE_SIZE;
-			continue;
-		}
-		while (iova + len < end &&
-		       iommu_iova_to_phys(domain, iova + len) == phys + len)
-			len += PAGE_SIZE;
-		unmapped = iommu_unmap_fast(domain, iova, len, &gather);
-		if (WARN_ON_ONCE(unmapped != len)) {
-			/* Leak the pages rather than let the device reach them. */
-			iova += len;
-			continue;
-		}
-		runs[nr++] = (struct smmua_run){ .iova = iova, .phys = phys, .len = len };
+		/* A hole would be a bug: leak the pages rather than expose them. */
+		WARN_ON_ONCE(unmapped != len);
 		iova += len;
-		if (nr == ARRAY_SIZE(runs)) {
-			smmua_iotlb_sync(sdev, &gather);
-			for (i = 0; i < nr; i++)
-				smmua_unpin_run(runs[i].phys, runs[i].len, dirty);
-			nr = 0;
-			cond_resched();
-		}
+		cond_resched();
 	}
-	if (nr)
-		smmua_iotlb_sync(sdev, &gather);
-	for (i = 0; i < nr; i++)
-		smmua_unpin_run(runs[i].phys, runs[i].len, dirty);
+	smmua_iotlb_sync(space, sdom, &gather);
 }
 
-/* The binding's lock is held; its owner is the file the mapping counts in. */
-static void smmua_remove_mapping(struct smmua_device *sdev, struct smmua_mapping *map)
+static int smmua_map_prot(struct smmua_domain *sdom, struct smmua_mapping *map)
+{
+	int prot = sdom->prot | IOMMU_READ;
+
+	if (map->flags & SMMU_ASSIGN_MAP_WRITE)
+		prot |= IOMMU_WRITE;
+	return prot;
+}
+
+/*
+ * Map @map's runs into @sdom. On failure nothing of it stays mapped there;
+ * the pins stay.
+ */
+static int smmua_domain_map(struct smmua_space *space, struct smmua_domain *sdom,
+			    struct smmua_mapping *map)
+{
+	unsigned long iova = map->node.start;
+	int prot = smmua_map_prot(sdom, map);
+	struct smmua_run_chunk *chunk;
+	struct smmua_run *run;
+	unsigned int i;
+	int ret;
+
+	for (chunk = map->runs; chunk; chunk = chunk->next) {
+		for (i = 0, run = chunk->runs; i < chunk->nr; i++, run++) {
+			ret = smmua_iommu_map(sdom->domain, iova, run->phys, run->len, prot);
+			if (ret)
+				goto err;
+			iova += run->len;
+		}
+		cond_resched();
+	}
+	return 0;
+err:
+	if (iova > map->node.start)
+		smmua_domain_unmap(space, sdom, map->node.start, iova - map->node.start);
+	return ret;
+}
+
+/*
+ * Fill a domain new to @space with every mapping it has. On failure the
+ * domain maps nothing.
+ */
+int smmua_domain_fill(struct smmua_space *space, struct smmua_domain *sdom)
+{
+	struct interval_tree_node *node, *done;
+	int ret;
+
+	lockdep_assert_held(&space->lock);
+	for (node = interval_tree_iter_first(&space->mappings, 0, ULONG_MAX); node;
+	     node = interval_tree_iter_next(node, 0, ULONG_MAX)) {
+		ret = smmua_domain_map(space, sdom,
+				       container_of(node, struct smmua_mapping, node));
+		if (ret)
+			goto err;
+	}
+	return 0;
+err:
+	for (done = interval_tree_iter_first(&space->mappings, 0, ULONG_MAX); done != node;
+	     done = interval_tree_iter_next(done, 0, ULONG_MAX))
+		smmua_domain_unmap(space, sdom, done->start, done->last - done->start + 1);
+	return ret;
+}
+
+/* Remove @map from @space: unmapped from every domain before unpinning. */
+static void smmua_remove_mapping(struct smmua_space *space, struct smmua_mapping *map)
 {
 	size_t length = map->node.last - map->node.start + 1;
+	struct smmua_domain *sdom;
 
-	lockdep_assert_held(&sdev->lock);
-	interval_tree_remove(&map->node, &sdev->mappings);
-	smmua_unmap_unpin(sdev, map->node.start, length,
-			  map->flags & SMMU_ASSIGN_MAP_WRITE);
+	lockdep_assert_held(&space->lock);
+	interval_tree_remove(&map->node, &space->mappings);
+	list_for_each_entry(sdom, &space->domains, node)
+		smmua_domain_unmap(space, sdom, map->node.start, length);
+	smmua_unpin_runs(map);
+	smmua_free_runs(map);
 	smmua_unaccount(map, length >> PAGE_SHIFT);
-	smmua_stats_mapping(sdev, length, false);
-	atomic_dec(&sdev->owner->nr_mappings);
+	smmua_stats_mapping(space, length, false);
+	atomic_dec(&space->ctx->nr_mappings);
 	kfree(map);
 }
 
-/* Everything the owner mapped; the owner is still set. */
-void smmua_unmap_all(struct smmua_device *sdev)
+/* Every mapping of @space, which is locked. */
+void smmua_unmap_all(struct smmua_space *space)
 {
 	struct interval_tree_node *node;
 
-	lockdep_assert_held(&sdev->lock);
-	while ((node = interval_tree_iter_first(&sdev->mappings, 0, ULONG_MAX))) {
-		smmua_remove_mapping(sdev, container_of(node, struct smmua_mapping, node));
+	lockdep_assert_held(&space->lock);
+	while ((node = interval_tree_iter_first(&space->mappings, 0, ULONG_MAX))) {
+		smmua_remove_mapping(space, container_of(node, struct smmua_mapping, node));
 		cond_resched();
 	}
 }
@@ -219,100 +297,80 @@ static int smmua_gup_flags(struct smmua_mapping *map, unsigned long uaddr,
 	return vma ? 0 : -EFAULT;
 }
 
+/* Append the page at @phys to @map's runs, growing a run where it can. */
+static int smmua_add_page(struct smmua_mapping *map, struct smmua_run_chunk **tail,
+			  phys_addr_t phys)
+{
+	struct smmua_run_chunk *chunk = *tail;
+	struct smmua_run *run = chunk && chunk->nr ? &chunk->runs[chunk->nr - 1] : NULL;
+
+	if (run && run->phys + run->len == phys) {
+		run->len += PAGE_SIZE;
+		return 0;
+	}
+	if (!chunk || chunk->nr == SMMUA_RUNS_PER_CHUNK) {
+		chunk = (struct smmua_run_chunk *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+		if (!chunk)
+			return -ENOMEM;
+		if (*tail)
+			(*tail)->next = chunk;
+		else
+			map->runs = chunk;
+		*tail = chunk;
+	}
+	chunk->runs[chunk->nr++] = (struct smmua_run){ .phys = phys, .len = PAGE_SIZE };
+	map->nr_runs++;
+	return 0;
+}
+
 /*
- * Pin the user range of @map and map it. On failure nothing stays pinned
- * or mapped.
+ * Pin the user range of @map and record it as runs. On failure nothing
+ * stays pinned.
  */
-static int smmua_pin_and_map(struct smmua_device *sdev, struct smmua_mapping *map,
-			     u32 *num_runs)
+static int smmua_pin(struct smmua_mapping *map)
 {
 	unsigned long npages = (map->node.last - map->node.start + 1) >> PAGE_SHIFT;
-	bool write = map->flags & SMMU_ASSIGN_MAP_WRITE;
+	struct smmua_run_chunk *tail = NULL;
+	unsigned long done = 0;
 	unsigned int gup_flags;
-	int prot = sdev->iommu_prot;
-	unsigned long done = 0, iova_start = map->node.start;
-	struct smmua_run run = {};
 	struct page **batch;
-	long i = 0, npinned = 0;
+	long i, npinned;
 	int ret = 0;
 
-	if (map->flags & SMMU_ASSIGN_MAP_READ)
-		prot |= IOMMU_READ;
-	if (write)
-		prot |= IOMMU_WRITE;
 	batch = (struct page **)__get_free_page(GFP_KERNEL_ACCOUNT);
 	if (!batch)
 		return -ENOMEM;
-
-	*num_runs = 0;
 	while (done < npages) {
 		unsigned long uaddr = map->user_va + (done << PAGE_SHIFT);
 		unsigned long want = min_t(unsigned long, npages - done,
 					   PAGE_SIZE / sizeof(*batch));
 
 		ret = smmua_gup_flags(map, uaddr, &want, &gup_flags);
-		if (ret) {
-			i = 0;
-			npinned = 0;
-			goto err;
-		}
+		if (ret)
+			break;
 		npinned = pin_user_pages_fast(uaddr, want, gup_flags, batch);
 		if (npinned <= 0) {
 			ret = npinned ?: -EFAULT;
-			npinned = 0;
-			goto err;
+			break;
 		}
 		for (i = 0; i < npinned; i++) {
-			phys_addr_t phys = page_to_phys(batch[i]);
-
-			if (run.len && run.phys + run.len == phys) {
-				run.len += PAGE_SIZE;
-				continue;
+			ret = smmua_add_page(map, &tail, page_to_phys(batch[i]));
+			if (ret) {
+				unpin_user_pages(batch + i, npinned - i);
+				break;
 			}
-			if (run.len) {
-				ret = smmua_iommu_map(sdev->domain, run.iova, run.phys,
-						      run.len, prot);
-				if (ret)
-					goto err;
-				(*num_runs)++;
-			}
-			run = (struct smmua_run){
-				.iova = iova_start + ((done + i) << PAGE_SHIFT),
-				.phys = phys,
-				.len = PAGE_SIZE,
-			};
 		}
+		if (ret)
+			break;
 		done += npinned;
 		cond_resched();
 	}
-	ret = smmua_iommu_map(sdev->domain, run.iova, run.phys, run.len, prot);
+	free_page((unsigned long)batch);
 	if (ret) {
-		/* The failed run is the pending one; no batch pages remain. */
-		i = 0;
-		npinned = 0;
-		goto err;
+		smmua_unpin_runs(map);
+		smmua_free_runs(map);
 	}
-	(*num_runs)++;
-	free_page((unsigned long)batch);
-	return 0;
-
-err:
-	/* Pinned, not mapped: the pending run and the rest of the batch. */
-	if (run.len)
-		smmua_unpin_run(run.phys, run.len, false);
-	if (i < npinned)
-		unpin_user_pages(batch + i, npinned - i);
-	/* Mapped: everything before the pending run. */
-	if (run.len && run.iova > iova_start)
-		smmua_unmap_unpin(sdev, iova_start, run.iova - iova_start, false);
-	free_page((unsigned long)batch);
 	return ret;
-}
-
-/* Mappings are made of whole CPU pages and of the SMMU's smallest page. */
-static unsigned long smmua_map_align(struct smmua_device *sdev)
-{
-	return max_t(unsigned long, PAGE_SIZE, sdev->min_pgsize);
 }
 
 int smmua_map(struct smmu_assign_ucmd *ucmd)
@@ -320,24 +378,24 @@ int smmua_map(struct smmu_assign_ucmd *ucmd)
 	struct smmu_assign_map *cmd = ucmd->cmd;
 	struct smmua_ctx *ctx = ucmd->ctx;
 	const u32 access = SMMU_ASSIGN_MAP_READ | SMMU_ASSIGN_MAP_WRITE;
-	struct smmua_device *sdev;
+	struct smmua_domain *sdom, *failed;
+	struct smmua_space *space;
 	struct smmua_mapping *map;
 	unsigned long npages;
 	u64 last, uva_last;
-	u32 num_runs;
 	int ret;
 
-	if (cmd->flags & ~access || cmd->__reserved)
+	if (cmd->flags & ~access || cmd->__reserved || cmd->__reserved2)
 		return -EOPNOTSUPP;
 	/* The SMMU's page tables cannot express write-only: a writer reads. */
 	if (!(cmd->flags & SMMU_ASSIGN_MAP_READ))
 		return -EINVAL;
 
-	sdev = smmua_device_get_locked(ctx, &cmd->bdf, false);
-	if (IS_ERR(sdev))
-		return PTR_ERR(sdev);
-	/* sdev->lock is held from here. */
-	ret = smmua_check_range(cmd->iova, cmd->length, smmua_map_align(sdev), &last);
+	space = smmua_space_lookup(ucmd, 0, cmd->space_id, NULL);
+	if (IS_ERR(space))
+		return PTR_ERR(space);
+	/* space->lock is held from here. */
+	ret = smmua_check_range(cmd->iova, cmd->length, space->align, &last);
 	if (ret)
 		goto out_unlock;
 	if (!PAGE_ALIGNED(cmd->user_va)) {
@@ -348,11 +406,11 @@ int smmua_map(struct smmu_assign_ucmd *ucmd)
 		ret = -EOVERFLOW;
 		goto out_unlock;
 	}
-	if (cmd->iova < sdev->window_start || last > sdev->window_last) {
+	if (!smmua_space_range(space, cmd->iova, last)) {
 		ret = -ERANGE;
 		goto out_unlock;
 	}
-	if (interval_tree_iter_first(&sdev->mappings, cmd->iova, last)) {
+	if (interval_tree_iter_first(&space->mappings, cmd->iova, last)) {
 		ret = -EEXIST;
 		goto out_unlock;
 	}
@@ -374,31 +432,45 @@ int smmua_map(struct smmu_assign_ucmd *ucmd)
 	ret = smmua_account(map, npages);
 	if (ret)
 		goto err_free;
-	ret = smmua_pin_and_map(sdev, map, &num_runs);
+	ret = smmua_pin(map);
 	if (ret)
 		goto err_unaccount;
+	list_for_each_entry(sdom, &space->domains, node) {
+		ret = smmua_domain_map(space, sdom, map);
+		if (ret)
+			goto err_unmap;
+	}
 
-	interval_tree_insert(&map->node, &sdev->mappings);
-	smmua_stats_mapping(sdev, cmd->length, true);
-	mutex_unlock(&sdev->lock);
+	interval_tree_insert(&map->node, &space->mappings);
+	smmua_stats_mapping(space, cmd->length, true);
+	cmd->out_num_runs = min_t(unsigned long, map->nr_runs, U32_MAX);
+	mutex_unlock(&space->lock);
 
 	/*
 	 * The answer is copied with no lock held. If it cannot be, the MAP
 	 * is undone, unless it is gone already (the file's other threads,
-	 * a released claim, or the binding's end).
+	 * or the space's end).
 	 */
-	cmd->out_num_runs = num_runs;
 	ret = smmu_assign_ucmd_respond(ucmd, sizeof(*cmd));
 	if (ret) {
-		mutex_lock(&sdev->lock);
-		if (!sdev->dead && sdev->owner == ctx &&
-		    interval_tree_iter_first(&sdev->mappings, cmd->iova, last) == &map->node)
-			smmua_remove_mapping(sdev, map);
-		mutex_unlock(&sdev->lock);
+		mutex_lock(&space->lock);
+		if (!space->dead &&
+		    interval_tree_iter_first(&space->mappings, cmd->iova, last) == &map->node)
+			smmua_remove_mapping(space, map);
+		mutex_unlock(&space->lock);
 	}
-	smmua_device_put(sdev);
+	smmua_space_put(space);
 	return ret;
 
+err_unmap:
+	failed = sdom;
+	list_for_each_entry(sdom, &space->domains, node) {
+		if (sdom == failed)
+			break;
+		smmua_domain_unmap(space, sdom, cmd->iova, cmd->length);
+	}
+	smmua_unpin_runs(map);
+	smmua_free_runs(map);
 err_unaccount:
 	smmua_unaccount(map, npages);
 err_free:
@@ -406,38 +478,36 @@ err_free:
 err_count:
 	atomic_dec(&ctx->nr_mappings);
 out_unlock:
-	mutex_unlock(&sdev->lock);
-	smmua_device_put(sdev);
+	smmua_space_unlock_put(space);
 	return ret;
 }
 
 int smmua_unmap(struct smmu_assign_ucmd *ucmd)
 {
 	struct smmu_assign_unmap *cmd = ucmd->cmd;
-	struct smmua_ctx *ctx = ucmd->ctx;
 	struct interval_tree_node *node;
-	struct smmua_device *sdev;
+	struct smmua_space *space;
 	u64 bytes = 0, first = 0, last = ULONG_MAX;
 	u32 count = 0;
 	int ret = 0;
 
-	if (cmd->flags & ~SMMU_ASSIGN_UNMAP_ALL || cmd->__reserved)
+	if (cmd->flags & ~SMMU_ASSIGN_UNMAP_ALL || cmd->__reserved || cmd->__reserved2)
 		return -EOPNOTSUPP;
 	if ((cmd->flags & SMMU_ASSIGN_UNMAP_ALL) && (cmd->iova || cmd->length))
 		return -EINVAL;
 
-	sdev = smmua_device_get_locked(ctx, &cmd->bdf, false);
-	if (IS_ERR(sdev))
-		return PTR_ERR(sdev);
+	space = smmua_space_lookup(ucmd, 0, cmd->space_id, NULL);
+	if (IS_ERR(space))
+		return PTR_ERR(space);
 	if (!(cmd->flags & SMMU_ASSIGN_UNMAP_ALL)) {
-		ret = smmua_check_range(cmd->iova, cmd->length, smmua_map_align(sdev), &last);
+		ret = smmua_check_range(cmd->iova, cmd->length, space->align, &last);
 		if (ret)
 			goto out_unlock;
 		first = cmd->iova;
 	}
 
 	/* Refuse before touching anything if a mapping straddles an edge. */
-	for (node = interval_tree_iter_first(&sdev->mappings, first, last); node;
+	for (node = interval_tree_iter_first(&space->mappings, first, last); node;
 	     node = interval_tree_iter_next(node, first, last)) {
 		if (node->start < first || node->last > last) {
 			ret = -EINVAL;
@@ -450,14 +520,13 @@ int smmua_unmap(struct smmu_assign_ucmd *ucmd)
 		goto out_unlock;
 	}
 	/* Every overlap lies inside: take the first until none is left. */
-	while ((node = interval_tree_iter_first(&sdev->mappings, first, last))) {
+	while ((node = interval_tree_iter_first(&space->mappings, first, last))) {
 		bytes += node->last - node->start + 1;
-		smmua_remove_mapping(sdev, container_of(node, struct smmua_mapping, node));
+		smmua_remove_mapping(space, container_of(node, struct smmua_mapping, node));
 		cond_resched();
 	}
 out_unlock:
-	mutex_unlock(&sdev->lock);
-	smmua_device_put(sdev);
+	smmua_space_unlock_put(space);
 	if (ret)
 		return ret;
 	cmd->out_unmapped_length = bytes;

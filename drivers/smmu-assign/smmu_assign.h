@@ -2,16 +2,25 @@
 /*
  * smmu-assign internal interfaces.
  *
+ * The objects: an open file (smmua_ctx) holds address spaces
+ * (smmua_space), each with its mappings, allowed ranges and IOMMU domains
+ * (smmua_domain, one per SMMU instance unless mirrored). A bound IOMMU
+ * group (smmua_binding) is attached to at most one space, and its PCI
+ * functions (smmua_device) are what userspace names by BDF.
+ *
  * Lock order, outermost first:
- *   device_lock(&pdev->dev)   (BIND and every teardown of a binding; the
- *                              driver core holds it around the bus notifier)
- *   smmua_device.lock         (one binding: owner, mappings, teardown)
+ *   device_lock(&pdev->dev)   (BIND, of the device it names; the driver
+ *                              core holds it around the bus notifier)
+ *   smmua_binding.lock        (one bound group: owner, space, teardown)
+ *   smmua_ctx.lock            (a file's space names and ids)
+ *   smmua_space.lock          (one space: mappings, ranges, domains)
  *   mmap_lock                 (taken by pinning)
  *   smmua_devices_lock        (the list of bound devices; held only to walk
  *                              or change the list, never across a user copy,
  *                              a page fault or another mutex)
  * and, innermost, the spinlocks:
- *   smmua_device.stats_lock   (counters, and owner for lock-free readers)
+ *   smmua_binding.owner_lock  (owner and faults, for the fault handler)
+ *   smmua_space.stats_lock    (a space's figures)
  *   smmua_events.lock         (one file's fault queue)
  * No mutex is held across the copy of an answer back to userspace.
  */
@@ -29,6 +38,7 @@
 #include <linux/types.h>
 #include <linux/uidgid.h>
 #include <linux/wait.h>
+#include <linux/xarray.h>
 #include <uapi/linux/smmu_assign.h>
 
 struct dentry;
@@ -51,42 +61,128 @@ struct smmua_events {
 };
 
 /*
- * The state of one open file: the owner of the devices it binds or claims.
- * Its devices are found through smmua_devices (owner == ctx).
+ * The state of one open file: the owner of the groups it binds or claims,
+ * and of its spaces. Its bindings are found through smmua_devices.
  */
 struct smmua_ctx {
 	struct pid *pid;		/* the opener's thread group */
-	atomic_t nr_mappings;		/* across all its devices */
+	atomic_t nr_mappings;		/* across all its spaces */
+	struct mutex lock;		/* see the lock order above */
+	struct xarray spaces;		/* id -> smmua_space; names under lock */
 	struct smmua_events events;
 };
 
+/* An allowed IOVA range of a space, inclusive. */
+struct smmua_range {
+	u64 start;
+	u64 last;
+};
+
+/* A reserved region of a bound group, inclusive; type: iommu_resv_type. */
+struct smmua_resv {
+	u64 start;
+	u64 last;
+	u32 type;
+};
+
 /*
- * One bound device: its own domain, window and mappings. Lookups take a
- * reference (users); the list holds one until teardown. Teardown makes the
- * binding unreachable (dead, off the list, out of debugfs) before it
- * releases anything; the memory goes with the last reference.
+ * One IOMMU domain of a space. Every group of the space behind one SMMU
+ * shares one; where an SMMU refuses, or share_domains is off, a group gets
+ * its own and the space's mappings are mirrored into it.
  */
-struct smmua_device {
+struct smmua_domain {
+	struct list_head node;		/* smmua_space.domains */
+	struct iommu_domain *domain;
+	unsigned int users;		/* groups attached */
+	int prot;			/* IOMMU_CACHE when the SMMU is coherent */
+	bool has_sw_msi;
+	phys_addr_t sw_msi;		/* the MSI cookie's base */
+	unsigned long min_pgsize;
+	unsigned long unmap_chunk;	/* largest page: unmap never splits it */
+};
+
+/*
+ * An address space: what its devices reach. Mappings are pinned and
+ * charged once and mapped into every domain. Lookups take a reference;
+ * the file's xarray holds one until SPACE_DESTROY or release, which make
+ * it dead (unreachable) before they unmap anything.
+ */
+struct smmua_space {
+	refcount_t users;
+	struct mutex lock;		/* see the lock order above */
+	bool dead;			/* lock */
+	bool published;			/* reachable by id */
+	struct smmua_ctx *ctx;		/* the owning file; valid while !dead */
+	u32 id;
+	char name[SMMU_ASSIGN_SPACE_NAME_LEN];
+	struct smmua_range *ranges;	/* sorted, disjoint, not adjacent; lock */
+	unsigned int nr_ranges;
+	unsigned long align;		/* of MAP: CPU page and every domain's */
+	struct rb_root_cached mappings;	/* smmua_mapping; lock */
+	struct list_head domains;	/* smmua_domain; lock */
+	struct list_head bindings;	/* smmua_binding.space_node; lock */
+	unsigned int nr_bindings;
+
+	spinlock_t stats_lock;		/* the figures below, for readers */
+	struct smmu_assign_stats stats;	/* faults and bound_ns unused */
+	unsigned int nr_mappings;
+};
+
+/*
+ * One bound IOMMU group: its DMA ownership, and its attachment to a space.
+ * Lookups take a reference (users); the list holds one until teardown.
+ * Teardown makes the binding unreachable (dead, off the list, out of
+ * debugfs) before it releases anything; the memory goes with the last
+ * reference.
+ */
+struct smmua_binding {
 	refcount_t users;
 	struct mutex lock;		/* see the lock order above */
 	bool dead;			/* torn down; lock */
-	struct pci_dev *pdev;		/* referenced */
 	struct iommu_group *group;	/* referenced, DMA ownership claimed */
-	struct iommu_domain *domain;	/* attached to group while !dead */
+	bool persistent;
+	/* A persistent binding's window and space name, for CLAIM. */
 	u64 window_start;
 	u64 window_last;
-	unsigned long min_pgsize;
-	unsigned long pgsize_bitmap;	/* the domain's, kept for lock-free readers */
-	int iommu_prot;			/* IOMMU_CACHE when the SMMU is coherent */
-	bool persistent;
+	char space_name[SMMU_ASSIGN_SPACE_NAME_LEN];
 	/* Who may CLAIM a persistent binding without CAP_SYS_ADMIN; lock. */
 	kuid_t delegate_uid;
 	kgid_t delegate_gid;
+	struct smmua_resv *resv;	/* the group's reserved regions */
+	unsigned int nr_resv;
+	ktime_t bound_at;
+
+	struct smmua_space *space;	/* attached to, referenced; as owner */
+	struct smmua_domain *sdom;	/* space->lock */
+	struct list_head space_node;	/* space->bindings */
+
+	/*
+	 * The file that maps for it, and the id of the space it is in, for
+	 * lock-free readers (the fault handler, debugfs). Change under lock
+	 * and owner_lock; either is enough to read them.
+	 */
+	spinlock_t owner_lock;
+	struct smmua_ctx *owner;
+	u32 space_id;
+
+	unsigned int nr_devices;
+	struct list_head devices;	/* smmua_device.binding_node; fixed */
+};
+
+/*
+ * One PCI function of a bound group (bridges are not bound): what userspace
+ * names by BDF. It lives as long as its binding.
+ */
+struct smmua_device {
+	struct smmua_binding *binding;
+	struct pci_dev *pdev;		/* referenced */
+	struct list_head binding_node;
+	struct list_head node;		/* smmua_devices; smmua_devices_lock */
+	bool listed;			/* on smmua_devices */
+	bool fault_handler;		/* registered */
 	u32 num_sids;
 	u32 sids[SMMU_ASSIGN_MAX_SIDS];
 	char iommu_name[SMMU_ASSIGN_IOMMU_NAME_LEN];
-
-	ktime_t bound_at;
 	struct dentry *debugfs;
 
 	/*
@@ -99,33 +195,35 @@ struct smmua_device {
 	u32 last_fault_reason;
 	unsigned long last_fault_jiffies;
 
-	/*
-	 * Read without the mutexes by the fault handler, QUERY and debugfs;
-	 * written under stats_lock (and, for owner, the mutexes too).
-	 */
-	spinlock_t stats_lock;
-	struct smmu_assign_stats stats;	/* bound_ns is filled on read */
-
-	struct list_head node;		/* smmua_devices; smmua_devices_lock */
-	/*
-	 * The file that maps into this device; NULL for an unclaimed
-	 * persistent binding. Changes under lock and stats_lock; either is
-	 * enough to read it.
-	 */
-	struct smmua_ctx *owner;
-	struct rb_root_cached mappings;	/* smmua_mapping; lock */
-	unsigned int nr_mappings;	/* stats_lock */
+	/* binding->owner_lock */
+	u64 faults[SMMU_ASSIGN_FAULT_NR_REASONS];
+	u64 faults_lost;
 };
 
 /* smmua_mapping.flags beyond the uapi's SMMU_ASSIGN_MAP_* */
 #define SMMUA_MAPPING_CHARGED	BIT(31)	/* counted in user->locked_vm */
 
+/* Physically contiguous pinned pages, at consecutive IOVAs. */
+struct smmua_run {
+	phys_addr_t phys;
+	size_t len;
+};
+
+/* A page of runs; a mapping's runs are a list of them, in IOVA order. */
+struct smmua_run_chunk {
+	struct smmua_run_chunk *next;
+	unsigned int nr;
+	struct smmua_run runs[];
+};
+
 /*
- * One MAP: a range of user memory, pinned and mapped at an IOVA range. The
- * pins are charged to whoever MAPped them, as iommufd does: the caller's
- * user (RLIMIT_MEMLOCK, unless it had CAP_IPC_LOCK) and the caller's mm
- * (VmPin), so the charge lives as long as the pins, whichever process
- * holds the file then.
+ * One MAP: a range of user memory, pinned once, and mapped at an IOVA range
+ * in every domain of its space. The runs record what was pinned, so a new
+ * domain is filled and the pages are unpinned without a page-table walk.
+ * The pins are charged to whoever MAPped them, as iommufd does: the
+ * caller's user (RLIMIT_MEMLOCK, unless it had CAP_IPC_LOCK) and the
+ * caller's mm (VmPin), so the charge lives as long as the pins, whichever
+ * process holds the file then.
  */
 struct smmua_mapping {
 	struct interval_tree_node node;	/* IOVA [start, last] */
@@ -133,6 +231,8 @@ struct smmua_mapping {
 	struct user_struct *user;	/* referenced */
 	struct mm_struct *mm;		/* mmgrab()ed */
 	u32 flags;			/* SMMU_ASSIGN_MAP_*, SMMUA_MAPPING_* */
+	unsigned long nr_runs;
+	struct smmua_run_chunk *runs;
 };
 
 /*
@@ -172,43 +272,72 @@ static inline struct smmu_assign_bdf smmua_pdev_bdf(struct pci_dev *pdev)
 	};
 }
 
-/* Global figures for GET_INFO; per-device ones live in smmua_device.stats. */
+/* Global figures for GET_INFO; per-space ones live in smmua_space.stats. */
 extern atomic64_t smmua_total_maps;
 extern atomic64_t smmua_total_unmaps;
 extern atomic64_t smmua_total_faults;
 extern atomic64_t smmua_bytes_mapped;
 
-/* device.c */
+/* device.c: bindings of IOMMU groups */
 extern struct pci_driver smmua_stub_driver;
 extern struct mutex smmua_devices_lock;
 extern struct list_head smmua_devices;
+int smmua_check_bdf(const struct smmu_assign_bdf *bdf);
 struct pci_dev *smmua_pci_get(const struct smmu_assign_bdf *bdf);
 struct smmua_device *smmua_device_get(const struct smmu_assign_bdf *bdf);
-void smmua_device_put(struct smmua_device *sdev);
-struct smmua_device *smmua_device_get_locked(struct smmua_ctx *ctx,
-					     const struct smmu_assign_bdf *bdf,
-					     bool admin_too);
+struct smmua_device *smmua_device_get_live(const struct smmu_assign_bdf *bdf);
+void smmua_binding_put(struct smmua_binding *binding);
+void smmua_device_unlock_put(struct smmua_device *sdev);
 unsigned int smmua_count_devices(void);
 int smmua_bind(struct smmu_assign_ucmd *ucmd);
 int smmua_unbind(struct smmu_assign_ucmd *ucmd);
 int smmua_claim(struct smmu_assign_ucmd *ucmd);
 int smmua_delegate(struct smmu_assign_ucmd *ucmd);
-void smmua_ctx_release_devices(struct smmua_ctx *ctx);
+void smmua_ctx_release_bindings(struct smmua_ctx *ctx);
 void smmua_unbind_all(void);
 int smmua_notifier_register(void);
 void smmua_notifier_unregister(void);
 
-/* mapping.c */
+/* space.c: address spaces, their ranges and domains */
+extern bool smmua_share_domains;
+int smmua_check_space_name(const char *name);
+struct smmua_space *smmua_space_new(struct smmua_ctx *ctx, const char *name,
+				    u64 window_start, u64 window_last);
+void smmua_space_publish(struct smmua_space *space);
+void smmua_space_abandon(struct smmua_space *space);
+struct smmua_space *smmua_space_get(struct smmua_ctx *ctx, u32 id);
+struct smmua_space *smmua_space_find_name(struct smmua_ctx *ctx, const char *name);
+void smmua_space_put(struct smmua_space *space);
+struct smmua_space *smmua_space_lookup(struct smmu_assign_ucmd *ucmd, u32 flags,
+				       u32 space_id,
+				       const struct smmu_assign_bdf *bdf);
+void smmua_space_unlock_put(struct smmua_space *space);
+int smmua_space_attach(struct smmua_space *space, struct smmua_binding *binding);
+void smmua_space_detach(struct smmua_binding *binding);
+int smmua_check_resv(struct smmua_binding *binding, const struct smmua_range *ranges,
+		     unsigned int nr);
+const struct smmua_range *smmua_space_range(struct smmua_space *space, u64 start, u64 last);
+u32 smmua_domain_flags(struct smmua_binding *binding);
+void smmua_ctx_release_spaces(struct smmua_ctx *ctx);
+int smmua_space_alloc(struct smmu_assign_ucmd *ucmd);
+int smmua_space_destroy(struct smmu_assign_ucmd *ucmd);
+int smmua_space_allow_iovas(struct smmu_assign_ucmd *ucmd);
+
+/* mapping.c: pinning user memory and mapping it into a space's domains */
 extern unsigned int smmua_max_mappings;
 int smmua_map(struct smmu_assign_ucmd *ucmd);
 int smmua_unmap(struct smmu_assign_ucmd *ucmd);
-void smmua_unmap_all(struct smmua_device *sdev);
+void smmua_unmap_all(struct smmua_space *space);
+int smmua_domain_fill(struct smmua_space *space, struct smmua_domain *sdom);
+void smmua_domain_unmap(struct smmua_space *space, struct smmua_domain *sdom,
+			unsigned long iova, size_t length);
+phys_addr_t smmua_mapping_phys(struct smmua_mapping *map, u64 iova);
 
 /* events.c */
 extern unsigned int smmua_fault_queue_len;
 int smmua_events_init(struct smmua_events *events);
 void smmua_events_destroy(struct smmua_events *events);
-void smmua_events_device_gone(struct smmua_device *sdev);
+void smmua_events_device_gone(struct smmua_binding *binding);
 ssize_t smmua_events_read(struct smmua_ctx *ctx, char __user *buf, size_t count,
 			  bool nonblock);
 __poll_t smmua_events_poll(struct smmua_ctx *ctx, struct file *filp,
@@ -221,6 +350,7 @@ int smmua_list(struct smmu_assign_ucmd *ucmd);
 int smmua_mappings(struct smmu_assign_ucmd *ucmd);
 int smmua_translate(struct smmu_assign_ucmd *ucmd);
 int smmua_resv_regions(struct smmu_assign_ucmd *ucmd);
+int smmua_space_info(struct smmu_assign_ucmd *ucmd);
 void smmua_debugfs_init(void);
 void smmua_debugfs_exit(void);
 void smmua_debugfs_add(struct smmua_device *sdev);

@@ -86,7 +86,7 @@ struct smmu_assign_bdf {
  * @out_total_maps: MAPs since the module loaded
  * @out_total_unmaps: mappings removed since the module loaded
  * @out_total_faults: faults reported for bound devices since then
- * @out_bytes_mapped: bytes mapped now, all devices together
+ * @out_bytes_mapped: bytes mapped now, all spaces together
  *
  * Tells userspace which interface the loaded module speaks, and the global
  * figures. The fields from @out_num_devices on came with
@@ -143,7 +143,7 @@ struct smmu_assign_get_info {
  * @out_pgsize_bitmap: page sizes of the group's domain (0 if persistent)
  * @out_aperture_start: first IOVA the domain translates (0 if persistent)
  * @out_aperture_last: last IOVA the domain translates (0 if persistent)
- * @out_num_devices: PCI functions of the group bound with @bdf
+ * @out_num_devices: PCI functions of the group bound, @bdf among them
  * @out_domain_flags: SMMU_ASSIGN_DOMAIN_* (0 if persistent)
  *
  * Needs CAP_SYS_ADMIN: handing out devices is the administrator's. Claims
@@ -160,13 +160,14 @@ struct smmu_assign_get_info {
  * share_domains is off, the group gets a domain of its own with the
  * space's mappings mirrored into it.
  *
- * Errors: EINVAL (bad BDF, misaligned or empty window, a window with a
- * @space_id, a @space_id with SMMU_ASSIGN_BIND_PERSISTENT, bad
+ * Errors: EINVAL (bad BDF, a bridge, misaligned or empty window, a window
+ * with a @space_id, a @space_id with SMMU_ASSIGN_BIND_PERSISTENT, bad
  * @space_name, a mapping of the space misaligned for the domain), EOVERFLOW
  * (window wraps), ENOENT (no such space in this file), EEXIST (this file
- * has a space of that name), ENODEV (no such device, or it has no IOMMU),
- * EBUSY (a device of the group on a driver that uses the DMA API, group
- * owned by VFIO or bound already; the kernel log names the device), ERANGE
+ * has a space of that name), ENOSPC (this file has too many spaces), ENODEV
+ * (no such device, or it has no IOMMU), EBUSY (a device of the group on
+ * another driver, group owned by VFIO or bound already; the kernel log
+ * names the device), ERANGE
  * (an allowed range or mapping outside the domain's aperture), EADDRINUSE
  * (an allowed range overlaps a reserved region of the group), EPERM (no
  * CAP_SYS_ADMIN, or MSIs not isolated).
@@ -333,7 +334,8 @@ struct smmu_assign_unmap {
  * no such space in this file), EALREADY (this file holds the claim
  * already), EBUSY (claimed by another file), EPERM (release of a claim
  * this file does not hold, or a claim without CAP_SYS_ADMIN of a binding
- * not delegated to the caller), ERANGE and EADDRINUSE (as for BIND).
+ * not delegated to the caller), ENOSPC, ERANGE and EADDRINUSE (as for
+ * BIND).
  */
 struct smmu_assign_claim {
 	__u32 size;
@@ -385,9 +387,9 @@ enum smmu_assign_fault_reason {
  * smaller than one record), and EAGAIN when empty with O_NONBLOCK. The
  * queue holds fault_queue_len records (module parameter). Faults of a
  * persistent binding that no file has claimed are only counted. When a
- * bound device leaves its driver (sysfs unbind or remove, hot-unplug), its
- * binding ends, persistent or not, and the owner gets a record with
- * SMMU_ASSIGN_EVENT_DEVICE_GONE.
+ * bound device leaves its driver (sysfs unbind or remove, hot-unplug), the
+ * binding of its group ends, persistent or not, and the owner gets a
+ * record with SMMU_ASSIGN_EVENT_DEVICE_GONE for each device of the group.
  */
 struct smmu_assign_fault_event {
 	__aligned_u64 seq;
@@ -567,9 +569,10 @@ struct smmu_assign_mapping_info {
  * Iterates in IOVA order, a batch per call. A zero-sized batch (with
  * mappings left) fails with EMSGSIZE.
  *
- * Errors: EINVAL (bad BDF, a @space_id with SMMU_ASSIGN_BY_DEVICE), ENOENT
- * (no such space in this file, or the device is not bound or in no
- * space), EPERM (the device's space is another file's), EMSGSIZE, EFAULT.
+ * Errors: EINVAL (bad BDF, a @space_id with SMMU_ASSIGN_BY_DEVICE, a @bdf
+ * without it), ENOENT (no such space in this file, or the device is not
+ * bound or in no space), EPERM (the device's space is another file's and
+ * the caller lacks CAP_SYS_ADMIN), EMSGSIZE, EFAULT.
  */
 struct smmu_assign_mappings {
 	__u32 size;
@@ -608,10 +611,11 @@ struct smmu_assign_mappings {
  * table of every domain of the space (iommu_iova_to_phys()), which must
  * all agree with the page pinned for it.
  *
- * Errors: EINVAL (bad BDF, a @space_id with SMMU_ASSIGN_BY_DEVICE), ENOENT
- * (no such space, device not bound or in no space, or @iova not mapped),
- * EPERM (the device's space is another file's), EIO (a page table
- * disagrees with the mapping).
+ * Errors: EINVAL (bad BDF, a @space_id with SMMU_ASSIGN_BY_DEVICE, a @bdf
+ * without it), ENOENT (no such space in this file, device not bound or in
+ * no space, or @iova not mapped), EPERM (the device's space is another
+ * file's and the caller lacks CAP_SYS_ADMIN), EIO (a page table disagrees
+ * with the mapping).
  */
 struct smmu_assign_translate {
 	__u32 size;
@@ -660,7 +664,7 @@ struct smmu_assign_resv_region {
  * @regions: user pointer to an array of struct smmu_assign_resv_region
  *
  * The IOVA ranges the device's IOMMU group reserves, the MSI window among
- * them: a DMA window (BIND) must stay clear of them. Answers before any
+ * them: the allowed ranges of a space it is in must stay clear of them. Answers before any
  * BIND, so a window can be chosen. Fills what fits; if there are more
  * regions than @num_regions allowed, fails with EMSGSIZE and @num_regions
  * says how many there are.
@@ -687,12 +691,13 @@ struct smmu_assign_resv_regions {
  * struct smmu_assign_delegate - ioctl(SMMU_ASSIGN_DELEGATE)
  * @size: sizeof(struct smmu_assign_delegate)
  * @flags: must be 0
- * @bdf: a persistent binding
+ * @bdf: a device of a persistent binding
  * @uid: the user who may CLAIM it, or SMMU_ASSIGN_NO_ID
  * @gid: the group whose members may CLAIM it, or SMMU_ASSIGN_NO_ID
  *
- * Needs CAP_SYS_ADMIN. Lets a process without it CLAIM the binding, map its
- * own memory into it and query it, and nothing else: its effective user
+ * Needs CAP_SYS_ADMIN. Lets a process without it CLAIM the binding into a
+ * space of its file, map its own memory for it and query it, and nothing
+ * else: its effective user
  * must be @uid, or @gid one of its groups. IDs are read in the caller's
  * user namespace. Replaces an earlier delegation; both SMMU_ASSIGN_NO_ID
  * ends it. A claim already held stays.
@@ -808,7 +813,7 @@ struct smmu_assign_space_allow_iovas {
  * @space_id: a space of this file, or 0 with SMMU_ASSIGN_BY_DEVICE
  * @out_space_id: the space's id in its owner's file
  * @bdf: with SMMU_ASSIGN_BY_DEVICE, a device in the space; else zero
- * @name: out: the space's name, "" for none
+ * @out_name: the space's name, "" for none
  * @out_owner_pid: process that opened the owning file
  * @out_num_domains: IOMMU domains of the space (more than one: mirrored)
  * @out_pgsize_bitmap: page sizes every domain of the space supports
@@ -828,9 +833,10 @@ struct smmu_assign_space_allow_iovas {
  * Fills what fits, in IOVA order for the ranges. If an array is too
  * short, fails with EMSGSIZE after filling every count.
  *
- * Errors: EINVAL (bad BDF, a @space_id with SMMU_ASSIGN_BY_DEVICE), ENOENT
- * (no such space in this file, or the device is not bound or in no
- * space), EPERM (the device's space is another file's), EMSGSIZE, EFAULT.
+ * Errors: EINVAL (bad BDF, a @space_id with SMMU_ASSIGN_BY_DEVICE, a @bdf
+ * without it), ENOENT (no such space in this file, or the device is not
+ * bound or in no space), EPERM (the device's space is another file's and
+ * the caller lacks CAP_SYS_ADMIN), EMSGSIZE, EFAULT.
  */
 struct smmu_assign_space_info {
 	__u32 size;
@@ -838,7 +844,7 @@ struct smmu_assign_space_info {
 	__u32 space_id;
 	__u32 out_space_id;
 	struct smmu_assign_bdf bdf;
-	char name[SMMU_ASSIGN_SPACE_NAME_LEN];
+	char out_name[SMMU_ASSIGN_SPACE_NAME_LEN];
 	__u32 out_owner_pid;
 	__u32 out_num_domains;
 	__aligned_u64 out_pgsize_bitmap;
