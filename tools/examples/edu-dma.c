@@ -6,14 +6,20 @@
  *   edu-dma BDF
  *
  * It takes the edu device at BDF (already on the smmu-assign stub, see
- * 'smmuctl takeover'), binds it with a DMA window, or claims the persistent
- * binding an administrator made with 'smmuctl bind'. Then it maps two
- * buffers, has the device copy one into the other by DMA through the SMMU,
- * and finally unmaps the destination and aims a DMA at it again: the SMMU
- * blocks it, the memory stays as it was, and where the kernel delivers
- * faults (GET_INFO's SMMU_ASSIGN_CAP_FAULTS; not from 6.9 on, where
- * arm-smmu-v3 only logs them) the fault arrives on the file descriptor.
- * Closing the descriptor undoes everything.
+ * 'smmuctl takeover'): it binds it into a new address space whose one
+ * allowed IOVA range is a DMA window, or claims the persistent binding an
+ * administrator made with 'smmuctl bind' into such a space. Then it maps
+ * two buffers into the space, has the device copy one into the other by
+ * DMA through the SMMU, and finally unmaps the destination and aims a DMA
+ * at it again: the SMMU blocks it, the memory stays as it was, and where
+ * the kernel delivers faults (GET_INFO's SMMU_ASSIGN_CAP_FAULTS; not from
+ * 6.9 on, where arm-smmu-v3 only logs them) the fault arrives on the file
+ * descriptor. Closing the descriptor undoes everything.
+ *
+ * A space belongs to this file descriptor; a VMM binds every device of a
+ * guest into one (smmua_bind_space() with the first device's space) and
+ * maps guest memory once for all of them. Binding takes the device's whole
+ * IOMMU group: every function of it is bound together.
  *
  * Nothing here assumes a page size: MAP works in the kernel's pages (4K,
  * 16K or 64K on arm64), so the buffers are whole pages of that size.
@@ -42,25 +48,29 @@ static int fail(const char *what, int err)
 	return 1;
 }
 
-/* Bind the device, or claim it if an administrator bound it persistently. */
-static int take_device(int fd, const struct smmu_assign_bdf *bdf)
+/*
+ * Bind the device, or claim it if an administrator bound it persistently.
+ * Either way its group is now in a space of this file: *space says which.
+ */
+static int take_device(int fd, const struct smmu_assign_bdf *bdf, __u32 *space)
 {
 	struct smmu_assign_bind bind;
 	int ret;
 
 	ret = smmua_bind(fd, bdf, 0, WINDOW_IOVA, WINDOW_SIZE, &bind);
 	if (!ret) {
-		printf("bound: stream ID %#x on %s, window %#llx-%#llx\n",
-		       bind.out_sids[0], bind.out_iommu_name, WINDOW_IOVA,
+		*space = bind.out_space_id;
+		printf("bound: stream ID %#x on %s, space %u, window %#llx-%#llx\n",
+		       bind.out_sids[0], bind.out_iommu_name, *space, WINDOW_IOVA,
 		       WINDOW_IOVA + WINDOW_SIZE - 1);
 		return 0;
 	}
 	if (ret != -EBUSY)
 		return ret;
 	/* Busy: perhaps a persistent binding waiting for a claimant. */
-	if (smmua_claim(fd, bdf, 0))
+	if (smmua_claim(fd, bdf, 0, 0, space))
 		return -EBUSY;
-	printf("claimed the persistent binding\n");
+	printf("claimed the persistent binding into space %u\n", *space);
 	return 0;
 }
 
@@ -73,6 +83,7 @@ int main(int argc, char **argv)
 	char name[SMMUA_BDF_STRLEN];
 	struct pollfd pfd;
 	struct edu edu;
+	__u32 space;
 	uint8_t *mem;
 	size_t i;
 	int fd, ret;
@@ -86,7 +97,7 @@ int main(int argc, char **argv)
 	fd = smmua_open();
 	if (fd < 0)
 		return fail("open " SMMU_ASSIGN_DEV_PATH, fd);
-	ret = take_device(fd, &bdf);
+	ret = take_device(fd, &bdf, &space);
 	if (ret)
 		return fail("bind", ret);
 
@@ -98,9 +109,9 @@ int main(int argc, char **argv)
 	for (i = 0; i < page; i++)
 		mem[i] = i * 7 + 1;
 	memset(mem + page, 0, page);
-	ret = smmua_map(fd, &bdf, SMMU_ASSIGN_MAP_READ, mem, SRC_IOVA, page);
+	ret = smmua_map(fd, space, SMMU_ASSIGN_MAP_READ, mem, SRC_IOVA, page);
 	if (!ret)
-		ret = smmua_map(fd, &bdf, SMMU_ASSIGN_MAP_READ | SMMU_ASSIGN_MAP_WRITE,
+		ret = smmua_map(fd, space, SMMU_ASSIGN_MAP_READ | SMMU_ASSIGN_MAP_WRITE,
 				mem + page, DST_IOVA, page);
 	if (ret)
 		return fail("map", ret);
@@ -123,7 +134,7 @@ int main(int argc, char **argv)
 	       DMA_LEN);
 
 	/* Now a DMA the SMMU must refuse: the destination is no longer mapped. */
-	ret = smmua_unmap(fd, &bdf, 0, DST_IOVA, page, NULL);
+	ret = smmua_unmap(fd, space, 0, DST_IOVA, page, NULL);
 	if (ret)
 		return fail("unmap", ret);
 	memset(mem + page, 0, page);
@@ -156,7 +167,7 @@ int main(int argc, char **argv)
 	}
 
 	edu_close(&edu);
-	close(fd);	/* unmaps, unpins, and unbinds (or releases the claim) */
+	close(fd);	/* unbinds (or releases the claim), unmaps, unpins, frees the space */
 	printf("closed: mappings gone, pages unpinned\n");
 	return 0;
 }

@@ -95,6 +95,11 @@ int smmua_get_info(int fd, struct smmu_assign_get_info *info)
 	return smmua_ioctl(fd, SMMU_ASSIGN_GET_INFO, info, sizeof(*info));
 }
 
+int smmua_bind_cmd(int fd, struct smmu_assign_bind *cmd)
+{
+	return smmua_ioctl(fd, SMMU_ASSIGN_BIND, cmd, sizeof(*cmd));
+}
+
 int smmua_bind(int fd, const struct smmu_assign_bdf *bdf, __u32 flags,
 	       __u64 iova, __u64 length, struct smmu_assign_bind *out)
 {
@@ -104,7 +109,18 @@ int smmua_bind(int fd, const struct smmu_assign_bdf *bdf, __u32 flags,
 		.window_iova = iova,
 		.window_length = length,
 	};
-	int ret = smmua_ioctl(fd, SMMU_ASSIGN_BIND, &cmd, sizeof(cmd));
+	int ret = smmua_bind_cmd(fd, &cmd);
+
+	if (!ret && out)
+		*out = cmd;
+	return ret;
+}
+
+int smmua_bind_space(int fd, const struct smmu_assign_bdf *bdf, __u32 space_id,
+		     struct smmu_assign_bind *out)
+{
+	struct smmu_assign_bind cmd = { .bdf = *bdf, .space_id = space_id };
+	int ret = smmua_bind_cmd(fd, &cmd);
 
 	if (!ret && out)
 		*out = cmd;
@@ -118,12 +134,12 @@ int smmua_unbind(int fd, const struct smmu_assign_bdf *bdf)
 	return smmua_ioctl(fd, SMMU_ASSIGN_UNBIND, &cmd, sizeof(cmd));
 }
 
-int smmua_map(int fd, const struct smmu_assign_bdf *bdf, __u32 flags,
-	      void *user_va, __u64 iova, __u64 length)
+int smmua_map(int fd, __u32 space_id, __u32 flags, void *user_va, __u64 iova,
+	      __u64 length)
 {
 	struct smmu_assign_map cmd = {
 		.flags = flags,
-		.bdf = *bdf,
+		.space_id = space_id,
 		.user_va = (uintptr_t)user_va,
 		.iova = iova,
 		.length = length,
@@ -132,12 +148,12 @@ int smmua_map(int fd, const struct smmu_assign_bdf *bdf, __u32 flags,
 	return smmua_ioctl(fd, SMMU_ASSIGN_MAP, &cmd, sizeof(cmd));
 }
 
-int smmua_unmap(int fd, const struct smmu_assign_bdf *bdf, __u32 flags,
-		__u64 iova, __u64 length, __u64 *unmapped)
+int smmua_unmap(int fd, __u32 space_id, __u32 flags, __u64 iova, __u64 length,
+		__u64 *unmapped)
 {
 	struct smmu_assign_unmap cmd = {
 		.flags = flags,
-		.bdf = *bdf,
+		.space_id = space_id,
 		.iova = iova,
 		.length = length,
 	};
@@ -148,11 +164,19 @@ int smmua_unmap(int fd, const struct smmu_assign_bdf *bdf, __u32 flags,
 	return ret;
 }
 
-int smmua_claim(int fd, const struct smmu_assign_bdf *bdf, __u32 flags)
+int smmua_claim(int fd, const struct smmu_assign_bdf *bdf, __u32 flags,
+		__u32 space_id, __u32 *out_space_id)
 {
-	struct smmu_assign_claim cmd = { .flags = flags, .bdf = *bdf };
+	struct smmu_assign_claim cmd = {
+		.flags = flags,
+		.bdf = *bdf,
+		.space_id = space_id,
+	};
+	int ret = smmua_ioctl(fd, SMMU_ASSIGN_CLAIM, &cmd, sizeof(cmd));
 
-	return smmua_ioctl(fd, SMMU_ASSIGN_CLAIM, &cmd, sizeof(cmd));
+	if (!ret && out_space_id)
+		*out_space_id = cmd.out_space_id;
+	return ret;
 }
 
 int smmua_delegate(int fd, const struct smmu_assign_bdf *bdf, __u32 uid, __u32 gid)
@@ -160,4 +184,132 @@ int smmua_delegate(int fd, const struct smmu_assign_bdf *bdf, __u32 uid, __u32 g
 	struct smmu_assign_delegate cmd = { .bdf = *bdf, .uid = uid, .gid = gid };
 
 	return smmua_ioctl(fd, SMMU_ASSIGN_DELEGATE, &cmd, sizeof(cmd));
+}
+
+int smmua_space_alloc(int fd, const char *name, __u32 *space_id)
+{
+	struct smmu_assign_space_alloc cmd = { 0 };
+	int ret;
+
+	/* Never truncate: a cut name would be another space's name. */
+	if (name && strlen(name) >= sizeof(cmd.name))
+		return -EINVAL;
+	if (name)
+		strcpy(cmd.name, name);
+	ret = smmua_ioctl(fd, SMMU_ASSIGN_SPACE_ALLOC, &cmd, sizeof(cmd));
+	if (!ret && space_id)
+		*space_id = cmd.out_space_id;
+	return ret;
+}
+
+int smmua_space_destroy(int fd, __u32 space_id)
+{
+	struct smmu_assign_space_destroy cmd = { .space_id = space_id };
+
+	return smmua_ioctl(fd, SMMU_ASSIGN_SPACE_DESTROY, &cmd, sizeof(cmd));
+}
+
+int smmua_space_allow_iovas(int fd, __u32 space_id,
+			    const struct smmu_assign_iova_range *ranges, size_t num)
+{
+	struct smmu_assign_space_allow_iovas cmd = {
+		.space_id = space_id,
+		.num_ranges = num,
+		.ranges = (uintptr_t)ranges,
+	};
+
+	/* The kernel refuses a long list; a truncated count it could not. */
+	if (num != (__u32)num)
+		return -EINVAL;
+	return smmua_ioctl(fd, SMMU_ASSIGN_SPACE_ALLOW_IOVAS, &cmd, sizeof(cmd));
+}
+
+void smmua_space_desc_free(struct smmua_space_desc *desc)
+{
+	free(desc->ranges);
+	free(desc->reserved);
+	free(desc->devices);
+	memset(desc, 0, sizeof(*desc));
+}
+
+/* Make room for want entries of size each in *arr (capacity *cap). */
+static int grow(void **arr, __u32 *cap, __u32 want, size_t size)
+{
+	void *n;
+
+	if (want <= *cap)
+		return 0;
+	n = realloc(*arr, (size_t)want * size);
+	if (!n)
+		return -ENOMEM;
+	*arr = n;
+	*cap = want;
+	return 0;
+}
+
+int smmua_space_info(int fd, __u32 space_id, const struct smmu_assign_bdf *bdf,
+		     struct smmua_space_desc *desc)
+{
+	struct smmu_assign_space_info *cmd = &desc->info;
+	__u32 nr = 0, nres = 0, ndev = 0;
+	int ret;
+
+	memset(desc, 0, sizeof(*desc));
+	/*
+	 * Ask with the arrays we have; EMSGSIZE fills every count, so grow to
+	 * them and ask again. Devices and ranges may change between calls.
+	 */
+	for (;;) {
+		memset(cmd, 0, sizeof(*cmd));
+		if (bdf) {
+			cmd->flags = SMMU_ASSIGN_BY_DEVICE;
+			cmd->bdf = *bdf;
+		} else {
+			cmd->space_id = space_id;
+		}
+		cmd->num_ranges = nr;
+		cmd->ranges = (uintptr_t)desc->ranges;
+		cmd->num_reserved = nres;
+		cmd->reserved = (uintptr_t)desc->reserved;
+		cmd->num_devices = ndev;
+		cmd->devices = (uintptr_t)desc->devices;
+		ret = smmua_ioctl(fd, SMMU_ASSIGN_SPACE_INFO, cmd, sizeof(*cmd));
+		if (ret != -EMSGSIZE)
+			break;
+		/* A short array must have grown; else the answer is broken. */
+		if (cmd->num_ranges <= nr && cmd->num_reserved <= nres &&
+		    cmd->num_devices <= ndev)
+			break;
+		ret = grow((void **)&desc->ranges, &nr, cmd->num_ranges,
+			   sizeof(*desc->ranges));
+		if (!ret)
+			ret = grow((void **)&desc->reserved, &nres, cmd->num_reserved,
+				   sizeof(*desc->reserved));
+		if (!ret)
+			ret = grow((void **)&desc->devices, &ndev, cmd->num_devices,
+				   sizeof(*desc->devices));
+		if (ret)
+			break;
+	}
+	if (ret) {
+		smmua_space_desc_free(desc);
+		return ret;
+	}
+	desc->num_ranges = cmd->num_ranges;
+	desc->num_reserved = cmd->num_reserved;
+	desc->num_devices = cmd->num_devices;
+	/* The header promises NULL for an empty array. */
+	if (!desc->num_ranges) {
+		free(desc->ranges);
+		desc->ranges = NULL;
+	}
+	if (!desc->num_reserved) {
+		free(desc->reserved);
+		desc->reserved = NULL;
+	}
+	if (!desc->num_devices) {
+		free(desc->devices);
+		desc->devices = NULL;
+	}
+	return 0;
 }

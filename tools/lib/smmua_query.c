@@ -18,6 +18,18 @@ static int do_ioctl(int fd, unsigned long cmd, void *arg, __u32 size)
 	return ioctl(fd, cmd, arg) ? -errno : 0;
 }
 
+/* A space by its id, or (bdf non-NULL) by a device in it. */
+static void name_space(__u32 *flags, __u32 *space_id, struct smmu_assign_bdf *cmd_bdf,
+		       __u32 id, const struct smmu_assign_bdf *bdf)
+{
+	if (bdf) {
+		*flags = SMMU_ASSIGN_BY_DEVICE;
+		*cmd_bdf = *bdf;
+	} else {
+		*space_id = id;
+	}
+}
+
 int smmua_query(int fd, const struct smmu_assign_bdf *bdf, struct smmu_assign_query *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -107,7 +119,7 @@ const char *smmua_resv_type_name(__u32 type)
 	return type < sizeof(names) / sizeof(names[0]) ? names[type] : "unknown";
 }
 
-int smmua_mappings(int fd, const struct smmu_assign_bdf *bdf,
+int smmua_mappings(int fd, __u32 space_id, const struct smmu_assign_bdf *bdf,
 		   struct smmu_assign_mapping_info **maps, size_t *num)
 {
 	struct smmu_assign_mapping_info *v = NULL, *nv;
@@ -127,7 +139,7 @@ int smmua_mappings(int fd, const struct smmu_assign_bdf *bdf,
 			v = nv;
 		}
 		memset(&cmd, 0, sizeof(cmd));
-		cmd.bdf = *bdf;
+		name_space(&cmd.flags, &cmd.space_id, &cmd.bdf, space_id, bdf);
 		cmd.cursor = cursor;
 		cmd.num_mappings = cap - n;
 		cmd.mappings = (uintptr_t)(v + n);
@@ -148,11 +160,11 @@ int smmua_mappings(int fd, const struct smmu_assign_bdf *bdf,
 	return 0;
 }
 
-int smmua_translate(int fd, const struct smmu_assign_bdf *bdf, __u64 iova,
-		    struct smmu_assign_translate *out)
+int smmua_translate(int fd, __u32 space_id, const struct smmu_assign_bdf *bdf,
+		    __u64 iova, struct smmu_assign_translate *out)
 {
 	memset(out, 0, sizeof(*out));
-	out->bdf = *bdf;
+	name_space(&out->flags, &out->space_id, &out->bdf, space_id, bdf);
 	out->iova = iova;
 	return do_ioctl(fd, SMMU_ASSIGN_TRANSLATE, out, sizeof(*out));
 }

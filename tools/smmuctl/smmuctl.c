@@ -33,14 +33,78 @@ void smmuctl_err(const char *fmt, ...)
 
 /* ---- shared helpers ---- */
 
-static int open_dev(void)
+/*
+ * A module of another API version lays its structs out otherwise: ask it
+ * nothing beyond GET_INFO, whose layout every version shares.
+ */
+static int api_matches(const struct smmu_assign_get_info *gi)
+{
+	if (gi->out_api_version == SMMU_ASSIGN_API_VERSION)
+		return 0;
+	smmuctl_err("the loaded smmu_assign module speaks API version %u, this smmuctl only %u: install the smmuctl built with the module, or load the module built with it",
+		    gi->out_api_version, SMMU_ASSIGN_API_VERSION);
+	return -1;
+}
+
+static int check_api(int fd)
+{
+	struct smmu_assign_get_info gi;
+	int ret = smmua_get_info(fd, &gi);
+
+	if (ret) {
+		smmuctl_err("GET_INFO failed: %s: is %s the smmu_assign module's?",
+			    strerror(-ret), SMMU_ASSIGN_DEV_PATH);
+		return -1;
+	}
+	return api_matches(&gi);
+}
+
+/* Open the module's device, whatever its API version; -1 when not. */
+static int open_dev_any_api(void)
 {
 	int fd = smmua_open();
 
-	if (fd < 0)
+	if (fd == -ENOENT)
 		smmuctl_err("cannot open %s: %s: load the module (modprobe smmu_assign)",
 			    SMMU_ASSIGN_DEV_PATH, strerror(-fd));
+	else if (fd < 0)
+		smmuctl_err("cannot open %s: %s: run as root, or see the udev rule 60-smmu-assign.rules",
+			    SMMU_ASSIGN_DEV_PATH, strerror(-fd));
+	return fd < 0 ? -1 : fd;
+}
+
+/* Open the module's device for a command that needs it; -1 when not. */
+static int open_dev(void)
+{
+	int fd = open_dev_any_api();
+
+	if (fd < 0)
+		return -1;
+	if (check_api(fd)) {
+		close(fd);
+		return -1;
+	}
 	return fd;
+}
+
+/*
+ * For a command that works without the module (it then shows nothing
+ * bound): *fd is -1 when the device cannot be opened. A module of another
+ * API version is refused all the same: -1.
+ */
+static int open_dev_optional(int *fd)
+{
+	*fd = smmua_open();
+	if (*fd < 0) {
+		*fd = -1;
+		return 0;
+	}
+	if (check_api(*fd)) {
+		close(*fd);
+		*fd = -1;
+		return -1;
+	}
+	return 0;
 }
 
 static int parse_bdf_arg(const char *s, struct smmu_assign_bdf *bdf, char *name)
@@ -121,37 +185,104 @@ static const char *binding_kind(__u32 state)
 	return state & SMMU_ASSIGN_STATE_PERSISTENT ? "persistent" : "per-file";
 }
 
+static bool is_bridge(const struct smmua_pci_dev *d)
+{
+	return (d->class >> 16) == 0x06;
+}
+
 /*
- * Whether bdf can be bound now, and why not. Bound devices count as
+ * Whether BIND lets d stay on its driver while its group is bound: the
+ * stub, vfio-pci or none, and for a bridge (never bound itself) pcieport.
+ */
+static bool driver_fits_bind(const struct smmua_pci_dev *d)
+{
+	if (!d->driver[0] || !strcmp(d->driver, SMMUA_STUB_DRIVER) ||
+	    !strcmp(d->driver, SMMUA_VFIO_DRIVER))
+		return true;
+	return is_bridge(d) && !strcmp(d->driver, "pcieport");
+}
+
+/* Every PCI device sysfs shows, sorted; *devs is malloc()ed, free() it. */
+static int read_all_devs(struct smmua_pci_dev **devs, size_t *num)
+{
+	struct smmu_assign_bdf *bdfs;
+	size_t n, i, k = 0;
+	int ret;
+
+	ret = smmua_pci_list(&bdfs, &n);
+	if (ret)
+		return ret;
+	*devs = calloc(n ? n : 1, sizeof(**devs));
+	if (!*devs) {
+		free(bdfs);
+		return -ENOMEM;
+	}
+	/* A device removed since the listing is left out. */
+	for (i = 0; i < n; i++)
+		if (!smmua_pci_read(&bdfs[i], &(*devs)[k]))
+			k++;
+	free(bdfs);
+	*num = k;
+	return 0;
+}
+
+/* The first other member of d's IOMMU group that BIND would refuse, or NULL. */
+static const struct smmua_pci_dev *group_blocker(const struct smmua_pci_dev *d,
+						 const struct smmua_pci_dev *all, size_t n)
+{
+	size_t i;
+
+	for (i = 0; d->iommu_group >= 0 && i < n; i++)
+		if (all[i].iommu_group == d->iommu_group &&
+		    memcmp(&all[i].bdf, &d->bdf, sizeof(d->bdf)) && !driver_fits_bind(&all[i]))
+			return &all[i];
+	return NULL;
+}
+
+/*
+ * Whether d can be bound now, and why not, given every device (all) for
+ * its IOMMU group: BIND takes the whole group. Bound devices count as
  * assignable: they are.
  */
-static bool assignable(const struct smmua_pci_dev *d, bool bound, char *why, size_t len)
+static bool assignable(const struct smmua_pci_dev *d, const struct smmua_pci_dev *all,
+		       size_t n, bool bound, char *why, size_t len)
 {
+	const struct smmua_pci_dev *b;
+	char name[SMMUA_BDF_STRLEN];
+
 	if (bound) {
 		snprintf(why, len, "bound");
 		return true;
 	}
-	if ((d->class >> 16) == 0x06) {
+	if (is_bridge(d)) {
 		snprintf(why, len, "bridge");
 		return false;
 	}
-	if (!d->driver[0]) {
-		snprintf(why, len, "no driver: takeover first");
+	if (!driver_fits_bind(d)) {
+		snprintf(why, len, "on %s: takeover first", d->driver);
 		return false;
 	}
-	if (strcmp(d->driver, SMMUA_STUB_DRIVER) && strcmp(d->driver, SMMUA_VFIO_DRIVER)) {
-		snprintf(why, len, "on %s: takeover first", d->driver);
+	/* On device-tree platforms a device gets its group when a driver probes it. */
+	if (d->iommu_group < 0 && !d->driver[0]) {
+		snprintf(why, len, "no driver, so no IOMMU group yet: takeover first");
 		return false;
 	}
 	if (d->iommu_group < 0) {
 		snprintf(why, len, "no IOMMU");
 		return false;
 	}
-	if (d->group_size > 1) {
-		snprintf(why, len, "IOMMU group shared by %d devices", d->group_size);
+	b = group_blocker(d, all, n);
+	if (b) {
+		smmua_format_bdf(&b->bdf, name, sizeof(name));
+		snprintf(why, len, "IOMMU group %d: %s is on %s: takeover %s first",
+			 d->iommu_group, name, b->driver, name);
 		return false;
 	}
-	snprintf(why, len, "ready");
+	if (d->group_size > 1)
+		snprintf(why, len, "ready: binds all of IOMMU group %d (%d members)",
+			 d->iommu_group, d->group_size);
+	else
+		snprintf(why, len, "ready");
 	return true;
 }
 
@@ -173,12 +304,33 @@ static void json_device_open(const char *name, const struct smmua_pci_dev *d)
 	jw_str(&ctl.jw, "driver", d->driver[0] ? d->driver : NULL);
 }
 
+/*
+ * A bound device's space, its domain and its group's bound devices, as
+ * JSON members of the current object (list and info).
+ */
+static void json_space_of(const struct smmu_assign_query *q)
+{
+	char name[SMMU_ASSIGN_SPACE_NAME_LEN];
+
+	smmuctl_space_name(q->out_space_name, name);
+	if (q->out_space_id)
+		jw_u64(&ctl.jw, "space_id", q->out_space_id);
+	else
+		jw_null(&ctl.jw, "space_id");
+	jw_str(&ctl.jw, "space_name", name[0] ? name : NULL);
+	jw_bool(&ctl.jw, "blocked", !q->out_space_id);
+	jw_bool(&ctl.jw, "domain_shared", q->out_domain_flags & SMMU_ASSIGN_DOMAIN_SHARED);
+	jw_bool(&ctl.jw, "domain_mirrored", q->out_domain_flags & SMMU_ASSIGN_DOMAIN_MIRRORED);
+	jw_u64(&ctl.jw, "num_devices", q->out_num_devices);
+}
+
 static int cmd_list(int argc, char **argv)
 {
-	struct smmu_assign_bdf *bdfs;
+	char name[SMMUA_BDF_STRLEN], why[160], sids[96], grp[16], num[16];
+	char space[SMMUCTL_SPACE_STRLEN];
 	struct smmu_assign_query q;
-	struct smmua_pci_dev d;
-	char name[SMMUA_BDF_STRLEN], why[96], sids[96], grp[16];
+	struct smmua_pci_dev *devs, *d;
+	const char *domain;
 	size_t n, i;
 	bool bound, ok;
 	int fd, ret;
@@ -187,49 +339,63 @@ static int cmd_list(int argc, char **argv)
 		smmuctl_err("list takes no arguments: run 'smmuctl help list'");
 		return EXIT_USAGE;
 	}
-	ret = smmua_pci_list(&bdfs, &n);
+	ret = read_all_devs(&devs, &n);
 	if (ret) {
 		smmuctl_err("cannot list /sys/bus/pci/devices: %s", strerror(-ret));
 		return EXIT_FAILED;
 	}
 	/* Without the module, everything is shown as unbound. */
-	fd = smmua_open();
+	if (open_dev_optional(&fd)) {
+		free(devs);
+		return EXIT_FAILED;
+	}
 	if (ctl.json)
 		jw_arr_open(&ctl.jw, NULL);
 	else
-		printf("%-13s %-9s %-6s %-12s %-5s %-10s %s\n", "BDF", "ID", "CLASS",
-		       "DRIVER", "GROUP", "SIDS", "ASSIGNABLE");
+		printf("%-13s %-9s %-6s %-12s %-5s %-10s %-14s %-8s %-5s %s\n", "BDF", "ID",
+		       "CLASS", "DRIVER", "GROUP", "SIDS", "SPACE", "DOMAIN", "BOUND",
+		       "ASSIGNABLE");
 	for (i = 0; i < n; i++) {
-		if (smmua_pci_read(&bdfs[i], &d))
-			continue;
-		smmua_format_bdf(&bdfs[i], name, sizeof(name));
-		bound = fd >= 0 && !smmua_query(fd, &bdfs[i], &q);
-		ok = assignable(&d, bound, why, sizeof(why));
+		d = &devs[i];
+		smmua_format_bdf(&d->bdf, name, sizeof(name));
+		bound = fd >= 0 && !smmua_query(fd, &d->bdf, &q);
+		ok = assignable(d, devs, n, bound, why, sizeof(why));
 		if (ctl.json) {
-			json_device_open(name, &d);
-			if (d.iommu_group >= 0)
-				jw_int(&ctl.jw, "iommu_group", d.iommu_group);
+			json_device_open(name, d);
+			if (d->iommu_group >= 0)
+				jw_int(&ctl.jw, "iommu_group", d->iommu_group);
 			else
 				jw_null(&ctl.jw, "iommu_group");
 			jw_bool(&ctl.jw, "bound", bound);
-			if (bound)
+			if (bound) {
 				json_sids(q.out_sids, q.out_num_sids);
+				json_space_of(&q);
+			}
 			jw_bool(&ctl.jw, "assignable", ok);
 			jw_str(&ctl.jw, "reason", why);
 			jw_obj_close(&ctl.jw);
 			continue;
 		}
-		if (bound)
+		if (bound) {
 			format_sids(q.out_sids, q.out_num_sids, sids, sizeof(sids));
-		else
+			smmuctl_format_space(q.out_space_id, q.out_space_name, space,
+					     sizeof(space));
+			snprintf(num, sizeof(num), "%u", q.out_num_devices);
+			/* In no space, it is in no domain. */
+			domain = q.out_space_id ? smmuctl_domain_text(q.out_domain_flags) : "-";
+		} else {
 			snprintf(sids, sizeof(sids), "-");
-		if (d.iommu_group >= 0)
-			snprintf(grp, sizeof(grp), "%d", d.iommu_group);
+			snprintf(space, sizeof(space), "-");
+			snprintf(num, sizeof(num), "-");
+			domain = "-";
+		}
+		if (d->iommu_group >= 0)
+			snprintf(grp, sizeof(grp), "%d", d->iommu_group);
 		else
 			snprintf(grp, sizeof(grp), "-");
-		printf("%-13s %04x:%04x %06x %-12s %-5s %-10s %s%s\n", name, d.vendor,
-		       d.device, d.class, d.driver[0] ? d.driver : "-", grp, sids,
-		       ok ? "yes" : "no: ", ok ? "" : why);
+		printf("%-13s %04x:%04x %06x %-12s %-5s %-10s %-14s %-8s %-5s %s%s\n", name,
+		       d->vendor, d->device, d->class, d->driver[0] ? d->driver : "-", grp, sids,
+		       space, domain, num, ok ? "yes" : "no: ", ok ? "" : why);
 	}
 	if (ctl.json) {
 		jw_arr_close(&ctl.jw);
@@ -237,7 +403,7 @@ static int cmd_list(int argc, char **argv)
 	}
 	if (fd >= 0)
 		close(fd);
-	free(bdfs);
+	free(devs);
 	return EXIT_OK;
 }
 
@@ -271,7 +437,8 @@ static int cmd_takeover(int argc, char **argv)
 	if (read_dev(&bdf, name, &d))
 		return EXIT_FAILED;
 	/* Unbinding the stub under a binding would tear it down unasked. */
-	fd = smmua_open();
+	if (open_dev_optional(&fd))
+		return EXIT_FAILED;
 	if (fd >= 0) {
 		ret = smmua_query(fd, &bdf, &q);
 		close(fd);
@@ -322,7 +489,8 @@ static int cmd_giveback(int argc, char **argv)
 		return EXIT_USAGE;
 	if (read_dev(&bdf, name, &d))
 		return EXIT_FAILED;
-	fd = smmua_open();
+	if (open_dev_optional(&fd))
+		return EXIT_FAILED;
 	if (fd >= 0) {
 		ret = smmua_query(fd, &bdf, &q);
 		close(fd);
@@ -357,73 +525,128 @@ static int cmd_giveback(int argc, char **argv)
 
 /* ---- bind, unbind ---- */
 
+/* Why BIND was EBUSY: the first device of the group in the way, and what to run. */
 static void explain_bind_busy(int fd, const struct smmu_assign_bdf *bdf, const char *name)
 {
-	char drv[SMMUA_DRIVER_LEN] = "";
+	const struct smmua_pci_dev *b = NULL;
+	struct smmua_pci_dev *devs = NULL, *d = NULL;
+	char bname[SMMUA_BDF_STRLEN];
 	struct smmu_assign_query q;
+	size_t n = 0, i;
 
-	smmua_pci_driver(bdf, drv, sizeof(drv));
-	if (!drv[0]) {
-		smmuctl_err("%s has no driver: run 'smmuctl takeover %s'", name, name);
-	} else if (strcmp(drv, SMMUA_STUB_DRIVER) && strcmp(drv, SMMUA_VFIO_DRIVER)) {
-		smmuctl_err("%s is bound to %s: run 'smmuctl takeover %s'", name, drv, name);
+	/* Without sysfs, only the kernel log can tell. */
+	if (read_all_devs(&devs, &n))
+		n = 0;
+	for (i = 0; i < n; i++)
+		if (!memcmp(&devs[i].bdf, bdf, sizeof(*bdf)))
+			d = &devs[i];
+	if (d)
+		b = group_blocker(d, devs, n);
+	if (d && !driver_fits_bind(d)) {
+		smmuctl_err("%s is bound to %s: run 'smmuctl takeover %s'", name, d->driver, name);
+	} else if (b) {
+		smmua_format_bdf(&b->bdf, bname, sizeof(bname));
+		smmuctl_err("%s: IOMMU group %d: %s is bound to %s, and BIND takes the whole group: run 'smmuctl takeover %s'",
+			    name, d->iommu_group, bname, b->driver, bname);
 	} else if (!smmua_query(fd, bdf, &q)) {
 		smmuctl_err("%s is already bound (%s, pid %u): run 'smmuctl unbind %s' first",
 			    name, binding_kind(q.out_state), q.out_owner_pid, name);
 	} else {
-		smmuctl_err("%s is on %s but its IOMMU group is in use (a VFIO user?): stop that user, or run 'smmuctl takeover %s'",
-			    name, drv, name);
+		smmuctl_err("%s: its IOMMU group is in use (a VFIO user, or a device bound with another group?): see the kernel log (dmesg), stop that user, or run 'smmuctl takeover %s'",
+			    name, name);
 	}
+	free(devs);
+}
+
+/* Why BIND was ENODEV: no device, or one with no IOMMU group (yet). */
+static void explain_bind_nodev(const struct smmu_assign_bdf *bdf, const char *name)
+{
+	struct smmua_pci_dev d;
+
+	if (smmua_pci_read(bdf, &d))
+		smmuctl_err("cannot bind %s: %s: no such PCI device: see 'smmuctl list'", name,
+			    strerror(ENODEV));
+	else if (!d.driver[0])
+		smmuctl_err("cannot bind %s: %s: it has no driver, and so no IOMMU group yet: run 'smmuctl takeover %s'",
+			    name, strerror(ENODEV), name);
+	else
+		smmuctl_err("cannot bind %s: %s: it has no IOMMU, so the SMMU cannot confine it",
+			    name, strerror(ENODEV));
+}
+
+/* Why BIND was EINVAL for smmuctl's request: a bridge, or the window. */
+static void explain_bind_inval(const struct smmu_assign_bdf *bdf, const char *name)
+{
+	struct smmua_pci_dev d;
+
+	if (!smmua_pci_read(bdf, &d) && is_bridge(&d))
+		smmuctl_err("cannot bind %s: %s: it is a bridge: bind a device behind it, which binds its whole IOMMU group",
+			    name, strerror(EINVAL));
+	else
+		smmuctl_err("cannot bind %s: %s: the window must be aligned to the page size (%ld here)",
+			    name, strerror(EINVAL), sysconf(_SC_PAGESIZE));
 }
 
 static int cmd_bind(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "window", required_argument, NULL, 'w' },
+		{ "space", required_argument, NULL, 's' },
 		{ }
 	};
 	char name[SMMUA_BDF_STRLEN], sids[96], len[SMMUA_SIZE_STRLEN];
-	struct smmu_assign_bdf bdf;
-	struct smmu_assign_bind b;
-	const char *window = NULL;
-	__u64 iova, length;
+	const char *window = NULL, *space = NULL;
+	struct smmu_assign_bind b = { 0 };
 	int c, fd, ret;
 
-	while ((c = getopt_long(argc, argv, "w:", opts, NULL)) != -1) {
-		if (c != 'w')
+	while ((c = getopt_long(argc, argv, "w:s:", opts, NULL)) != -1) {
+		if (c == 'w')
+			window = optarg;
+		else if (c == 's')
+			space = optarg;
+		else
 			return EXIT_USAGE;
-		window = optarg;
 	}
 	if (optind != argc - 1 || !window) {
 		smmuctl_err("bind needs a BDF and --window IOVA:SIZE: run 'smmuctl help bind'");
 		return EXIT_USAGE;
 	}
-	if (parse_bdf_arg(argv[optind], &bdf, name))
+	if (parse_bdf_arg(argv[optind], &b.bdf, name))
 		return EXIT_USAGE;
-	ret = smmua_parse_window(window, &iova, &length);
+	ret = smmua_parse_window(window, &b.window_iova, &b.window_length);
 	if (ret) {
 		smmuctl_err("'%s' is not a window: want IOVA:SIZE, e.g. 0x100000:1M (%s)",
 			    window, ret == -ERANGE ? "number too large" : "bad number");
 		return EXIT_USAGE;
 	}
+	if (space && !smmuctl_space_name_ok(space)) {
+		smmuctl_err("'%s' is not a space name: want 1 to %d letters, digits, '.', '_' or '-'",
+			    space, SMMU_ASSIGN_SPACE_NAME_LEN - 1);
+		return EXIT_USAGE;
+	}
+	if (space)
+		strcpy(b.space_name, space);
 	fd = open_dev();
 	if (fd < 0)
 		return EXIT_FAILED;
-	/* smmuctl exits right away: only a persistent binding outlives it. */
-	ret = smmua_bind(fd, &bdf, SMMU_ASSIGN_BIND_PERSISTENT, iova, length, &b);
+	/*
+	 * smmuctl exits right away: only a persistent binding outlives it. It
+	 * is in no space until a program CLAIMs it; the name lets claims of
+	 * several bindings by one file (space_id 0) share one space.
+	 */
+	b.flags = SMMU_ASSIGN_BIND_PERSISTENT;
+	ret = smmua_bind_cmd(fd, &b);
 	switch (ret) {
 	case 0:
 		break;
 	case -EBUSY:
-		explain_bind_busy(fd, &bdf, name);
+		explain_bind_busy(fd, &b.bdf, name);
 		break;
 	case -ENODEV:
-		smmuctl_err("%s: %s: no such device, or it has no IOMMU: see 'smmuctl list'",
-			    name, strerror(-ret));
+		explain_bind_nodev(&b.bdf, name);
 		break;
 	case -EINVAL:
-		smmuctl_err("cannot bind %s: %s: the window must be aligned to the page size (%ld here) and the device alone in its IOMMU group",
-			    name, strerror(-ret), sysconf(_SC_PAGESIZE));
+		explain_bind_inval(&b.bdf, name);
 		break;
 	case -EOVERFLOW:
 		smmuctl_err("cannot bind %s: %s: the window wraps around", name, strerror(-ret));
@@ -433,8 +656,8 @@ static int cmd_bind(int argc, char **argv)
 			    name, strerror(-ret));
 		break;
 	case -EADDRINUSE:
-		smmuctl_err("cannot bind %s: %s: the window overlaps a reserved region (the MSI window at 0x8000000 on arm-smmu-v3): choose another",
-			    name, strerror(-ret));
+		smmuctl_err("cannot bind %s: %s: the window overlaps a reserved region of its IOMMU group (see 'smmuctl info %s'): choose another",
+			    name, strerror(-ret), name);
 		break;
 	case -EPERM:
 		smmuctl_err("cannot bind %s: %s: needs CAP_SYS_ADMIN, and MSIs isolated (or allow_unsafe_interrupts)",
@@ -447,27 +670,35 @@ static int cmd_bind(int argc, char **argv)
 	if (ret)
 		return EXIT_FAILED;
 	format_sids(b.out_sids, b.out_num_sids, sids, sizeof(sids));
-	smmua_format_size(length, len, sizeof(len));
+	smmua_format_size(b.window_length, len, sizeof(len));
 	if (ctl.json) {
 		jw_obj_open(&ctl.jw, NULL);
 		jw_str(&ctl.jw, "bdf", name);
 		jw_bool(&ctl.jw, "persistent", true);
 		jw_int(&ctl.jw, "iommu_group", b.out_group_id);
+		jw_u64(&ctl.jw, "num_devices", b.out_num_devices);
 		jw_str(&ctl.jw, "iommu", b.out_iommu_name);
 		json_sids(b.out_sids, b.out_num_sids);
 		jw_obj_open(&ctl.jw, "window");
-		jw_u64(&ctl.jw, "iova", iova);
-		jw_u64(&ctl.jw, "length", length);
+		jw_u64(&ctl.jw, "iova", b.window_iova);
+		jw_u64(&ctl.jw, "length", b.window_length);
 		jw_obj_close(&ctl.jw);
+		jw_str(&ctl.jw, "space_name", space);
 		jw_u64(&ctl.jw, "pgsize_bitmap", b.out_pgsize_bitmap);
 		jw_u64(&ctl.jw, "aperture_start", b.out_aperture_start);
 		jw_u64(&ctl.jw, "aperture_last", b.out_aperture_last);
 		jw_obj_close(&ctl.jw);
 		jw_end(&ctl.jw);
 	} else {
-		printf("%s: bound (persistent), window 0x%llx+%s, group %u, SIDs %s, %s\n",
-		       name, (unsigned long long)iova, len, b.out_group_id, sids,
+		printf("%s: bound (persistent), window 0x%llx+%s, group %u, SIDs %s, %s",
+		       name, (unsigned long long)b.window_iova, len, b.out_group_id, sids,
 		       b.out_iommu_name);
+		if (space)
+			printf(", space name %s", space);
+		/* The whole group is bound: say so when that is more than name. */
+		if (b.out_num_devices > 1)
+			printf(", %u devices of the group bound", b.out_num_devices);
+		printf("\n");
 	}
 	return EXIT_OK;
 }
@@ -484,9 +715,10 @@ static int cmd_unbind(int argc, char **argv)
 	fd = open_dev();
 	if (fd < 0)
 		return EXIT_FAILED;
-	ret = smmua_unbind(fd, &bdf);
-	if (ret && smmua_query(fd, &bdf, &q))
+	/* Before: the owner to name if refused, the group to report if not. */
+	if (smmua_query(fd, &bdf, &q))
 		memset(&q, 0, sizeof(q));
+	ret = smmua_unbind(fd, &bdf);
 	close(fd);
 	switch (ret) {
 	case 0:
@@ -511,8 +743,16 @@ static int cmd_unbind(int argc, char **argv)
 		jw_obj_open(&ctl.jw, NULL);
 		jw_str(&ctl.jw, "bdf", name);
 		jw_bool(&ctl.jw, "bound", false);
+		/* 0: the binding went between QUERY and UNBIND; the count is unknown. */
+		if (q.out_num_devices)
+			jw_u64(&ctl.jw, "num_devices", q.out_num_devices);
+		else
+			jw_null(&ctl.jw, "num_devices");
 		jw_obj_close(&ctl.jw);
 		jw_end(&ctl.jw);
+	} else if (q.out_num_devices > 1) {
+		printf("%s: unbound, and with it %u other device%s of IOMMU group %u\n", name,
+		       q.out_num_devices - 1, q.out_num_devices > 2 ? "s" : "", q.out_group_id);
 	} else {
 		printf("%s: unbound\n", name);
 	}
@@ -641,22 +881,29 @@ static void json_binding(const struct smmu_assign_query *q)
 	jw_int(&ctl.jw, "iommu_group", q->out_group_id);
 	jw_str(&ctl.jw, "iommu", q->out_iommu_name);
 	json_sids(q->out_sids, q->out_num_sids);
-	jw_obj_open(&ctl.jw, "window");
-	jw_u64(&ctl.jw, "iova", q->out_window_iova);
-	jw_u64(&ctl.jw, "length", q->out_window_length);
-	jw_obj_close(&ctl.jw);
+	json_space_of(q);
+	/* Only a persistent binding has a window of its own (BIND's). */
+	if (q->out_state & SMMU_ASSIGN_STATE_PERSISTENT) {
+		jw_obj_open(&ctl.jw, "window");
+		jw_u64(&ctl.jw, "iova", q->out_window_iova);
+		jw_u64(&ctl.jw, "length", q->out_window_length);
+		jw_obj_close(&ctl.jw);
+	} else {
+		jw_null(&ctl.jw, "window");
+	}
 	jw_u64(&ctl.jw, "pgsize_bitmap", q->out_pgsize_bitmap);
 	jw_u64(&ctl.jw, "num_mappings", q->out_num_mappings);
 	json_delegation(q->out_delegate_uid, q->out_delegate_gid);
 }
 
-/* What a DMA window must stay clear of: the group's reserved regions. */
-static void print_resv_regions(const struct smmu_assign_resv_region *r, size_t n)
+/* What a DMA window must stay clear of: reserved regions, under label. */
+static void print_resv_regions(const char *label, const struct smmu_assign_resv_region *r,
+			       size_t n)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		printf("  reserved:     0x%llx-0x%llx (%s)\n", (unsigned long long)r[i].start,
+		printf("%-16s0x%llx-0x%llx (%s)\n", label, (unsigned long long)r[i].start,
 		       (unsigned long long)r[i].last, smmua_resv_type_name(r[i].type));
 }
 
@@ -675,30 +922,171 @@ static void json_resv_regions(const struct smmu_assign_resv_region *r, size_t n)
 	jw_arr_close(&ctl.jw);
 }
 
+/* The other members of d's IOMMU group: BIND takes them all. */
+static void print_group_peers(const struct smmua_pci_dev *d, const struct smmua_pci_dev *all,
+			      size_t n)
+{
+	char name[SMMUA_BDF_STRLEN];
+	const char *sep = "";
+	size_t i;
+
+	if (d->iommu_group < 0 || d->group_size < 2)
+		return;
+	printf("  group peers: ");
+	for (i = 0; i < n; i++) {
+		if (all[i].iommu_group != d->iommu_group ||
+		    !memcmp(&all[i].bdf, &d->bdf, sizeof(d->bdf)))
+			continue;
+		smmua_format_bdf(&all[i].bdf, name, sizeof(name));
+		printf("%s %s (%s%s)", sep, name, is_bridge(&all[i]) ? "bridge, " : "",
+		       all[i].driver[0] ? all[i].driver : "no driver");
+		sep = ",";
+	}
+	printf("\n");
+}
+
+static void json_group_peers(const struct smmua_pci_dev *d, const struct smmua_pci_dev *all,
+			     size_t n)
+{
+	char name[SMMUA_BDF_STRLEN];
+	size_t i;
+
+	jw_arr_open(&ctl.jw, "group_peers");
+	for (i = 0; d->iommu_group >= 0 && i < n; i++) {
+		if (all[i].iommu_group != d->iommu_group ||
+		    !memcmp(&all[i].bdf, &d->bdf, sizeof(d->bdf)))
+			continue;
+		smmua_format_bdf(&all[i].bdf, name, sizeof(name));
+		jw_obj_open(&ctl.jw, NULL);
+		jw_str(&ctl.jw, "bdf", name);
+		jw_str(&ctl.jw, "driver", all[i].driver[0] ? all[i].driver : NULL);
+		jw_bool(&ctl.jw, "bridge", is_bridge(&all[i]));
+		jw_obj_close(&ctl.jw);
+	}
+	jw_arr_close(&ctl.jw);
+}
+
+/* SPACE_INFO of the space a device is in, as the JSON member "space". */
+static void json_space_desc(const struct smmua_space_desc *s)
+{
+	char name[SMMU_ASSIGN_SPACE_NAME_LEN], bdf[SMMUA_BDF_STRLEN];
+	size_t i;
+
+	smmuctl_space_name(s->info.out_name, name);
+	jw_obj_open(&ctl.jw, "space");
+	jw_u64(&ctl.jw, "id", s->info.out_space_id);
+	jw_str(&ctl.jw, "name", name[0] ? name : NULL);
+	jw_u64(&ctl.jw, "owner_pid", s->info.out_owner_pid);
+	jw_u64(&ctl.jw, "num_domains", s->info.out_num_domains);
+	jw_u64(&ctl.jw, "pgsize_bitmap", s->info.out_pgsize_bitmap);
+	jw_u64(&ctl.jw, "num_mappings", s->info.out_num_mappings);
+	jw_u64(&ctl.jw, "bytes_mapped", s->info.out_bytes_mapped);
+	jw_u64(&ctl.jw, "pinned_pages", s->info.out_pinned_pages);
+	jw_arr_open(&ctl.jw, "allowed_ranges");
+	for (i = 0; i < s->num_ranges; i++) {
+		jw_obj_open(&ctl.jw, NULL);
+		jw_u64(&ctl.jw, "iova", s->ranges[i].iova);
+		jw_u64(&ctl.jw, "length", s->ranges[i].length);
+		jw_obj_close(&ctl.jw);
+	}
+	jw_arr_close(&ctl.jw);
+	json_resv_regions(s->reserved, s->num_reserved);
+	jw_arr_open(&ctl.jw, "devices");
+	for (i = 0; i < s->num_devices; i++) {
+		smmua_format_bdf(&s->devices[i], bdf, sizeof(bdf));
+		jw_str(&ctl.jw, NULL, bdf);
+	}
+	jw_arr_close(&ctl.jw);
+	jw_obj_close(&ctl.jw);
+}
+
+static void print_range(const char *label, __u64 iova, __u64 length)
+{
+	char len[SMMUA_SIZE_STRLEN];
+
+	smmua_format_size(length, len, sizeof(len));
+	printf("%-16s0x%llx-0x%llx (%s)\n", label, (unsigned long long)iova,
+	       (unsigned long long)(iova + length - 1), len);
+}
+
+/*
+ * The device's space: from QUERY, and when space_err is 0 from SPACE_INFO
+ * (s), else why SPACE_INFO said nothing.
+ */
+static void print_space(const struct smmu_assign_query *q, const struct smmua_space_desc *s,
+			int space_err)
+{
+	char name[SMMU_ASSIGN_SPACE_NAME_LEN], bdf[SMMUA_BDF_STRLEN], b[SMMUA_SIZE_STRLEN];
+	size_t i;
+
+	smmuctl_space_name(q->out_space_name, name);
+	if (!q->out_space_id) {
+		printf("  space:        none (unclaimed: DMA blocked until a program claims it)");
+		if (name[0])
+			printf(", name %s", name);
+		printf("\n");
+		return;
+	}
+	printf("  space:        %u", q->out_space_id);
+	if (name[0])
+		printf(" (%s)", name);
+	printf(", domain %s", smmuctl_domain_text(q->out_domain_flags));
+	if (space_err) {
+		printf(" (SPACE_INFO: %s%s)\n", strerror(-space_err),
+		       space_err == -EPERM ? ": run as root" : "");
+		return;
+	}
+	printf(", owner pid %u\n", s->info.out_owner_pid);
+	if (!s->num_ranges)
+		printf("    allowed:    (none: nothing can be mapped)\n");
+	for (i = 0; i < s->num_ranges; i++)
+		print_range("    allowed:", s->ranges[i].iova, s->ranges[i].length);
+	print_resv_regions("    reserved:", s->reserved, s->num_reserved);
+	printf("    devices:   ");
+	for (i = 0; i < s->num_devices; i++) {
+		smmua_format_bdf(&s->devices[i], bdf, sizeof(bdf));
+		printf("%s %s", i ? "," : "", bdf);
+	}
+	smmua_format_size(s->info.out_bytes_mapped, b, sizeof(b));
+	printf("\n    mapped:     %s in %u mappings, %llu pages pinned, %u domain%s\n", b,
+	       s->info.out_num_mappings, (unsigned long long)s->info.out_pinned_pages,
+	       s->info.out_num_domains, s->info.out_num_domains == 1 ? "" : "s");
+}
+
 static int cmd_info(int argc, char **argv)
 {
-	char name[SMMUA_BDF_STRLEN], why[96], sids[96], len[SMMUA_SIZE_STRLEN];
+	char name[SMMUA_BDF_STRLEN], why[160], sids[96];
 	struct smmu_assign_resv_region *resv = NULL;
+	struct smmua_pci_dev *devs = NULL, d;
+	struct smmua_space_desc space = { 0 };
 	struct smmu_assign_bdf bdf;
 	struct smmu_assign_query q;
-	struct smmua_pci_dev d;
+	int fd, space_err = -ENOENT;
+	size_t nresv = 0, ndevs = 0;
 	bool bound = false, ok;
-	size_t nresv = 0;
-	int fd;
 
 	if (one_bdf_arg("info", argc, argv, 1, &bdf, name))
 		return EXIT_USAGE;
 	if (read_dev(&bdf, name, &d))
 		return EXIT_FAILED;
-	fd = smmua_open();
+	/* The group's other members; without them the group is judged by d alone. */
+	if (read_all_devs(&devs, &ndevs))
+		ndevs = 0;
+	if (open_dev_optional(&fd)) {
+		free(devs);
+		return EXIT_FAILED;
+	}
 	if (fd >= 0) {
 		bound = !smmua_query(fd, &bdf, &q);
 		/* Only a device with an IOMMU group has reserved regions. */
 		if (smmua_resv_regions(fd, &bdf, &resv, &nresv))
 			nresv = 0;
+		/* Another process's space: root may look (SMMU_ASSIGN_BY_DEVICE). */
+		if (bound && q.out_space_id)
+			space_err = smmua_space_info(fd, 0, &bdf, &space);
 		close(fd);
 	}
-	ok = assignable(&d, bound, why, sizeof(why));
+	ok = assignable(&d, devs, ndevs, bound, why, sizeof(why));
 	if (ctl.json) {
 		json_device_open(name, &d);
 		jw_str(&ctl.jw, "driver_override",
@@ -712,41 +1100,53 @@ static int cmd_info(int argc, char **argv)
 			jw_int(&ctl.jw, "iommu_group", d.iommu_group);
 		else
 			jw_null(&ctl.jw, "iommu_group");
+		json_group_peers(&d, devs, ndevs);
 		json_resv_regions(resv, nresv);
+		if (!space_err)
+			json_space_desc(&space);
+		else if (bound)
+			jw_null(&ctl.jw, "space");
 		jw_obj_close(&ctl.jw);
 		jw_end(&ctl.jw);
-		free(resv);
-		return EXIT_OK;
+		goto out;
 	}
 	printf("%s  %04x:%04x  class %06x\n", name, d.vendor, d.device, d.class);
 	printf("  driver:       %s%s%s%s\n", or_none(d.driver),
 	       d.driver_override[0] ? " (override " : "", d.driver_override,
 	       d.driver_override[0] ? ")" : "");
 	printf("  assignable:   %s%s\n", ok ? "yes, " : "no, ", why);
-	print_resv_regions(resv, nresv);
-	free(resv);
+	print_resv_regions("  reserved:", resv, nresv);
 	if (!bound) {
 		if (d.iommu_group >= 0)
 			printf("  iommu group:  %d\n", d.iommu_group);
-		return EXIT_OK;
+		print_group_peers(&d, devs, ndevs);
+		goto out;
 	}
 	format_sids(q.out_sids, q.out_num_sids, sids, sizeof(sids));
-	smmua_format_size(q.out_window_length, len, sizeof(len));
 	printf("  binding:      %s, %s", binding_kind(q.out_state),
 	       q.out_state & SMMU_ASSIGN_STATE_OWNED ? "owned" : "unclaimed");
 	if (q.out_owner_pid)
 		printf(" by pid %u", q.out_owner_pid);
 	if (q.out_state & SMMU_ASSIGN_STATE_PERSISTENT)
 		printf(", %s", delegation_text(q.out_delegate_uid, q.out_delegate_gid));
-	printf("\n  iommu group:  %u\n", q.out_group_id);
+	printf("\n  iommu group:  %u, %u device%s bound\n", q.out_group_id, q.out_num_devices,
+	       q.out_num_devices == 1 ? "" : "s");
+	print_group_peers(&d, devs, ndevs);
 	printf("  iommu:        %s\n", q.out_iommu_name);
 	printf("  stream IDs:   %s\n", sids);
-	printf("  window:       0x%llx-0x%llx (%s)\n",
-	       (unsigned long long)q.out_window_iova,
-	       (unsigned long long)(q.out_window_iova + q.out_window_length - 1), len);
+	if (q.out_state & SMMU_ASSIGN_STATE_PERSISTENT)
+		print_range("  window:", q.out_window_iova, q.out_window_length);
 	printf("  page sizes:  ");
-	print_page_sizes(q.out_pgsize_bitmap);
+	if (q.out_pgsize_bitmap)
+		print_page_sizes(q.out_pgsize_bitmap);
+	else
+		printf(" - (in no domain)");
 	printf("\n  mappings:     %u\n", q.out_num_mappings);
+	print_space(&q, &space, space_err);
+out:
+	smmua_space_desc_free(&space);
+	free(resv);
+	free(devs);
 	return EXIT_OK;
 }
 
@@ -762,15 +1162,21 @@ static __u64 total_faults(const struct smmu_assign_stats *s)
 	return t;
 }
 
-static void print_stats(const char *name, const struct smmu_assign_stats *s)
+/* A device's counters: its faults, and the figures of its space. */
+static void print_stats(const char *name, const struct smmu_assign_query *q)
 {
-	char b[SMMUA_SIZE_STRLEN], p[SMMUA_SIZE_STRLEN];
+	char b[SMMUA_SIZE_STRLEN], p[SMMUA_SIZE_STRLEN], space[SMMUCTL_SPACE_STRLEN];
+	const struct smmu_assign_stats *s = &q->out_stats;
 
 	smmua_format_size(s->bytes_mapped, b, sizeof(b));
 	smmua_format_size(s->peak_bytes_mapped, p, sizeof(p));
 	if (ctl.json) {
 		jw_obj_open(&ctl.jw, NULL);
 		jw_str(&ctl.jw, "bdf", name);
+		if (q->out_space_id)
+			jw_u64(&ctl.jw, "space_id", q->out_space_id);
+		else
+			jw_null(&ctl.jw, "space_id");
 		jw_u64(&ctl.jw, "maps", s->maps);
 		jw_u64(&ctl.jw, "unmaps", s->unmaps);
 		jw_u64(&ctl.jw, "bytes_mapped", s->bytes_mapped);
@@ -784,7 +1190,8 @@ static void print_stats(const char *name, const struct smmu_assign_stats *s)
 		jw_obj_close(&ctl.jw);
 		return;
 	}
-	printf("%s:\n", name);
+	smmuctl_format_space(q->out_space_id, q->out_space_name, space, sizeof(space));
+	printf("%s (space %s):\n", name, space);
 	printf("  maps %llu, unmaps %llu, mapped %s (peak %s)\n",
 	       (unsigned long long)s->maps, (unsigned long long)s->unmaps, b, p);
 	printf("  pinned pages %llu (peak %llu), IOTLB syncs %llu\n",
@@ -864,7 +1271,7 @@ static int cmd_stats(int argc, char **argv)
 		if (smmua_query(fd, &bdfs[i], &q))
 			continue;
 		smmua_format_bdf(&bdfs[i], name, sizeof(name));
-		print_stats(name, &q.out_stats);
+		print_stats(name, &q);
 	}
 	if (ctl.json)
 		jw_arr_close(&ctl.jw);
@@ -961,7 +1368,8 @@ static int follow(int fd, const struct smmu_assign_bdf *bdf, const char *name,
 		smmuctl_err("%s: %s", name, NO_FAULTS_REASON);
 		return EXIT_FAILED;
 	}
-	ret = smmua_claim(fd, bdf, 0);
+	/* Into a space of this file: its faults come to this file. */
+	ret = smmua_claim(fd, bdf, 0, 0, NULL);
 	if (ret == -EBUSY) {
 		smmuctl_err("%s: %s: another process (pid %u) holds the binding and gets its faults: stop it, or run 'smmuctl faults %s' for the counters",
 			    name, strerror(-ret), q->out_owner_pid, name);
@@ -1072,16 +1480,27 @@ static int cmd_faults(int argc, char **argv)
 
 /* ---- mappings, translate ---- */
 
-static void explain_owner_err(int fd, const struct smmu_assign_bdf *bdf, const char *name,
-			      const char *what, int err)
+/*
+ * Why MAPPINGS or TRANSLATE (what) by device failed. ENOENT means the
+ * device is not bound, or in no space, or (iova non-NULL) nothing is
+ * mapped at *iova: QUERY tells which.
+ */
+static void explain_space_err(int fd, const struct smmu_assign_bdf *bdf, const char *name,
+			      const char *what, int err, const __u64 *iova)
 {
 	struct smmu_assign_query q;
 
 	if (err == -ENOENT && smmua_query(fd, bdf, &q))
 		smmuctl_err("%s is not bound: see 'smmuctl list'", name);
+	else if (err == -ENOENT && !q.out_space_id)
+		smmuctl_err("%s is in no space: its persistent binding is unclaimed, so nothing is mapped until a program claims it",
+			    name);
+	else if (err == -ENOENT && iova)
+		smmuctl_err("0x%llx is not mapped for %s: see 'smmuctl mappings %s'",
+			    (unsigned long long)*iova, name, name);
 	else if (err == -EPERM)
-		smmuctl_err("%s of %s: %s: only its owner or CAP_SYS_ADMIN may look", what,
-			    name, strerror(-err));
+		smmuctl_err("%s of %s: %s: only its space's owner or CAP_SYS_ADMIN may look: run as root",
+			    what, name, strerror(-err));
 	else
 		smmuctl_err("%s of %s failed: %s", what, name, strerror(-err));
 }
@@ -1099,9 +1518,9 @@ static int cmd_mappings(int argc, char **argv)
 	fd = open_dev();
 	if (fd < 0)
 		return EXIT_FAILED;
-	ret = smmua_mappings(fd, &bdf, &m, &n);
+	ret = smmua_mappings(fd, 0, &bdf, &m, &n);
 	if (ret) {
-		explain_owner_err(fd, &bdf, name, "MAPPINGS", ret);
+		explain_space_err(fd, &bdf, name, "MAPPINGS", ret, NULL);
 		close(fd);
 		return EXIT_FAILED;
 	}
@@ -1162,15 +1581,12 @@ static int cmd_translate(int argc, char **argv)
 	fd = open_dev();
 	if (fd < 0)
 		return EXIT_FAILED;
-	ret = smmua_translate(fd, &bdf, iova, &t);
-	if (ret == -ENOENT && !smmua_query(fd, &bdf, &(struct smmu_assign_query){}))
-		smmuctl_err("0x%llx is not mapped for %s: see 'smmuctl mappings %s'",
-			    (unsigned long long)iova, name, name);
-	else if (ret == -EIO)
-		smmuctl_err("%s: %s: the SMMU page table disagrees with the mapping at 0x%llx (a kernel bug: see dmesg)",
+	ret = smmua_translate(fd, 0, &bdf, iova, &t);
+	if (ret == -EIO)
+		smmuctl_err("%s: %s: an SMMU page table of its space disagrees with the mapping at 0x%llx (a kernel bug: see dmesg)",
 			    name, strerror(-ret), (unsigned long long)iova);
 	else if (ret)
-		explain_owner_err(fd, &bdf, name, "TRANSLATE", ret);
+		explain_space_err(fd, &bdf, name, "TRANSLATE", ret, &iova);
 	close(fd);
 	if (ret)
 		return EXIT_FAILED;
@@ -1202,7 +1618,10 @@ static int cmd_translate(int argc, char **argv)
 
 static int cmd_version(int argc, char **argv)
 {
-	static const char * const caps[] = { "bind", "persistent", "faults", "query", "resv_regions", "delegate" };
+	static const char * const caps[] = {
+		"bind", "persistent", "faults", "query", "resv_regions", "delegate",
+		"spaces", "groups",
+	};
 	struct smmu_assign_get_info info;
 	unsigned int i;
 	int fd, ret;
@@ -1211,7 +1630,8 @@ static int cmd_version(int argc, char **argv)
 		smmuctl_err("version takes no arguments");
 		return EXIT_USAGE;
 	}
-	fd = open_dev();
+	/* Shows a module of another API version before refusing it. */
+	fd = open_dev_any_api();
 	if (fd < 0)
 		return EXIT_FAILED;
 	ret = smmua_get_info(fd, &info);
@@ -1232,16 +1652,16 @@ static int cmd_version(int argc, char **argv)
 		jw_arr_close(&ctl.jw);
 		jw_obj_close(&ctl.jw);
 		jw_end(&ctl.jw);
-		return EXIT_OK;
+	} else {
+		printf("smmuctl API %u\n", SMMU_ASSIGN_API_VERSION);
+		printf("module API %u, capabilities 0x%llx:", info.out_api_version,
+		       (unsigned long long)info.out_capabilities);
+		for (i = 0; i < sizeof(caps) / sizeof(caps[0]); i++)
+			if (info.out_capabilities & (1ULL << i))
+				printf(" %s", caps[i]);
+		printf("\n");
 	}
-	printf("smmuctl API %u\n", SMMU_ASSIGN_API_VERSION);
-	printf("module API %u, capabilities 0x%llx:", info.out_api_version,
-	       (unsigned long long)info.out_capabilities);
-	for (i = 0; i < sizeof(caps) / sizeof(caps[0]); i++)
-		if (info.out_capabilities & (1ULL << i))
-			printf(" %s", caps[i]);
-	printf("\n");
-	return EXIT_OK;
+	return api_matches(&info) ? EXIT_FAILED : EXIT_OK;
 }
 
 /* ---- dispatch and help ---- */
@@ -1255,8 +1675,11 @@ static const struct command {
 	const char *help;
 } commands[] = {
 	{ "list", cmd_list, "list",
-	  "Every PCI device: BDF, vendor:device, class, driver, IOMMU group, the\n"
-	  "stream IDs of bound devices, and whether it can be bound (or why not).\n" },
+	  "Every PCI device: BDF, vendor:device, class, driver, IOMMU group; for a\n"
+	  "bound device its stream IDs, its space (ID:NAME, or 'unclaimed' for a\n"
+	  "persistent binding no program has claimed), its domain (own, shared,\n"
+	  "mirrored) and the devices of its group bound; whether it can be bound\n"
+	  "(or why not: binding takes its whole IOMMU group).\n" },
 	{ "takeover", cmd_takeover, "takeover BDF [--driver smmu-assign|vfio-pci]",
 	  "Hand the device to the smmu-assign stub driver (default) or vfio-pci:\n"
 	  "its current driver is remembered in " SMMUA_STATE_DIR "/BDF.driver,\n"
@@ -1264,34 +1687,47 @@ static const struct command {
 	{ "giveback", cmd_giveback, "giveback BDF",
 	  "Undo takeover: clear driver_override and rebind the remembered driver\n"
 	  "(or let the kernel probe one). The device must not be bound.\n" },
-	{ "bind", cmd_bind, "bind BDF --window IOVA:SIZE",
-	  "Confine the device's DMA to a new SMMU domain with the given IOVA window\n"
-	  "(sizes take K, M, G, T; numbers decimal or 0x hex). The binding is always\n"
-	  "persistent (it outlives smmuctl); a program CLAIMs it to map memory.\n"
+	{ "bind", cmd_bind, "bind BDF --window IOVA:SIZE [--space NAME]",
+	  "Bind the device's whole IOMMU group, its DMA blocked until a program\n"
+	  "CLAIMs the binding into an address space: with --space, the program's\n"
+	  "space named NAME (1 to 31 letters, digits, '.', '_', '-'), made with\n"
+	  "the window as its allowed IOVA range if it has none so named; else a\n"
+	  "new space with the window. So one program's claims of the bindings\n"
+	  "named alike share one space. The binding is persistent (it outlives\n"
+	  "smmuctl). Sizes take K, M, G, T; numbers are decimal or 0x hex.\n"
 	  "Needs CAP_SYS_ADMIN.\n" },
 	{ "unbind", cmd_unbind, "unbind BDF",
-	  "End a persistent binding that no process has claimed.\n" },
+	  "End a persistent binding that no process has claimed: every device of\n"
+	  "its IOMMU group.\n" },
 	{ "delegate", cmd_delegate, "delegate BDF [--user USER] [--group GROUP]",
 	  "Let USER, or the members of GROUP (numeric IDs; 'none' for nobody),\n"
 	  "claim the persistent binding and map into it without CAP_SYS_ADMIN,\n"
 	  "and nothing else. Replaces an earlier delegation. Needs CAP_SYS_ADMIN.\n" },
 	{ "info", cmd_info, "info BDF",
-	  "The device's sysfs view and, when bound, its binding: owner, SIDs,\n"
-	  "SMMU, window, page sizes, mappings.\n" },
+	  "The device's sysfs view, its IOMMU group's reserved regions and other\n"
+	  "members and, when bound, its binding: owner, SIDs, SMMU, window, page\n"
+	  "sizes, mappings, and its space: ID, name, domain, owner, allowed ranges,\n"
+	  "the reserved regions of its groups, devices, bytes mapped.\n" },
 	{ "stats", cmd_stats, "stats [BDF]",
-	  "Global counters, per-device counters (of BDF or of every bound device),\n"
-	  "and the SMMU's PMCG counter PMUs when there are any.\n" },
+	  "Global counters, per-device counters (of BDF or of every bound device:\n"
+	  "its faults, and the figures of its space, shared by the space's\n"
+	  "devices), and the SMMU's PMCG counter PMUs when there are any.\n" },
 	{ "faults", cmd_faults, "faults BDF [--follow]",
-	  "Fault counters by reason. --follow claims the persistent binding and\n"
-	  "prints each fault record until interrupted; it fails at once where the\n"
-	  "kernel delivers no faults (6.9 and later).\n" },
+	  "Fault counters by reason. --follow claims the persistent binding into\n"
+	  "a space of smmuctl's own that maps nothing, and prints each fault record\n"
+	  "until interrupted; it fails at once where the kernel delivers no faults\n"
+	  "(6.9 and later).\n" },
 	{ "mappings", cmd_mappings, "mappings BDF",
-	  "The device's mappings: IOVA, length, owner's virtual address, access.\n" },
+	  "The mappings of the device's space: IOVA, length, owner's virtual\n"
+	  "address, access. Root may look at any space.\n" },
 	{ "translate", cmd_translate, "translate BDF IOVA",
-	  "Look IOVA up in the mappings and the SMMU page table: the owner's\n"
-	  "virtual address and (for root) the physical address.\n" },
+	  "Look IOVA up in the mappings of the device's space and in the page\n"
+	  "table of every SMMU domain of it: the owner's virtual address and (for\n"
+	  "root) the physical address.\n" },
 	{ "version", cmd_version, "version",
-	  "The API versions of smmuctl and of the loaded module, and its capabilities.\n" },
+	  "The API versions of smmuctl and of the loaded module, and its\n"
+	  "capabilities. Fails when the versions differ: smmuctl refuses a module\n"
+	  "of another API version in every command.\n" },
 	{ "help", cmd_help, "help [COMMAND]", "This text, or a command's.\n" },
 };
 

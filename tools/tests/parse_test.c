@@ -1,15 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Host unit tests: the BDF parser and formatter, number and size parsing
- * and formatting, and the JSON writer's escaping.
+ * and formatting, the JSON writer's escaping, smmuctl's space names and
+ * cells, and what the library's address-space wrappers send to a stand-in
+ * for the kernel.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "kselftest_harness.h"
 #include "smmu_assign_lib.h"
-#include "json.h"
+#include "smmuctl.h"
 
 static int bdf_is(const char *in, const char *want)
 {
@@ -286,6 +289,271 @@ TEST(json_document)
 		     "    \"h\": \"0x10\",\n    \"a\": [\n        1,\n        {}\n    ],\n"
 		     "    \"e\": []\n}\n", out);
 	free(out);
+}
+
+TEST(space_names)
+{
+	EXPECT_TRUE(smmuctl_space_name_ok("vm0"));
+	EXPECT_TRUE(smmuctl_space_name_ok("a"));
+	EXPECT_TRUE(smmuctl_space_name_ok("Guest_1.net-0"));
+	EXPECT_TRUE(smmuctl_space_name_ok("..."));
+	/* 31 characters fit the 32-byte field with its terminator; 32 do not. */
+	EXPECT_TRUE(smmuctl_space_name_ok("abcdefghijklmnopqrstuvwxyz01234"));
+	EXPECT_FALSE(smmuctl_space_name_ok("abcdefghijklmnopqrstuvwxyz012345"));
+	EXPECT_FALSE(smmuctl_space_name_ok(""));
+	EXPECT_FALSE(smmuctl_space_name_ok("vm 0"));
+	EXPECT_FALSE(smmuctl_space_name_ok("vm/0"));
+	EXPECT_FALSE(smmuctl_space_name_ok("vm:0"));
+	EXPECT_FALSE(smmuctl_space_name_ok("vm0\n"));
+	EXPECT_FALSE(smmuctl_space_name_ok("caf\xc3\xa9"));
+}
+
+TEST(space_cells)
+{
+	char raw[SMMU_ASSIGN_SPACE_NAME_LEN] = "vm0";
+	char buf[SMMUCTL_SPACE_STRLEN], name[SMMU_ASSIGN_SPACE_NAME_LEN];
+
+	smmuctl_format_space(1, raw, buf, sizeof(buf));
+	EXPECT_STREQ("1:vm0", buf);
+	smmuctl_format_space(0, raw, buf, sizeof(buf));
+	EXPECT_STREQ("unclaimed:vm0", buf);
+	memset(raw, 0, sizeof(raw));
+	smmuctl_format_space(42, raw, buf, sizeof(buf));
+	EXPECT_STREQ("42", buf);
+	smmuctl_format_space(0, raw, buf, sizeof(buf));
+	EXPECT_STREQ("unclaimed", buf);
+	/* The longest: the largest id and a full name fit. */
+	memset(raw, 'x', sizeof(raw) - 1);
+	smmuctl_format_space(~0U, raw, buf, sizeof(buf));
+	EXPECT_EQ(strlen("4294967295:") + sizeof(raw) - 1, strlen(buf));
+	/* A field without its terminator is cut, never overrun. */
+	memset(raw, 'y', sizeof(raw));
+	smmuctl_space_name(raw, name);
+	EXPECT_EQ(sizeof(name) - 1, strlen(name));
+
+	EXPECT_STREQ("own", smmuctl_domain_text(0));
+	EXPECT_STREQ("shared", smmuctl_domain_text(SMMU_ASSIGN_DOMAIN_SHARED));
+	EXPECT_STREQ("mirrored", smmuctl_domain_text(SMMU_ASSIGN_DOMAIN_MIRRORED));
+	EXPECT_STREQ("shared,mirrored", smmuctl_domain_text(SMMU_ASSIGN_DOMAIN_SHARED |
+							    SMMU_ASSIGN_DOMAIN_MIRRORED));
+	EXPECT_STREQ("own", smmuctl_domain_text(1U << 31));
+}
+
+/*
+ * A stand-in for the kernel. The executable's ioctl() comes before libc's,
+ * so the library's wrappers land here: what they send is kept in fake, and
+ * SPACE_INFO answers with fake's counts, which grow once after call
+ * grow_after (as when a device joins the space between two calls).
+ */
+static struct {
+	int calls;
+	int err;		/* when non-zero, every call fails with it */
+	__u32 ranges, reserved, devices;
+	int grow_after;
+	struct smmu_assign_space_info info;	/* the last SPACE_INFO, as sent */
+	struct smmu_assign_mappings maps;
+	struct smmu_assign_translate xlate;
+	struct smmu_assign_claim claim;
+	struct smmu_assign_bind bind;
+	struct smmu_assign_space_alloc alloc;
+} fake;
+
+static struct smmu_assign_bdf dev_n(unsigned int n)
+{
+	return (struct smmu_assign_bdf){ .bus = 2, .device = n };
+}
+
+static int fake_space_info(struct smmu_assign_space_info *si)
+{
+	struct smmu_assign_iova_range *r = (void *)(uintptr_t)si->ranges;
+	struct smmu_assign_resv_region *v = (void *)(uintptr_t)si->reserved;
+	struct smmu_assign_bdf *d = (void *)(uintptr_t)si->devices;
+	bool fits;
+	__u32 i;
+
+	fake.info = *si;
+	if (fake.calls == fake.grow_after)
+		fake.devices++;
+	fits = si->num_ranges >= fake.ranges && si->num_reserved >= fake.reserved &&
+	       si->num_devices >= fake.devices;
+	si->num_ranges = fake.ranges;
+	si->num_reserved = fake.reserved;
+	si->num_devices = fake.devices;
+	if (!fits) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	for (i = 0; i < fake.ranges; i++)
+		r[i] = (struct smmu_assign_iova_range){ .iova = (i + 1) << 20, .length = 4096 };
+	for (i = 0; i < fake.reserved; i++)
+		v[i] = (struct smmu_assign_resv_region){ .start = 0x8000000, .last = 0x80fffff,
+							 .type = SMMU_ASSIGN_RESV_SW_MSI };
+	for (i = 0; i < fake.devices; i++)
+		d[i] = dev_n(i);
+	si->out_space_id = 7;
+	return 0;
+}
+
+int ioctl(int fd, unsigned long cmd, ...)
+{
+	struct smmu_assign_mapping_info *m;
+	va_list ap;
+	void *arg;
+
+	va_start(ap, cmd);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	fake.calls++;
+	if (fake.err) {
+		errno = fake.err;
+		return -1;
+	}
+	switch (cmd) {
+	case SMMU_ASSIGN_SPACE_INFO:
+		return fake_space_info(arg);
+	case SMMU_ASSIGN_MAPPINGS:
+		fake.maps = *(struct smmu_assign_mappings *)arg;
+		m = (void *)(uintptr_t)fake.maps.mappings;
+		m[0] = (struct smmu_assign_mapping_info){ .iova = 1 << 20, .length = 4096 };
+		((struct smmu_assign_mappings *)arg)->num_mappings = 1;
+		((struct smmu_assign_mappings *)arg)->cursor = 0;
+		return 0;
+	case SMMU_ASSIGN_TRANSLATE:
+		fake.xlate = *(struct smmu_assign_translate *)arg;
+		return 0;
+	case SMMU_ASSIGN_CLAIM:
+		fake.claim = *(struct smmu_assign_claim *)arg;
+		((struct smmu_assign_claim *)arg)->out_space_id = 3;
+		return 0;
+	case SMMU_ASSIGN_BIND:
+		fake.bind = *(struct smmu_assign_bind *)arg;
+		((struct smmu_assign_bind *)arg)->out_space_id = 4;
+		return 0;
+	case SMMU_ASSIGN_SPACE_ALLOC:
+		fake.alloc = *(struct smmu_assign_space_alloc *)arg;
+		((struct smmu_assign_space_alloc *)arg)->out_space_id = 5;
+		return 0;
+	}
+	errno = ENOTTY;
+	return -1;
+}
+
+TEST(space_info_grows_to_fit)
+{
+	struct smmu_assign_bdf bdf = dev_n(1);
+	struct smmua_space_desc d;
+
+	fake.ranges = 2;
+	fake.reserved = 1;
+	fake.devices = 2;
+	fake.grow_after = 2;
+	/* Asks with nothing, grows to 2/1/2, then to the 3 devices now there. */
+	ASSERT_EQ(0, smmua_space_info(-1, 0, &bdf, &d));
+	EXPECT_EQ(3, fake.calls);
+	EXPECT_EQ(SMMU_ASSIGN_BY_DEVICE, fake.info.flags);
+	EXPECT_EQ(0, fake.info.space_id);
+	EXPECT_EQ(0, memcmp(&bdf, &fake.info.bdf, sizeof(bdf)));
+	EXPECT_EQ(sizeof(struct smmu_assign_space_info), fake.info.size);
+	EXPECT_EQ(7, d.info.out_space_id);
+	ASSERT_EQ(2, d.num_ranges);
+	EXPECT_EQ(2 << 20, d.ranges[1].iova);
+	ASSERT_EQ(1, d.num_reserved);
+	EXPECT_EQ(SMMU_ASSIGN_RESV_SW_MSI, d.reserved[0].type);
+	ASSERT_EQ(3, d.num_devices);
+	EXPECT_EQ(2, d.devices[2].device);
+	smmua_space_desc_free(&d);
+	EXPECT_EQ(NULL, d.ranges);
+	EXPECT_EQ(0, d.num_devices);
+}
+
+TEST(space_info_empty_by_id)
+{
+	struct smmua_space_desc d;
+
+	ASSERT_EQ(0, smmua_space_info(-1, 9, NULL, &d));
+	EXPECT_EQ(1, fake.calls);
+	EXPECT_EQ(0, fake.info.flags);
+	EXPECT_EQ(9, fake.info.space_id);
+	EXPECT_EQ(0, d.num_ranges);
+	EXPECT_EQ(NULL, d.ranges);
+	EXPECT_EQ(NULL, d.reserved);
+	EXPECT_EQ(NULL, d.devices);
+	smmua_space_desc_free(&d);
+}
+
+TEST(space_info_error)
+{
+	struct smmua_space_desc d;
+
+	fake.err = ENOENT;
+	EXPECT_EQ(-ENOENT, smmua_space_info(-1, 9, NULL, &d));
+	EXPECT_EQ(NULL, d.ranges);
+	EXPECT_EQ(0, d.num_devices);
+	/* EMSGSIZE with no count beyond the arrays: reported, not retried forever. */
+	fake.calls = 0;
+	fake.err = EMSGSIZE;
+	EXPECT_EQ(-EMSGSIZE, smmua_space_info(-1, 9, NULL, &d));
+	EXPECT_EQ(1, fake.calls);
+}
+
+TEST(by_device_or_by_id)
+{
+	struct smmu_assign_mapping_info *maps;
+	struct smmu_assign_bdf bdf = dev_n(5);
+	struct smmu_assign_translate t;
+	size_t n;
+
+	ASSERT_EQ(0, smmua_mappings(-1, 0, &bdf, &maps, &n));
+	EXPECT_EQ(1, n);
+	EXPECT_EQ(SMMU_ASSIGN_BY_DEVICE, fake.maps.flags);
+	EXPECT_EQ(0, fake.maps.space_id);
+	EXPECT_EQ(5, fake.maps.bdf.device);
+	free(maps);
+	ASSERT_EQ(0, smmua_mappings(-1, 2, NULL, &maps, &n));
+	EXPECT_EQ(0, fake.maps.flags);
+	EXPECT_EQ(2, fake.maps.space_id);
+	EXPECT_EQ(0, fake.maps.bdf.device);
+	free(maps);
+
+	ASSERT_EQ(0, smmua_translate(-1, 0, &bdf, 0x1234, &t));
+	EXPECT_EQ(SMMU_ASSIGN_BY_DEVICE, fake.xlate.flags);
+	EXPECT_EQ(0, fake.xlate.space_id);
+	EXPECT_EQ(5, fake.xlate.bdf.device);
+	EXPECT_EQ(0x1234, fake.xlate.iova);
+	ASSERT_EQ(0, smmua_translate(-1, 2, NULL, 0x1234, &t));
+	EXPECT_EQ(0, fake.xlate.flags);
+	EXPECT_EQ(2, fake.xlate.space_id);
+}
+
+TEST(bind_claim_alloc)
+{
+	struct smmu_assign_bdf bdf = dev_n(1);
+	struct smmu_assign_bind b;
+	__u32 id = 0;
+
+	ASSERT_EQ(0, smmua_bind_space(-1, &bdf, 6, &b));
+	EXPECT_EQ(6, fake.bind.space_id);
+	EXPECT_EQ(0, fake.bind.window_length);
+	EXPECT_EQ(4, b.out_space_id);
+	ASSERT_EQ(0, smmua_bind(-1, &bdf, SMMU_ASSIGN_BIND_PERSISTENT, 1 << 20, 1 << 24, &b));
+	EXPECT_EQ(0, fake.bind.space_id);
+	EXPECT_EQ(1 << 24, fake.bind.window_length);
+
+	ASSERT_EQ(0, smmua_claim(-1, &bdf, 0, 0, &id));
+	EXPECT_EQ(3, id);
+	EXPECT_EQ(0, fake.claim.space_id);
+	ASSERT_EQ(0, smmua_claim(-1, &bdf, 0, 8, NULL));
+	EXPECT_EQ(8, fake.claim.space_id);
+
+	ASSERT_EQ(0, smmua_space_alloc(-1, "vm0", &id));
+	EXPECT_EQ(5, id);
+	EXPECT_STREQ("vm0", fake.alloc.name);
+	ASSERT_EQ(0, smmua_space_alloc(-1, NULL, &id));
+	EXPECT_STREQ("", fake.alloc.name);
+	/* Too long to send whole: refused, never cut short. */
+	fake.calls = 0;
+	EXPECT_EQ(-EINVAL, smmua_space_alloc(-1, "abcdefghijklmnopqrstuvwxyz012345", &id));
+	EXPECT_EQ(0, fake.calls);
 }
 
 TEST_HARNESS_MAIN
