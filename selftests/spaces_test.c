@@ -464,7 +464,7 @@ TEST_F(spaces, space_info_reports_the_space)
 	ASSERT_LT(0, sp);
 	ASSERT_EQ(0, smmua_space_info(self->fd, sp, NULL, &d));
 	EXPECT_EQ(sp, d.info.out_space_id);
-	EXPECT_STREQ("info-0", d.info.name);
+	EXPECT_STREQ("info-0", d.info.out_name);
 	EXPECT_EQ(getpid(), d.info.out_owner_pid);
 	EXPECT_EQ(0, d.info.out_num_domains);
 	EXPECT_EQ(0, d.num_devices);
@@ -480,7 +480,7 @@ TEST_F(spaces, space_info_reports_the_space)
 	/* By device, from its own file and from another (we are root). */
 	ASSERT_EQ(0, smmua_space_info(self->other, 0, &self->edu[1].bdf, &d));
 	EXPECT_EQ(sp, d.info.out_space_id);
-	EXPECT_STREQ("info-0", d.info.name);
+	EXPECT_STREQ("info-0", d.info.out_name);
 	EXPECT_EQ(1, d.info.out_num_domains);
 	EXPECT_NE(0, d.info.out_pgsize_bitmap & TL_PAGE);
 	EXPECT_EQ(1, d.info.out_num_mappings);
@@ -547,7 +547,7 @@ TEST_F_TIMEOUT(spaces, claim_joins_the_space_of_its_name, 120)
 	/* No space of that name here: a new one, named, with the window. */
 	ASSERT_EQ(0, smmua_claim(self->other, &self->edu[1].bdf, 0, 0, &got));
 	ASSERT_EQ(0, smmua_space_info(self->other, got, NULL, &d));
-	EXPECT_STREQ("vm-7", d.info.name);
+	EXPECT_STREQ("vm-7", d.info.out_name);
 	ASSERT_EQ(1, d.num_ranges);
 	EXPECT_EQ(WIN_IOVA, d.ranges[0].iova);
 	EXPECT_EQ(WIN_LEN, d.ranges[0].length);

@@ -895,7 +895,7 @@ bool tl_space_equal(const struct smmua_space_desc *a, const struct smmua_space_d
 {
 	const struct smmu_assign_space_info *x = &a->info, *y = &b->info;
 
-	if (x->out_space_id != y->out_space_id || strncmp(x->name, y->name, sizeof(x->name)) ||
+	if (x->out_space_id != y->out_space_id || strncmp(x->out_name, y->out_name, sizeof(x->out_name)) ||
 	    x->out_owner_pid != y->out_owner_pid || x->out_num_domains != y->out_num_domains ||
 	    x->out_pgsize_bitmap != y->out_pgsize_bitmap ||
 	    x->out_num_mappings != y->out_num_mappings ||
