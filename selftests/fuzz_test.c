@@ -3,7 +3,7 @@
  * A structured, seeded ioctl fuzzer. Every call picks a file, an ioctl and,
  * field by field, a boundary or random value: sizes around the struct's,
  * tails zero or not, flags, reserved fields, BDFs real and not (a device
- * alone in its group, or one of the group behind the bridge), space ids
+ * alone in its group, or one of a group of two), space ids
  * of the file and not, space names valid and not, IOVAs and lengths at
  * page, window, MSI-window and wrap-around edges, lists of allowed ranges
  * (overlapping, wrapping, over the MSI window, too many), user addresses
@@ -463,10 +463,10 @@ FIXTURE_SETUP(fuzz)
 
 	memset(&self->f, 0, sizeof(self->f));
 	self->f.page = sysconf(_SC_PAGESIZE);
-	/* The root bus's edus, and the two that share a group behind the bridge. */
+	/* The edus alone in their groups, and the two that share one. */
 	self->f.nr = tl_find_edus(names, TL_MAX_DEVS - 2);
 	ASSERT_LE(1, self->f.nr);
-	self->f.nr += tl_find_bridged_edus(names + self->f.nr, 2);
+	self->f.nr += tl_find_grouped_edus(names + self->f.nr, 2);
 	for (i = 0; i < self->f.nr; i++) {
 		self->f.bdfs[i] = tl_bdf(names[i]);
 		tl_drop_binding(&self->f.bdfs[i]);

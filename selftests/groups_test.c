@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Whole IOMMU groups: the two edus behind the test bed's PCIe-to-PCI bridge
- * alias to the bridge's requester ID, so they and the bridge form one
- * group. BIND of either binds both (the bridge only forwards, and is not
- * bound itself), both DMA in the one space, and UNBIND of either ends
- * both. A member on a driver that uses the DMA API (uio_pci_generic) makes
- * BIND EBUSY, and the kernel log names it; while the group is bound, such
- * a driver cannot take a member, and after UNBIND it can.
+ * Whole IOMMU groups. The two edus of the test bed's multi-function slot
+ * have no ACS between them, so they form one group: BIND of either binds
+ * both, both DMA in the one space, and UNBIND of either ends both. A member
+ * on a driver that uses the DMA API (uio_pci_generic) makes BIND EBUSY,
+ * and the kernel log names it; while the group is bound, such a driver
+ * cannot take a member, and after UNBIND it can. The edu behind the PCIe
+ * root port and PCIe-to-PCI bridge shares its group with both: the bridges
+ * only forward, are never bound themselves, and may stay on pcieport, but
+ * a bridge on another driver (shpchp) blocks the group until handed over.
  */
 #include <errno.h>
 #include <limits.h>
@@ -47,9 +49,9 @@ FIXTURE_SETUP(groups)
 
 	self->fd = -1;
 	self->kmsg.fd = -1;
-	self->nr = tl_find_bridged_edus(self->names, 2);
+	self->nr = tl_find_grouped_edus(self->names, 2);
 	if (self->nr < 2)
-		SKIP(return, "needs two edus behind the PCIe-to-PCI bridge, found %d", self->nr);
+		SKIP(return, "needs two edus that share an IOMMU group, found %d", self->nr);
 	for (i = 0; i < 2; i++) {
 		struct smmu_assign_bdf bdf = tl_bdf(self->names[i]);
 
@@ -60,9 +62,8 @@ FIXTURE_SETUP(groups)
 		ASSERT_EQ(0, tl_edu_open(&self->edu[i], self->names[i]));
 	}
 	ASSERT_EQ(0, smmua_pci_read(&self->edu[0].bdf, &pci));
-	if (pci.group_size < 3)
-		SKIP(return, "%s shares IOMMU group %d with %d devices, not the bridge and the other edu",
-		     self->names[0], pci.iommu_group, pci.group_size - 1);
+	ASSERT_EQ(2, pci.group_size) TH_LOG("%s: IOMMU group %d", self->names[0],
+					    pci.iommu_group);
 	self->nr_lone = tl_edus_take(self->root, &self->lone, 1);
 	ASSERT_LE(0, self->nr_lone);
 	ASSERT_EQ(0, tl_param_read("share_domains", self->share_domains,
@@ -131,7 +132,6 @@ static void copy_chain(struct __test_metadata *_metadata, struct tl_edu **e, int
 TEST_F_TIMEOUT(groups, bind_of_one_binds_both, 120)
 {
 	struct tl_edu *both[2] = { &self->edu[0], &self->edu[1] };
-	struct smmu_assign_bdf bridge;
 	struct smmu_assign_bind out;
 	struct smmu_assign_query q;
 	struct smmua_space_desc d;
@@ -140,11 +140,6 @@ TEST_F_TIMEOUT(groups, bind_of_one_binds_both, 120)
 
 	buf = tl_buf_alloc(BUF_PAGES * TL_PAGE, CANARY);
 	ASSERT_NE(NULL, buf);
-	/* The bridge forwards the group's DMA: it is never bound by its own BDF. */
-	ASSERT_EQ(0, bridge_of(self->names[0], &bridge));
-	EXPECT_EQ(-EINVAL, smmua_bind(self->fd, &bridge, 0, WIN_IOVA, WIN_LEN, NULL));
-	EXPECT_FALSE(tl_has_space(self->fd, 1));
-
 	ASSERT_EQ(0, smmua_bind(self->fd, &self->edu[0].bdf, 0, WIN_IOVA, WIN_LEN, &out));
 	EXPECT_EQ(2, out.out_num_devices);
 	sp = out.out_space_id;
@@ -157,8 +152,9 @@ TEST_F_TIMEOUT(groups, bind_of_one_binds_both, 120)
 		EXPECT_EQ(out.out_group_id, q.out_group_id);
 		EXPECT_EQ(sp, q.out_space_id);
 		EXPECT_EQ(SMMU_ASSIGN_STATE_OWNED | SMMU_ASSIGN_STATE_MINE, q.out_state);
+		/* Each function its own stream ID: the SID is the requester ID. */
+		EXPECT_EQ(self->edu[i].sid, q.out_sids[0]);
 	}
-	EXPECT_EQ(0, tl_listed(self->fd, &bridge));
 	ASSERT_EQ(0, smmua_space_info(self->fd, sp, NULL, &d));
 	EXPECT_EQ(2, d.num_devices);
 	EXPECT_EQ(1, d.info.out_num_domains);
@@ -314,6 +310,73 @@ TEST_F_TIMEOUT(groups, two_groups_share_a_domain, 120)
 TEST_F_TIMEOUT(groups, two_groups_mirrored, 120)
 {
 	two_groups(_metadata, self, false);
+}
+
+/*
+ * The edu behind the PCIe-to-PCI bridge: its group has the root port
+ * (pcieport) and the bridge too. A bridge on a driver that uses the DMA
+ * API (shpchp, where the kernel has SHPC) makes BIND EBUSY, naming it;
+ * handed over to the stub, the group binds with its one device, the
+ * bridges unbound, and the device DMAs through both. A bridge is never
+ * bound by its own BDF.
+ */
+TEST_F_TIMEOUT(groups, device_behind_a_bridge_binds_its_group, 120)
+{
+	char name[SMMUA_BDF_STRLEN], bname[SMMUA_BDF_STRLEN], drv[SMMUA_DRIVER_LEN];
+	char why[160];
+	struct smmu_assign_bdf bdf, bridge;
+	struct smmu_assign_bind out;
+	struct smmua_pci_dev pci;
+	struct tl_edu e, *one[1] = { &e };
+	bool handed = false;
+	uint8_t *buf;
+
+	if (tl_find_bridged_edu(name))
+		SKIP(return, "no edu behind a PCIe-to-PCI bridge");
+	bdf = tl_bdf(name);
+	tl_drop_binding(&bdf);
+	ASSERT_EQ(0, tl_bind_stub(name));
+	ASSERT_EQ(0, bridge_of(name, &bridge));
+	smmua_format_bdf(&bridge, bname, sizeof(bname));
+	ASSERT_EQ(0, smmua_pci_read(&bdf, &pci));
+	TH_LOG("%s: IOMMU group %d of %d devices", name, pci.iommu_group, pci.group_size);
+	EXPECT_LE(2, pci.group_size);
+	ASSERT_EQ(0, smmua_pci_driver(&bridge, drv, sizeof(drv)));
+	TH_LOG("the bridge %s is on %s", bname, drv[0] ? drv : "no driver");
+
+	EXPECT_EQ(-EINVAL, smmua_bind(self->fd, &bridge, 0, WIN_IOVA, WIN_LEN, NULL));
+	if (drv[0] && strcmp(drv, "pcieport")) {
+		ASSERT_EQ(0, tl_kmsg_mark(&self->kmsg));
+		EXPECT_EQ(-EBUSY, smmua_bind(self->fd, &bdf, 0, WIN_IOVA, WIN_LEN, NULL));
+		snprintf(why, sizeof(why), "%s is bound to %s", bname, drv);
+		EXPECT_EQ(1, tl_kmsg_wait_text(&self->kmsg, why, 1000))
+			TH_LOG("no kernel log line with \"%s\"", why);
+		/* As the log says: hand it over. */
+		ASSERT_EQ(0, smmua_pci_takeover(&bridge, SMMUA_STUB_DRIVER, NULL, 0));
+		handed = true;
+	}
+	EXPECT_FALSE(tl_has_space(self->fd, 1)) TH_LOG("a refused BIND left a space");
+
+	ASSERT_EQ(0, smmua_bind(self->fd, &bdf, 0, WIN_IOVA, WIN_LEN, &out));
+	EXPECT_EQ(1, out.out_num_devices);
+	EXPECT_EQ(pci.iommu_group, out.out_group_id);
+	EXPECT_EQ(1, tl_listed(self->fd, &bdf));
+	EXPECT_EQ(0, tl_listed(self->fd, &bridge));
+
+	/* Through the bridge: it must decode and forward (bus mastering). */
+	buf = tl_buf_alloc(BUF_PAGES * TL_PAGE, CANARY);
+	ASSERT_NE(NULL, buf);
+	ASSERT_EQ(0, tl_pci_enable(bname));
+	ASSERT_EQ(0, tl_edu_open(&e, name));
+	ASSERT_EQ(0, smmua_map(self->fd, out.out_space_id, RW, buf, BUF_IOVA,
+			       BUF_PAGES * TL_PAGE));
+	copy_chain(_metadata, one, 1, buf, 81);
+	tl_edu_close(&e);
+	EXPECT_EQ(0, smmua_unbind(self->fd, &bdf));
+	EXPECT_EQ(0, tl_leave_unbound(name));
+	if (handed)
+		EXPECT_EQ(0, smmua_pci_giveback(&bridge, NULL, 0));
+	tl_buf_free(buf, BUF_PAGES * TL_PAGE);
 }
 
 TEST_HARNESS_MAIN

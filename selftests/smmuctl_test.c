@@ -187,9 +187,9 @@ TEST_F(smmuctl, list)
 		EXPECT_STREQ(drv, d ? d : "");
 		EXPECT_FALSE(get_bool(e, "bound"));
 	}
-	/* Every edu: behind the bridge and in the hot-pluggable slot too. */
-	EXPECT_EQ(tl_find_edus(names, TL_MAX_DEVS) + tl_find_bridged_edus(names, TL_MAX_DEVS) +
-		  !tl_find_hotplug_edu(names[0]), edus);
+	/* Every edu: sharing a group, behind the bridge and in the hot-pluggable slot too. */
+	EXPECT_EQ(tl_find_edus(names, TL_MAX_DEVS) + tl_find_grouped_edus(names, TL_MAX_DEVS) +
+		  !tl_find_bridged_edu(names[0]) + !tl_find_hotplug_edu(names[0]), edus);
 	json_object_put(arr);
 
 	ASSERT_EQ(0, ctl("list"));

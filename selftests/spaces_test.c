@@ -281,8 +281,13 @@ TEST_F_TIMEOUT(spaces, attach_and_detach_while_mapped, 180)
 	pins0 = pins_now();
 	sp = tl_space(self->fd, NULL, WIN_IOVA, WIN_LEN);
 	ASSERT_LT(0, sp);
-	/* Mapped before any device: pinned, and waiting for one. */
-	ASSERT_EQ(0, smmua_map(self->fd, sp, RW, buf, BUF_IOVA, SHARED_PAGES * TL_PAGE));
+	/*
+	 * Mapped before any device: pinned, and waiting for one. The first
+	 * page apart, to be unmapped apart from the rest later.
+	 */
+	ASSERT_EQ(0, smmua_map(self->fd, sp, RW, buf, BUF_IOVA, TL_PAGE));
+	ASSERT_EQ(0, smmua_map(self->fd, sp, RW, buf + TL_PAGE, BUF_IOVA + TL_PAGE,
+			       (SHARED_PAGES - 1) * TL_PAGE));
 	EXPECT_EQ(pins0 + SHARED_PAGES, pins_now());
 	for (i = 0; i < NDEV; i++)
 		ASSERT_EQ(0, smmua_bind_space(self->fd, &self->edu[i].bdf, sp, NULL));
@@ -292,7 +297,7 @@ TEST_F_TIMEOUT(spaces, attach_and_detach_while_mapped, 180)
 	ASSERT_EQ(0, smmua_unbind(self->fd, &self->edu[1].bdf));
 	ASSERT_EQ(0, smmua_space_info(self->fd, sp, NULL, &d));
 	EXPECT_EQ(NDEV - 1, d.num_devices);
-	EXPECT_EQ(1, d.info.out_num_mappings);
+	EXPECT_EQ(2, d.info.out_num_mappings);
 	smmua_space_desc_free(&d);
 	tl_buf_pattern(buf, TL_PAGE, 22);
 	memset(buf + TL_PAGE, CANARY, (SHARED_PAGES - 1) * TL_PAGE);

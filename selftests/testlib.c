@@ -76,9 +76,30 @@ static bool below_root_port(const struct smmu_assign_bdf *bdf)
 	       bus == 0;
 }
 
-enum edu_place { EDU_ROOT_BUS, EDU_BRIDGED, EDU_HOTPLUG };
+/* Whether the PCI function's header type says multi-function (bit 7). */
+static bool multifunction(const struct smmu_assign_bdf *bdf)
+{
+	char path[PATH_MAX];
+	uint8_t hdr = 0;
+	int fd;
 
-/* edus on the root bus, behind the bridge, or in the PCIe slot, sorted. */
+	snprintf(path, sizeof(path), SYSFS_PCI "/%04x:%02x:%02x.%x/config", bdf->segment,
+		 bdf->bus, bdf->device, bdf->function);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	if (pread(fd, &hdr, 1, 0x0e) != 1)
+		hdr = 0;
+	close(fd);
+	return hdr & 0x80;
+}
+
+enum edu_place { EDU_ROOT_BUS, EDU_GROUPED, EDU_BRIDGED, EDU_HOTPLUG };
+
+/*
+ * edus on the root bus alone in their groups, functions of the root bus's
+ * multi-function slot, behind the bridge, or in the PCIe slot, sorted.
+ */
 static int find_edus(char names[][SMMUA_BDF_STRLEN], int max, enum edu_place where)
 {
 	struct smmu_assign_bdf *bdfs;
@@ -94,8 +115,10 @@ static int find_edus(char names[][SMMUA_BDF_STRLEN], int max, enum edu_place whe
 		if (smmua_pci_read(&bdfs[i], &dev) || dev.vendor != TL_EDU_VENDOR ||
 		    dev.device != TL_EDU_DEVICE)
 			continue;
-		place = !bdfs[i].bus ? EDU_ROOT_BUS :
-			below_root_port(&bdfs[i]) ? EDU_HOTPLUG : EDU_BRIDGED;
+		if (!bdfs[i].bus)
+			place = multifunction(&bdfs[i]) ? EDU_GROUPED : EDU_ROOT_BUS;
+		else
+			place = below_root_port(&bdfs[i]) ? EDU_HOTPLUG : EDU_BRIDGED;
 		if (place == where)
 			smmua_format_bdf(&bdfs[i], names[n++], SMMUA_BDF_STRLEN);
 	}
@@ -108,19 +131,29 @@ int tl_find_edus(char names[][SMMUA_BDF_STRLEN], int max)
 	return find_edus(names, max, EDU_ROOT_BUS);
 }
 
-int tl_find_bridged_edus(char names[][SMMUA_BDF_STRLEN], int max)
+int tl_find_grouped_edus(char names[][SMMUA_BDF_STRLEN], int max)
 {
-	return find_edus(names, max, EDU_BRIDGED);
+	return find_edus(names, max, EDU_GROUPED);
+}
+
+static int find_one_edu(char name[SMMUA_BDF_STRLEN], enum edu_place where)
+{
+	char names[1][SMMUA_BDF_STRLEN];
+
+	if (find_edus(names, 1, where) != 1)
+		return -ENODEV;
+	memcpy(name, names[0], SMMUA_BDF_STRLEN);
+	return 0;
+}
+
+int tl_find_bridged_edu(char name[SMMUA_BDF_STRLEN])
+{
+	return find_one_edu(name, EDU_BRIDGED);
 }
 
 int tl_find_hotplug_edu(char name[SMMUA_BDF_STRLEN])
 {
-	char names[1][SMMUA_BDF_STRLEN];
-
-	if (find_edus(names, 1, EDU_HOTPLUG) != 1)
-		return -ENODEV;
-	memcpy(name, names[0], SMMUA_BDF_STRLEN);
-	return 0;
+	return find_one_edu(name, EDU_HOTPLUG);
 }
 
 int tl_hotplug_request(const char *op)

@@ -69,10 +69,17 @@ bool tl_faults_delivered(void);
 int tl_find_edus(char names[][SMMUA_BDF_STRLEN], int max);
 
 /*
- * The test bed's edus behind a PCIe-to-PCI bridge, sorted: they and the
- * bridge share one IOMMU group. Returns how many (at most max).
+ * The test bed's edus that share one IOMMU group, sorted: functions of a
+ * multi-function slot on the root bus, with no ACS between them, each
+ * with its own stream ID. Returns how many (at most max).
  */
-int tl_find_bridged_edus(char names[][SMMUA_BDF_STRLEN], int max);
+int tl_find_grouped_edus(char names[][SMMUA_BDF_STRLEN], int max);
+
+/*
+ * The test bed's edu behind a PCIe-to-PCI bridge (on a root port), in one
+ * IOMMU group with both.
+ */
+int tl_find_bridged_edu(char name[SMMUA_BDF_STRLEN]);
 
 /* The test bed's edu in a hot-pluggable PCIe slot (QEMU id "hotedu", on "rp1"). */
 int tl_find_hotplug_edu(char name[SMMUA_BDF_STRLEN]);

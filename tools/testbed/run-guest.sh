@@ -4,10 +4,15 @@
 # run-guest.sh KERNEL_DIR INITRD MODE [LOG]
 # Boot the emulated ARM64 server: QEMU virt with GICv3 (ITS, so MSIs are
 # isolated), an SMMUv3 and three edu DMA devices on the root bus, each alone
-# in its IOMMU group; two more behind a PCIe-to-PCI bridge (on a root port),
-# which alias to the bridge's requester ID, so the bridge (no driver) and
-# both edus form one IOMMU group, the multi-device group case; and a sixth
-# in a hot-pluggable PCIe slot, in one group with its root port (pcieport).
+# in its IOMMU group; two more as functions 0 and 1 of one multi-function
+# slot (00:08), which have no ACS and so share one IOMMU group, each with
+# its own stream ID: the multi-device group case; a sixth behind a PCIe
+# root port and a PCIe-to-PCI bridge, in one group with both (the bridge is
+# on shpchp where the kernel has SHPC, else on no driver); and a seventh in
+# a hot-pluggable PCIe slot, in one group with its root port (pcieport).
+# (A second edu behind the bridge cannot share that group: it would DMA
+# with the same requester ID, the bridge's, and arm-smmu-v3 refuses a
+# stream ID that another device has, leaving it with no IOMMU group.)
 # MODE is passed to the guest's /init (check or demo). The console goes to
 # LOG, or to stdout.
 set -euo pipefail
@@ -53,9 +58,9 @@ timeout --foreground -k 10 "$timeout" \
 	-kernel "$kdir/vmlinuz" -initrd "$initrd" \
 	-append "$append" \
 	-device edu -device edu -device edu \
+	-device edu,addr=8.0,multifunction=on -device edu,addr=8.1,multifunction=on \
 	-device pcie-root-port,id=rp0,chassis=1 \
-	-device pcie-pci-bridge,id=br0,bus=rp0 \
-	-device edu,bus=br0,addr=1 -device edu,bus=br0,addr=2 \
+	-device pcie-pci-bridge,id=br0,bus=rp0 -device edu,bus=br0,addr=1 \
 	-device pcie-root-port,id=rp1,chassis=2,slot=1 -device edu,bus=rp1,id=hotedu \
 	${qmp:+-qmp unix:$qmp,server=on,wait=off} \
 	</dev/null >"$log" || true
