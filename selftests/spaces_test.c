@@ -969,45 +969,34 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/*
- * MAP of 256 MiB into a space with one device and into a space with three,
- * in one boot, alternating, the median of a few: the cost of sharing one
- * domain among groups (and, for reference, of mirroring into three). The
- * figures are printed for the record; emulated timings are noisy.
- */
-TEST_F_TIMEOUT(spaces, map_256m_one_device_vs_three, 600)
+/* Medians of TIMED_ROUNDS MAPs of buf: one device, three sharing, three mirrored. */
+struct timing {
+	double one, three, mirrored;
+};
+
+static void time_maps(struct __test_metadata *_metadata, fx_t *self, uint8_t *buf,
+		      const int sp[3], struct timing *t)
 {
 	double one[TIMED_ROUNDS], three[TIMED_ROUNDS], mirrored[TIMED_ROUNDS];
-	int sp1, sp3, spm, i, k;
-	uint8_t *buf;
+	int i, k;
 
-	NEED_DEVS(NDEV);
-	buf = tl_buf_alloc(TIMED_LEN, 0x3c);
-	ASSERT_NE(NULL, buf) TH_LOG("no 256 MiB for the buffer");
-	ASSERT_EQ(0, tl_param_write("share_domains", "Y"));
-	sp1 = tl_space(self->fd, "one", TIMED_IOVA, TIMED_LEN);
-	sp3 = tl_space(self->fd, "three", TIMED_IOVA, TIMED_LEN);
-	spm = tl_space(self->fd, "mirrored", TIMED_IOVA, TIMED_LEN);
-	ASSERT_LT(0, sp1);
-	ASSERT_LT(0, sp3);
-	ASSERT_LT(0, spm);
 	for (k = 0; k < TIMED_ROUNDS; k++) {
 		/* One device, its own domain. */
-		ASSERT_EQ(0, smmua_bind_space(self->fd, &self->edu[0].bdf, sp1, NULL));
-		one[k] = timed_map(self->fd, sp1, buf);
+		ASSERT_EQ(0, smmua_bind_space(self->fd, &self->edu[0].bdf, sp[0], NULL));
+		one[k] = timed_map(self->fd, sp[0], buf);
 		ASSERT_EQ(0, smmua_unbind(self->fd, &self->edu[0].bdf));
 		/* Three devices sharing one domain. */
 		for (i = 0; i < NDEV; i++)
-			ASSERT_EQ(0, smmua_bind_space(self->fd, &self->edu[i].bdf, sp3, NULL));
-		three[k] = timed_map(self->fd, sp3, buf);
+			ASSERT_EQ(0, smmua_bind_space(self->fd, &self->edu[i].bdf, sp[1], NULL));
+		three[k] = timed_map(self->fd, sp[1], buf);
 		for (i = 0; i < NDEV; i++)
 			ASSERT_EQ(0, smmua_unbind(self->fd, &self->edu[i].bdf));
 		/* Three devices, three domains, mirrored. */
 		ASSERT_EQ(0, tl_param_write("share_domains", "N"));
 		for (i = 0; i < NDEV; i++)
-			ASSERT_EQ(0, smmua_bind_space(self->fd, &self->edu[i].bdf, spm, NULL));
+			ASSERT_EQ(0, smmua_bind_space(self->fd, &self->edu[i].bdf, sp[2], NULL));
 		ASSERT_EQ(0, tl_param_write("share_domains", "Y"));
-		mirrored[k] = timed_map(self->fd, spm, buf);
+		mirrored[k] = timed_map(self->fd, sp[2], buf);
 		for (i = 0; i < NDEV; i++)
 			ASSERT_EQ(0, smmua_unbind(self->fd, &self->edu[i].bdf));
 		ASSERT_LT(0, one[k]);
@@ -1017,15 +1006,56 @@ TEST_F_TIMEOUT(spaces, map_256m_one_device_vs_three, 600)
 	qsort(one, TIMED_ROUNDS, sizeof(double), cmp_double);
 	qsort(three, TIMED_ROUNDS, sizeof(double), cmp_double);
 	qsort(mirrored, TIMED_ROUNDS, sizeof(double), cmp_double);
+	t->one = one[TIMED_ROUNDS / 2];
+	t->three = three[TIMED_ROUNDS / 2];
+	t->mirrored = mirrored[TIMED_ROUNDS / 2];
+}
+
+/*
+ * MAP of 256 MiB into a space with one device and into a space with three,
+ * in one boot, alternating, the median of a few: the cost of sharing one
+ * domain among groups (and, for reference, of mirroring into three). First
+ * of base pages (no THP: a run per page), then of transparent huge pages
+ * where the kernel gives them. The figures are printed for the record, not
+ * judged; emulated timings are noisy.
+ */
+TEST_F_TIMEOUT(spaces, map_256m_one_device_vs_three, 900)
+{
+	struct timing small = {}, thp = {};
+	uint32_t runs_small = 0, runs_thp = 0;
+	int sp[3], i;
+	uint8_t *buf;
+
+	NEED_DEVS(NDEV);
+	ASSERT_EQ(0, tl_param_write("share_domains", "Y"));
+	sp[0] = tl_space(self->fd, "one", TIMED_IOVA, TIMED_LEN);
+	sp[1] = tl_space(self->fd, "three", TIMED_IOVA, TIMED_LEN);
+	sp[2] = tl_space(self->fd, "mirrored", TIMED_IOVA, TIMED_LEN);
+	for (i = 0; i < 3; i++)
+		ASSERT_LT(0, sp[i]);
+
+	for (i = 0; i < 2; i++) {
+		buf = mmap(NULL, TIMED_LEN, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		ASSERT_NE(MAP_FAILED, buf) TH_LOG("no 256 MiB for the buffer");
+		madvise(buf, TIMED_LEN, i ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
+		memset(buf, 0x3c, TIMED_LEN);
+		/* How it maps: a run per page, or per huge page. */
+		ASSERT_EQ(0, tl_map_runs(self->fd, sp[0], RW, buf, TIMED_IOVA, TIMED_LEN,
+					 i ? &runs_thp : &runs_small));
+		ASSERT_EQ(0, smmua_unmap(self->fd, sp[0], SMMU_ASSIGN_UNMAP_ALL, 0, 0, NULL));
+		time_maps(_metadata, self, buf, sp, i ? &thp : &small);
+		munmap(buf, TIMED_LEN);
+	}
 	ksft_print_msg("map 256 MiB: 1 device %.1f ms, 3 devices %.1f ms, ratio %.2f\n",
-		       one[TIMED_ROUNDS / 2], three[TIMED_ROUNDS / 2],
-		       three[TIMED_ROUNDS / 2] / one[TIMED_ROUNDS / 2]);
-	ksft_print_msg("map 256 MiB, 3 devices mirrored into 3 domains (share_domains=0): %.1f ms, ratio %.2f to 1 device (medians of %d, %zu KiB pages)\n",
-		       mirrored[TIMED_ROUNDS / 2],
-		       mirrored[TIMED_ROUNDS / 2] / one[TIMED_ROUNDS / 2], TIMED_ROUNDS,
-		       TL_PAGE >> 10);
+		       small.one, small.three, small.three / small.one);
+	ksft_print_msg("map 256 MiB, 3 devices mirrored into 3 domains (share_domains=0): %.1f ms, ratio %.2f to 1 device (medians of %d; %zu KiB pages, %u runs)\n",
+		       small.mirrored, small.mirrored / small.one, TIMED_ROUNDS, TL_PAGE >> 10,
+		       runs_small);
+	ksft_print_msg("map 256 MiB of transparent huge pages (%u runs): 1 device %.1f ms, 3 devices %.1f ms, ratio %.2f; mirrored %.1f ms, ratio %.2f\n",
+		       runs_thp, thp.one, thp.three, thp.three / thp.one, thp.mirrored,
+		       thp.mirrored / thp.one);
 	fflush(stdout);
-	tl_buf_free(buf, TIMED_LEN);
 }
 
 TEST_HARNESS_MAIN
