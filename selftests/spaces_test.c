@@ -48,7 +48,7 @@
 /* The timing: 256 MiB, far from any DMA, each way a few times. */
 #define TIMED_LEN	(256ULL << 20)
 #define TIMED_IOVA	0x100000000ULL
-#define TIMED_ROUNDS	3
+#define TIMED_ROUNDS	9
 
 FIXTURE(spaces) {
 	int nr;
