@@ -16,6 +16,7 @@
 #include <linux/cred.h>
 #include <linux/iommu.h>
 #include <linux/module.h>
+#include <linux/msi.h>
 #include <linux/pci.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
@@ -106,6 +107,7 @@ static void smmua_binding_free(struct smmua_binding *binding)
 	if (binding->group)
 		iommu_group_put(binding->group);
 	kfree(binding->resv);
+	kfree(binding->doorbells);
 	mutex_destroy(&binding->lock);
 	kfree(binding);
 }
@@ -188,6 +190,23 @@ static const char *smmua_driver_refusal(struct device *dev)
 	return drv->name;
 }
 
+/*
+ * The device BIND names must have been handed over: to the stub, or to
+ * vfio-pci. Its group's other devices may also be on no driver. The device
+ * lock is held.
+ */
+static int smmua_check_named_driver(struct pci_dev *pdev)
+{
+	struct device_driver *drv = pdev->dev.driver;
+
+	if (drv == &smmua_stub_driver.driver || (drv && !strcmp(drv->name, "vfio-pci")))
+		return 0;
+	pr_info("%s: %s%s: hand it over to smmu-assign or vfio-pci first\n",
+		pci_name(pdev), drv ? "bound to " : "has no driver",
+		drv ? drv->name : "");
+	return -EBUSY;
+}
+
 struct smmua_collect {
 	struct smmua_binding *binding;
 	struct pci_dev *named;		/* the device BIND names */
@@ -263,6 +282,109 @@ out:
 	return ret;
 }
 
+/* The group's devices, referenced, to work on outside the group's mutex. */
+struct smmua_devlist {
+	struct device **devs;
+	unsigned int nr;
+	unsigned int room;
+};
+
+static int smmua_list_dev(struct device *dev, void *data)
+{
+	struct smmua_devlist *list = data;
+
+	if (list->nr < list->room)
+		list->devs[list->nr] = get_device(dev);
+	list->nr++;
+	return 0;
+}
+
+/* Record the doorbell page behind @iova, once. */
+static int smmua_add_doorbell(struct smmua_binding *binding, u64 iova, phys_addr_t phys)
+{
+	struct smmua_doorbell *db;
+	unsigned int i;
+
+	for (i = 0; i < binding->nr_doorbells; i++)
+		if (binding->doorbells[i].iova == iova)
+			return 0;
+	db = krealloc_array(binding->doorbells, binding->nr_doorbells + 1, sizeof(*db),
+			    GFP_KERNEL_ACCOUNT);
+	if (!db)
+		return -ENOMEM;
+	db[binding->nr_doorbells++] = (struct smmua_doorbell){ iova, phys };
+	binding->doorbells = db;
+	return 0;
+}
+
+/*
+ * The doorbells @dev's MSIs already write, as its current (default) domain
+ * maps them. The kernel maps a device's MSI doorbell only in the domain it
+ * has when its MSIs are set up, and never again: a bridge of the group
+ * (pciehp, AER) would lose its interrupts in the space's domain unless that
+ * maps them at the same IOVAs.
+ */
+static int smmua_dev_doorbells(struct smmua_binding *binding, struct device *dev)
+{
+	struct iommu_domain *domain = iommu_get_domain_for_dev(dev);
+	struct msi_desc *desc;
+	int ret = 0;
+
+	if (!domain || !dev->msi.data)
+		return 0;
+	msi_lock_descs(dev);
+	msi_for_each_desc(desc, dev, MSI_DESC_ASSOCIATED) {
+		u64 iova = ((u64)desc->msg.address_hi << 32 | desc->msg.address_lo) & PAGE_MASK;
+		phys_addr_t phys = iommu_iova_to_phys(domain, iova);
+
+		if (phys)
+			ret = smmua_add_doorbell(binding, iova, phys);
+		if (ret)
+			break;
+	}
+	msi_unlock_descs(dev);
+	return ret;
+}
+
+/* Every doorbell of the group's devices, reserved in its IOVA space. */
+static int smmua_read_doorbells(struct smmua_binding *binding)
+{
+	struct smmua_devlist list = {};
+	struct smmua_resv *resv;
+	unsigned int i;
+	int ret = 0;
+
+	iommu_group_for_each_dev(binding->group, &list, smmua_list_dev);
+	/* Room for devices that join meanwhile; more are left out. */
+	list.room = list.nr + 4;
+	list.nr = 0;
+	list.devs = kcalloc(list.room, sizeof(*list.devs), GFP_KERNEL);
+	if (!list.devs)
+		return -ENOMEM;
+	iommu_group_for_each_dev(binding->group, &list, smmua_list_dev);
+	for (i = 0; i < min(list.nr, list.room); i++) {
+		if (!ret)
+			ret = smmua_dev_doorbells(binding, list.devs[i]);
+		put_device(list.devs[i]);
+	}
+	kfree(list.devs);
+	if (ret || !binding->nr_doorbells)
+		return ret;
+
+	resv = krealloc_array(binding->resv, binding->nr_resv + binding->nr_doorbells,
+			      sizeof(*resv), GFP_KERNEL_ACCOUNT);
+	if (!resv)
+		return -ENOMEM;
+	binding->resv = resv;
+	for (i = 0; i < binding->nr_doorbells; i++)
+		resv[binding->nr_resv++] = (struct smmua_resv){
+			.start = binding->doorbells[i].iova,
+			.last = binding->doorbells[i].iova + PAGE_SIZE - 1,
+			.type = IOMMU_RESV_MSI,
+		};
+	return 0;
+}
+
 /* What BIND reports about a device: stream IDs and SMMU instance. */
 static void smmua_describe(struct smmua_device *sdev)
 {
@@ -299,6 +421,10 @@ static int smmua_take_group(struct smmua_binding *binding, struct pci_dev *named
 		return -EPERM;
 	}
 	ret = smmua_read_resv(binding);
+	if (ret)
+		return ret;
+	/* Read while the group still has its default domain. */
+	ret = smmua_read_doorbells(binding);
 	if (ret)
 		return ret;
 	/* 6.1 says EPERM for a group another owner holds: that is EBUSY here. */
@@ -556,6 +682,9 @@ int smmua_bind(struct smmu_assign_ucmd *ucmd)
 	 * us, and serializes its BINDs.
 	 */
 	device_lock(&pdev->dev);
+	ret = smmua_check_named_driver(pdev);
+	if (ret)
+		goto err_unlock;
 	binding->group = iommu_group_get(&pdev->dev);
 	if (!binding->group) {
 		pr_info("%s: no IOMMU group (is an SMMU translating it?)\n", pci_name(pdev));

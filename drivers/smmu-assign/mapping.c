@@ -90,13 +90,34 @@ static void smmua_stats_mapping(struct smmua_space *space, u64 bytes, bool added
 	atomic64_add(added ? bytes : -bytes, &smmua_bytes_mapped);
 }
 
+/* Walks a mapping's runs in IOVA order: the first, then the chunks'. */
+struct smmua_run_iter {
+	struct smmua_mapping *map;
+	struct smmua_run_chunk *chunk;
+	unsigned long done;
+	unsigned int i;
+};
+
+static struct smmua_run *smmua_run_next(struct smmua_run_iter *it)
+{
+	if (it->done == it->map->nr_runs)
+		return NULL;
+	if (!it->done++)
+		return &it->map->first;
+	if (!it->chunk || it->i == it->chunk->nr) {
+		it->chunk = it->chunk ? it->chunk->next : it->map->runs;
+		it->i = 0;
+	}
+	return &it->chunk->runs[it->i++];
+}
+
 static void smmua_free_runs(struct smmua_mapping *map)
 {
 	struct smmua_run_chunk *chunk, *next;
 
 	for (chunk = map->runs; chunk; chunk = next) {
 		next = chunk->next;
-		free_page((unsigned long)chunk);
+		kfree(chunk);
 	}
 	map->runs = NULL;
 	map->nr_runs = 0;
@@ -106,32 +127,29 @@ static void smmua_free_runs(struct smmua_mapping *map)
 static void smmua_unpin_runs(struct smmua_mapping *map)
 {
 	bool dirty = map->flags & SMMU_ASSIGN_MAP_WRITE;
-	struct smmua_run_chunk *chunk;
+	struct smmua_run_iter it = { .map = map };
 	struct smmua_run *run;
-	unsigned int i;
+	unsigned long n = 0;
 
-	for (chunk = map->runs; chunk; chunk = chunk->next) {
-		for (i = 0, run = chunk->runs; i < chunk->nr; i++, run++)
-			unpin_user_page_range_dirty_lock(pfn_to_page(PHYS_PFN(run->phys)),
-							 run->len >> PAGE_SHIFT, dirty);
-		cond_resched();
+	while ((run = smmua_run_next(&it))) {
+		unpin_user_page_range_dirty_lock(pfn_to_page(PHYS_PFN(run->phys)),
+						 run->len >> PAGE_SHIFT, dirty);
+		if (!(++n % SMMUA_RUNS_PER_CHUNK))
+			cond_resched();
 	}
 }
 
 /* The host physical address @map pinned for @iova, which it covers. */
 phys_addr_t smmua_mapping_phys(struct smmua_mapping *map, u64 iova)
 {
+	struct smmua_run_iter it = { .map = map };
 	u64 offset = iova - map->node.start;
-	struct smmua_run_chunk *chunk;
 	struct smmua_run *run;
-	unsigned int i;
 
-	for (chunk = map->runs; chunk; chunk = chunk->next) {
-		for (i = 0, run = chunk->runs; i < chunk->nr; i++, run++) {
-			if (offset < run->len)
-				return run->phys + offset;
-			offset -= run->len;
-		}
+	while ((run = smmua_run_next(&it))) {
+		if (offset < run->len)
+			return run->phys + offset;
+		offset -= run->len;
 	}
 	return 0;
 }
@@ -188,21 +206,19 @@ static int smmua_map_prot(struct smmua_domain *sdom, struct smmua_mapping *map)
 static int smmua_domain_map(struct smmua_space *space, struct smmua_domain *sdom,
 			    struct smmua_mapping *map)
 {
-	unsigned long iova = map->node.start;
+	struct smmua_run_iter it = { .map = map };
+	unsigned long iova = map->node.start, n = 0;
 	int prot = smmua_map_prot(sdom, map);
-	struct smmua_run_chunk *chunk;
 	struct smmua_run *run;
-	unsigned int i;
 	int ret;
 
-	for (chunk = map->runs; chunk; chunk = chunk->next) {
-		for (i = 0, run = chunk->runs; i < chunk->nr; i++, run++) {
-			ret = smmua_iommu_map(sdom->domain, iova, run->phys, run->len, prot);
-			if (ret)
-				goto err;
-			iova += run->len;
-		}
-		cond_resched();
+	while ((run = smmua_run_next(&it))) {
+		ret = smmua_iommu_map(sdom->domain, iova, run->phys, run->len, prot);
+		if (ret)
+			goto err;
+		iova += run->len;
+		if (!(++n % SMMUA_RUNS_PER_CHUNK))
+			cond_resched();
 	}
 	return 0;
 err:
@@ -297,21 +313,36 @@ static int smmua_gup_flags(struct smmua_mapping *map, unsigned long uaddr,
 	return vma ? 0 : -EFAULT;
 }
 
-/* Append the page at @phys to @map's runs, growing a run where it can. */
+/*
+ * Append the page at @phys, the @left-th last of @map, to its runs, growing
+ * the last run where it can. A new chunk is sized for the runs the pages
+ * left can still make.
+ */
 static int smmua_add_page(struct smmua_mapping *map, struct smmua_run_chunk **tail,
-			  phys_addr_t phys)
+			  phys_addr_t phys, unsigned long left)
 {
 	struct smmua_run_chunk *chunk = *tail;
-	struct smmua_run *run = chunk && chunk->nr ? &chunk->runs[chunk->nr - 1] : NULL;
+	struct smmua_run *run = chunk ? &chunk->runs[chunk->nr - 1] :
+				map->nr_runs ? &map->first : NULL;
 
 	if (run && run->phys + run->len == phys) {
 		run->len += PAGE_SIZE;
 		return 0;
 	}
-	if (!chunk || chunk->nr == SMMUA_RUNS_PER_CHUNK) {
-		chunk = (struct smmua_run_chunk *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	if (!run) {
+		map->first = (struct smmua_run){ .phys = phys, .len = PAGE_SIZE };
+		map->nr_runs = 1;
+		return 0;
+	}
+	if (!chunk || chunk->nr == chunk->room) {
+		unsigned int room = min_t(unsigned long, left, SMMUA_RUNS_PER_CHUNK);
+
+		chunk = kmalloc(struct_size(chunk, runs, room), GFP_KERNEL_ACCOUNT);
 		if (!chunk)
 			return -ENOMEM;
+		chunk->next = NULL;
+		chunk->nr = 0;
+		chunk->room = room;
 		if (*tail)
 			(*tail)->next = chunk;
 		else
@@ -354,7 +385,8 @@ static int smmua_pin(struct smmua_mapping *map)
 			break;
 		}
 		for (i = 0; i < npinned; i++) {
-			ret = smmua_add_page(map, &tail, page_to_phys(batch[i]));
+			ret = smmua_add_page(map, &tail, page_to_phys(batch[i]),
+					     npages - done - i);
 			if (ret) {
 				unpin_user_pages(batch + i, npinned - i);
 				break;

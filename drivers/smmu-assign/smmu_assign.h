@@ -86,6 +86,15 @@ struct smmua_resv {
 };
 
 /*
+ * Where a device of a bound group already sends its MSIs: the doorbell page
+ * its default domain maps at @iova. The group's domain maps it there too.
+ */
+struct smmua_doorbell {
+	u64 iova;
+	phys_addr_t phys;
+};
+
+/*
  * One IOMMU domain of a space. Every group of the space behind one SMMU
  * shares one; where an SMMU refuses, or share_domains is off, a group gets
  * its own and the space's mappings are mirrored into it.
@@ -150,6 +159,8 @@ struct smmua_binding {
 	kgid_t delegate_gid;
 	struct smmua_resv *resv;	/* the group's reserved regions */
 	unsigned int nr_resv;
+	struct smmua_doorbell *doorbells; /* also among resv */
+	unsigned int nr_doorbells;
 	ktime_t bound_at;
 
 	struct smmua_space *space;	/* attached to, referenced; as owner */
@@ -209,10 +220,14 @@ struct smmua_run {
 	size_t len;
 };
 
-/* A page of runs; a mapping's runs are a list of them, in IOVA order. */
+/*
+ * Runs of a mapping beyond its first, in IOVA order: a list of chunks, each
+ * sized for what the rest of the mapping can need, at most a page.
+ */
 struct smmua_run_chunk {
 	struct smmua_run_chunk *next;
 	unsigned int nr;
+	unsigned int room;
 	struct smmua_run runs[];
 };
 
@@ -232,6 +247,7 @@ struct smmua_mapping {
 	struct mm_struct *mm;		/* mmgrab()ed */
 	u32 flags;			/* SMMU_ASSIGN_MAP_*, SMMUA_MAPPING_* */
 	unsigned long nr_runs;
+	struct smmua_run first;		/* a one-run mapping needs no chunk */
 	struct smmua_run_chunk *runs;
 };
 

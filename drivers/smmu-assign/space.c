@@ -30,7 +30,7 @@ MODULE_PARM_DESC(share_domains,
 /* Ids a file's spaces get: enough for any VMM, small enough to print. */
 #define SMMUA_SPACE_IDS	XA_LIMIT(1, U16_MAX)
 
-/* "" or letters, digits, '.', '_' and '-', terminated inside the array. */
+/* "" or ASCII letters, digits, '.', '_' and '-', ended inside the array. */
 int smmua_check_space_name(const char *name)
 {
 	size_t i, len = strnlen(name, SMMU_ASSIGN_SPACE_NAME_LEN);
@@ -40,7 +40,7 @@ int smmua_check_space_name(const char *name)
 	if (memchr_inv(name + len, 0, SMMU_ASSIGN_SPACE_NAME_LEN - len))
 		return -EINVAL;
 	for (i = 0; i < len; i++)
-		if (!isalnum(name[i]) && !strchr("._-", name[i]))
+		if (!isascii(name[i]) || (!isalnum(name[i]) && !strchr("._-", name[i])))
 			return -EINVAL;
 	return 0;
 }
@@ -317,6 +317,64 @@ static bool smmua_binding_sw_msi(struct smmua_binding *binding, phys_addr_t *bas
 	return false;
 }
 
+/* Whether another group on @sdom writes MSIs to @iova too. */
+static bool smmua_doorbell_shared(struct smmua_space *space, struct smmua_domain *sdom,
+				  struct smmua_binding *binding, u64 iova)
+{
+	struct smmua_binding *other;
+	unsigned int i;
+
+	list_for_each_entry(other, &space->bindings, space_node) {
+		if (other == binding || other->sdom != sdom)
+			continue;
+		for (i = 0; i < other->nr_doorbells; i++)
+			if (other->doorbells[i].iova == iova)
+				return true;
+	}
+	return false;
+}
+
+/* Unmap from @sdom the doorbells of @binding no other group there needs. */
+static void smmua_unmap_doorbells(struct smmua_space *space, struct smmua_domain *sdom,
+				  struct smmua_binding *binding)
+{
+	unsigned int i;
+
+	for (i = 0; i < binding->nr_doorbells; i++) {
+		struct smmua_doorbell *db = &binding->doorbells[i];
+
+		if (smmua_doorbell_shared(space, sdom, binding, db->iova) ||
+		    iommu_iova_to_phys(sdom->domain, db->iova) != db->phys)
+			continue;
+		iommu_unmap(sdom->domain, db->iova, PAGE_SIZE);
+	}
+}
+
+/*
+ * Map @binding's doorbells into @sdom where its devices' MSIs already
+ * write them; EADDRINUSE if another page is there.
+ */
+static int smmua_map_doorbells(struct smmua_space *space, struct smmua_domain *sdom,
+			       struct smmua_binding *binding)
+{
+	unsigned int i;
+	int ret = 0;
+
+	for (i = 0; i < binding->nr_doorbells && !ret; i++) {
+		struct smmua_doorbell *db = &binding->doorbells[i];
+		phys_addr_t cur = iommu_iova_to_phys(sdom->domain, db->iova);
+
+		if (cur == db->phys)
+			continue;
+		ret = cur ? -EADDRINUSE :
+		      smmua_iommu_map(sdom->domain, db->iova, db->phys, PAGE_SIZE,
+				      IOMMU_WRITE | IOMMU_MMIO);
+	}
+	if (ret)
+		smmua_unmap_doorbells(space, sdom, binding);
+	return ret;
+}
+
 /* A domain of @space that takes @binding's group, attached; or NULL. */
 static struct smmua_domain *smmua_attach_shared(struct smmua_space *space,
 						struct smmua_binding *binding,
@@ -332,8 +390,13 @@ static struct smmua_domain *smmua_attach_shared(struct smmua_space *space,
 		if (sdom->has_sw_msi != has_sw_msi || (has_sw_msi && sdom->sw_msi != sw_msi))
 			continue;
 		ret = iommu_attach_group(sdom->domain, binding->group);
-		if (!ret)
-			return sdom;
+		if (!ret) {
+			if (!smmua_map_doorbells(space, sdom, binding))
+				return sdom;
+			/* Its doorbells clash with another group's: a domain of its own. */
+			iommu_detach_group(sdom->domain, binding->group);
+			continue;
+		}
 		/* Another SMMU, or another format: try the next, as iommufd does. */
 		if (ret != -EINVAL && ret != -EMEDIUMTYPE && ret != -ENODEV)
 			return ERR_PTR(ret);
@@ -384,6 +447,9 @@ static struct smmua_domain *smmua_attach_new(struct smmua_space *space,
 	}
 	if (device_iommu_capable(dev, IOMMU_CAP_CACHE_COHERENCY))
 		sdom->prot = IOMMU_CACHE;
+	ret = smmua_map_doorbells(space, sdom, binding);
+	if (ret)
+		goto err_detach;
 	ret = smmua_domain_fill(space, sdom);
 	if (ret)
 		goto err_detach;
@@ -472,6 +538,8 @@ void smmua_space_detach(struct smmua_binding *binding)
 	iommu_detach_group(sdom->domain, binding->group);
 	if (!--sdom->users)
 		smmua_domain_free(space, sdom);
+	else
+		smmua_unmap_doorbells(space, sdom, binding);
 	mutex_unlock(&space->lock);
 	binding->sdom = NULL;
 	smmua_space_put(space);

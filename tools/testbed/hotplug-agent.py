@@ -72,9 +72,15 @@ def main():
                 msg = command(sock, reader, {"execute": "device_del",
                                              "arguments": {"id": dev}})
             elif op == "add" and len(words) == 4:
-                msg = command(sock, reader, {"execute": "device_add",
-                                             "arguments": {"driver": "edu", "id": dev,
-                                                           "bus": words[3]}})
+                # QEMU finishes an unplug after the guest lets go of the
+                # slot: until then the ID is taken. Retry for up to 20 s.
+                for _ in range(100):
+                    msg = command(sock, reader, {"execute": "device_add",
+                                                 "arguments": {"driver": "edu", "id": dev,
+                                                               "bus": words[3]}})
+                    if "return" in msg or "Duplicate" not in msg["error"]["desc"]:
+                        break
+                    time.sleep(0.2)
             else:
                 continue
             print("hotplug-agent: %s %s %s: %s" % (seq, op, dev,

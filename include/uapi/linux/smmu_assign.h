@@ -125,9 +125,9 @@ struct smmu_assign_get_info {
  * @size: sizeof(struct smmu_assign_bind)
  * @flags: SMMU_ASSIGN_BIND_PERSISTENT: the binding outlives this file and
  *	   is in no space until a file CLAIMs it
- * @bdf: the device; it and every other device of its IOMMU group must be
- *	 on the smmu-assign stub driver, on vfio-pci with VFIO not using the
- *	 group, or on no driver (bridges may be on pcieport)
+ * @bdf: the device, on the smmu-assign stub driver or on vfio-pci with
+ *	 VFIO not using its group; every other device of the group must be
+ *	 on one of those or on no driver (bridges may be on pcieport)
  * @space_id: a space of this file to attach the group to, or 0 for a new
  *	      one; 0 with SMMU_ASSIGN_BIND_PERSISTENT
  * @out_space_id: the space the group is now in (0 if persistent)
@@ -153,12 +153,13 @@ struct smmu_assign_get_info {
  * of the group that is not a bridge is bound and listed, and all of them
  * end together. A persistent binding is blocked (it reaches nothing) until
  * a file claims it. The group's reserved regions (the MSI window among
- * them) must stay clear of the space's allowed ranges. Groups whose MSIs
- * are not isolated are refused unless the module parameter
- * allow_unsafe_interrupts is set. Groups of one space behind one SMMU
- * share one IOMMU domain; where the SMMU refuses, or the module parameter
- * share_domains is off, the group gets a domain of its own with the
- * space's mappings mirrored into it.
+ * them, and the MSI doorbell pages its devices already write, which the
+ * space's domain maps for them) must stay clear of the space's allowed
+ * ranges. Groups whose MSIs are not isolated are refused unless the module
+ * parameter allow_unsafe_interrupts is set. Groups of one space behind one
+ * SMMU share one IOMMU domain; where the SMMU refuses, or the module
+ * parameter share_domains is off, the group gets a domain of its own with
+ * the space's mappings mirrored into it.
  *
  * Errors: EINVAL (bad BDF, a bridge, misaligned or empty window, a window
  * with a @space_id, a @space_id with SMMU_ASSIGN_BIND_PERSISTENT, bad
