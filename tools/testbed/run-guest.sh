@@ -6,7 +6,7 @@
 # isolated), an SMMUv3 and three edu DMA devices, each alone in its IOMMU
 # group, a fourth behind a PCIe-to-PCI bridge, whose group it shares, and a
 # fifth in a hot-pluggable PCIe slot. MODE is passed to the guest's /init
-# (check, demo or bench). The console goes to LOG, or to stdout.
+# (check or demo). The console goes to LOG, or to stdout.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
