@@ -4,6 +4,8 @@
 # make check      host tests, then the selftests in an emulated ARM64 server
 #                 on Debian's stock kernel and on a debug kernel
 # make demo       boot the emulated server and show smmu-assign at work
+# make bench      smmu-assign against VFIO type1 and the floor, in one boot
+#                 of the emulated server (Documentation/performance.rst)
 #
 # KDIR selects the kernel build tree; ARCH and CROSS_COMPILE cross-build.
 
@@ -26,8 +28,11 @@ check:
 demo:
 	bash tools/testbed/demo.sh
 
+bench:
+	bash tools/testbed/bench.sh
+
 clean:
 	[ ! -d $(KDIR) ] || $(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	rm -rf build
 
-.PHONY: all module tools selftests check demo clean
+.PHONY: all module tools selftests check demo bench clean
