@@ -14,6 +14,8 @@
 # make check      host tests, then the selftests in an emulated ARM64 server
 #                 on Debian's 6.1 and 6.12 kernels and on a debug kernel
 # make demo       boot the emulated server and show smmu-assign at work
+# make bench      smmu-assign against VFIO type1 and the floor, in one boot
+#                 of the emulated server (Documentation/performance.rst)
 #
 # KDIR selects the kernel build tree; ARCH and CROSS_COMPILE cross-build.
 # DESTDIR and PREFIX (default /usr/local) place what install installs.
@@ -58,6 +60,9 @@ check:
 
 demo:
 	bash tools/testbed/demo.sh
+
+bench:
+	bash tools/testbed/bench.sh
 
 install: install-module install-tools
 
@@ -128,6 +133,6 @@ clean:
 	[ ! -d $(KDIR) ] || $(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	rm -rf build
 
-.PHONY: all module tools selftests check demo install install-module install-tools \
+.PHONY: all module tools selftests check demo bench install install-module install-tools \
 	uninstall uninstall-module uninstall-tools sign dkms-source dkms-install \
 	dkms-uninstall version clean

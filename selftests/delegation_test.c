@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Use without root. An administrator delegates a persistent binding to a
- * user: a process of that user, with no capabilities, claims it, maps its
- * own memory, and the device moves bytes into it; it can touch nothing
- * else. Or a root process binds a device and passes the file over a unix
- * socket: the receiver maps its own memory, charged to its own user, and
- * once sender and receiver are killed nothing stays bound, pinned or
- * charged. The node is opened up the way tools/udev/60-smmu-assign.rules
- * does it.
+ * user: a process of that user, with no capabilities, claims it into a
+ * space of its own file, maps its own memory, and the device moves bytes
+ * into it; it can touch nothing else. Or a root process binds a device and
+ * passes the file over a unix socket: the receiver finds the device's
+ * space in it, maps its own memory, charged to its own user, and once
+ * sender and receiver are killed, in either order, nothing stays bound,
+ * pinned or charged. The node is opened up the way
+ * tools/udev/60-smmu-assign.rules does it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -48,10 +49,10 @@ static int send_byte(int fd)
 
 /*
  * In a process of its own user: map a source with a pattern and a
- * destination on fd, tell the test, wait for its DMA, check the bytes.
- * Exit status 0, or the step that failed.
+ * destination into space sp of fd, tell the test, wait for its DMA, check
+ * the bytes. Exit status 0, or the step that failed.
  */
-static int map_and_check(int fd, const struct smmu_assign_bdf *bdf, int to_test, int from_test)
+static int map_and_check(int fd, uint32_t sp, int to_test, int from_test)
 {
 	uint8_t *src = tl_buf_alloc(TL_PAGE, 0), *dst = tl_buf_alloc(TL_PAGE, 0);
 	long vmpin0 = tl_vmpin_kb(0);
@@ -59,8 +60,8 @@ static int map_and_check(int fd, const struct smmu_assign_bdf *bdf, int to_test,
 	if (!src || !dst)
 		return 20;
 	tl_buf_pattern(src, TL_PAGE, PATTERN);
-	if (smmua_map(fd, bdf, SMMU_ASSIGN_MAP_READ, src, SRC_IOVA, TL_PAGE) ||
-	    smmua_map(fd, bdf, RW, dst, DST_IOVA, TL_PAGE))
+	if (smmua_map(fd, sp, SMMU_ASSIGN_MAP_READ, src, SRC_IOVA, TL_PAGE) ||
+	    smmua_map(fd, sp, RW, dst, DST_IOVA, TL_PAGE))
 		return 21;
 	if (tl_vmpin_kb(0) != vmpin0 + 2 * TL_PAGE / 1024)
 		return 22;
@@ -127,6 +128,7 @@ TEST_F_TIMEOUT(deleg, delegated_user_claims_maps_and_nothing_else, 120)
 	int up[2], down[2], status, fd, ret;
 	struct smmu_assign_query q;
 	long long pins;
+	__u32 sp;
 	pid_t pid;
 
 	ASSERT_EQ(0, smmua_bind(self->fd, mine, SMMU_ASSIGN_BIND_PERSISTENT, WIN_IOVA, WIN_LEN,
@@ -148,17 +150,18 @@ TEST_F_TIMEOUT(deleg, delegated_user_claims_maps_and_nothing_else, 120)
 		if (fd < 0)
 			_exit(11);
 		/* What it was not given. */
-		if (smmua_claim(fd, other, 0) != -EPERM)
+		if (smmua_claim(fd, other, 0, 0, NULL) != -EPERM)
 			_exit(12);
 		if (smmua_bind(fd, other, 0, WIN_IOVA, WIN_LEN, NULL) != -EPERM)
 			_exit(13);
 		if (smmua_delegate(fd, other, NOBODY, NOBODY) != -EPERM)
 			_exit(14);
-		if (smmua_claim(fd, mine, 0))
+		/* Its claim makes it a space with the binding's window. */
+		if (smmua_claim(fd, mine, 0, 0, &sp) || !sp)
 			_exit(15);
 		if (smmua_unbind(fd, mine) != -EPERM)
 			_exit(16);
-		_exit(map_and_check(fd, mine, up[1], down[0]));
+		_exit(map_and_check(fd, sp, up[1], down[0]));
 	}
 	ret = dma_for(&self->edu[0], up[0], down[1]);
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
@@ -180,7 +183,7 @@ TEST_F_TIMEOUT(deleg, delegated_user_claims_maps_and_nothing_else, 120)
 		if (tl_become(NOBODY - 1, NOBODY, 16))
 			_exit(10);
 		fd = smmua_open();
-		_exit(fd < 0 ? 11 : smmua_claim(fd, mine, 0) ? 12 : 0);
+		_exit(fd < 0 ? 11 : smmua_claim(fd, mine, 0, 0, NULL) ? 12 : 0);
 	}
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("a member of the group could not claim");
@@ -191,7 +194,7 @@ TEST_F_TIMEOUT(deleg, delegated_user_claims_maps_and_nothing_else, 120)
 		if (tl_become(NOBODY, NOBODY, 16))
 			_exit(10);
 		fd = smmua_open();
-		_exit(fd < 0 ? 11 : smmua_claim(fd, mine, 0) == -EPERM ? 0 : 12);
+		_exit(fd < 0 ? 11 : smmua_claim(fd, mine, 0, 0, NULL) == -EPERM ? 0 : 12);
 	}
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("the ended delegation still let it claim");
@@ -244,12 +247,51 @@ static int receive_fd(int sock)
 	return fd;
 }
 
-TEST_F_TIMEOUT(deleg, passed_file_maps_for_the_receiver, 120)
+/*
+ * A process of user NOBODY with a limit of pages pages of locked memory
+ * maps them: exit status 0 if it could, 3 if MAP refused, else set-up.
+ */
+static int probe_charge(struct tl_edu *e, unsigned long pages)
 {
-	struct tl_edu *e = &self->edu[1];
-	int sock[2], up[2], down[2], status, fd;
+	uint8_t *buf = tl_buf_alloc(pages * TL_PAGE, 0);
+	int status, sp, fd;
+	pid_t pid;
+
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (!pid) {
+		fd = smmua_open();
+		sp = fd < 0 ? -1 : tl_bind(fd, &e->bdf, 0, WIN_IOVA, WIN_LEN);
+		if (!buf || sp <= 0)
+			_exit(1);
+		if (tl_become(NOBODY, NOBODY, pages))
+			_exit(2);
+		_exit(smmua_map(fd, sp, RW, buf, WIN_IOVA, pages * TL_PAGE) ? 3 : 0);
+	}
+	tl_buf_free(buf, pages * TL_PAGE);
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+/*
+ * A root process binds e and passes its file to a process of NOBODY with
+ * no capabilities and two pages of locked memory, which finds the device's
+ * space through SPACE_INFO by device (its file owns it), maps two pages of
+ * its own and receives the device's DMA. Then both are killed, the sender
+ * first or the receiver first: while either holds the file the mappings
+ * stay, pinned once and charged to the receiver's user; with both gone
+ * nothing is bound, pinned or charged.
+ */
+static void pass_and_kill(struct __test_metadata *_metadata, FIXTURE_DATA(deleg) *self,
+			  bool sender_first)
+{
+	int sock[2], up[2], down[2], status, fd, sp;
+	struct smmua_space_desc d;
 	struct smmu_assign_query q;
-	pid_t snd, rcv, probe;
+	struct tl_edu *e = &self->edu[0], *spare = &self->edu[1];
+	pid_t snd, rcv, first, second;
 	long long pins;
 
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sock))
@@ -265,9 +307,19 @@ TEST_F_TIMEOUT(deleg, passed_file_maps_for_the_receiver, 120)
 		fd = receive_fd(sock[1]);
 		if (fd < 0)
 			_exit(11);
-		status = map_and_check(fd, &e->bdf, up[1], down[0]);
+		if (smmua_space_info(fd, 0, &e->bdf, &d))
+			_exit(13);
+		sp = d.info.out_space_id;
+		if (!sp || d.num_devices != 1 || !tl_bdf_eq(&d.devices[0], &e->bdf))
+			_exit(14);
+		smmua_space_desc_free(&d);
+		status = map_and_check(fd, sp, up[1], down[0]);
 		if (status)
 			_exit(status);
+		/* Its limit is used up: a third page is refused. */
+		if (smmua_map(fd, sp, RW, tl_buf_alloc(TL_PAGE, 0), DST_IOVA + TL_PAGE,
+			      TL_PAGE) != -ENOMEM)
+			_exit(15);
 		/* Hold the file until killed. */
 		if (send_byte(up[1]))
 			_exit(12);
@@ -280,34 +332,38 @@ TEST_F_TIMEOUT(deleg, passed_file_maps_for_the_receiver, 120)
 		sender(e, sock[0]);
 	ASSERT_EQ(0, dma_for(e, up[0], down[1]));
 	ASSERT_EQ(0, wait_byte(up[0])) TH_LOG("the receiver failed");
+	ASSERT_EQ(0, tl_pins_outstanding(&pins));
+	EXPECT_EQ(self->pins0 + 2, pins);
 
-	/* The sender dies: the receiver's file keeps the binding and mappings. */
-	ASSERT_EQ(0, kill(snd, SIGKILL));
-	ASSERT_EQ(snd, waitpid(snd, &status, 0));
+	/* One dies: the other's hold on the file keeps the binding and mappings. */
+	first = sender_first ? snd : rcv;
+	second = sender_first ? rcv : snd;
+	ASSERT_EQ(0, kill(first, SIGKILL));
+	ASSERT_EQ(first, waitpid(first, &status, 0));
 	ASSERT_EQ(0, smmua_query(self->fd, &e->bdf, &q));
 	EXPECT_EQ(2, q.out_num_mappings);
-	/* The receiver dies: nothing stays bound or pinned. */
-	ASSERT_EQ(0, kill(rcv, SIGKILL));
-	ASSERT_EQ(rcv, waitpid(rcv, &status, 0));
+	ASSERT_EQ(0, tl_pins_outstanding(&pins));
+	EXPECT_EQ(self->pins0 + 2, pins);
+	/* The pages stay charged to the receiver's user, dead or alive. */
+	EXPECT_EQ(3, probe_charge(spare, 2)) TH_LOG("the live mappings' charge was dropped");
+	/* The other dies: nothing stays bound or pinned. */
+	ASSERT_EQ(0, kill(second, SIGKILL));
+	ASSERT_EQ(second, waitpid(second, &status, 0));
 	EXPECT_EQ(-ENOENT, smmua_query(self->fd, &e->bdf, &q));
 	ASSERT_EQ(0, tl_pins_outstanding(&pins));
 	EXPECT_EQ(self->pins0, pins);
-
 	/* Nor charged: the same user maps its whole two-page limit again. */
-	probe = fork();
-	ASSERT_LE(0, probe);
-	if (!probe) {
-		uint8_t *buf = tl_buf_alloc(2 * TL_PAGE, 0);
+	EXPECT_EQ(0, probe_charge(e, 2)) TH_LOG("the user's charge outlived the file");
+}
 
-		fd = smmua_open();
-		if (!buf || fd < 0 || smmua_bind(fd, &e->bdf, 0, WIN_IOVA, WIN_LEN, NULL))
-			_exit(1);
-		if (tl_become(NOBODY, NOBODY, 2))
-			_exit(2);
-		_exit(smmua_map(fd, &e->bdf, RW, buf, WIN_IOVA, 2 * TL_PAGE) ? 3 : 0);
-	}
-	ASSERT_EQ(probe, waitpid(probe, &status, 0));
-	EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("the user's charge outlived the receiver");
+TEST_F_TIMEOUT(deleg, passed_file_maps_for_the_receiver_sender_killed_first, 120)
+{
+	pass_and_kill(_metadata, self, true);
+}
+
+TEST_F_TIMEOUT(deleg, passed_file_maps_for_the_receiver_receiver_killed_first, 120)
+{
+	pass_and_kill(_metadata, self, false);
 }
 
 TEST_HARNESS_MAIN

@@ -4,8 +4,13 @@
  * injection: for N = 1, 2, ... the N-th slab or page allocation the calling
  * thread reaches inside one operation fails (fail-nth), until N is past the
  * last one the operation reaches. Each run must end in success or a clean
- * error, with the state it implies (bound or not, mapped or not), and once
- * undone nothing may stay bound, mapped, pinned or charged. KASAN, lockdep
+ * error, with the state it implies (bound or not, mapped or not, a space
+ * as it was prepared or as the operation makes it), and once undone nothing
+ * may stay bound, mapped, pinned or charged. The operations include the
+ * address spaces' own: SPACE_ALLOC, ALLOW_IOVAS while mapped, BIND into a
+ * space that has mappings (replayed into the new domain), the attach of a
+ * second group into a domain of its own (share_domains=0: the mappings
+ * mirrored), and SPACE_DESTROY. KASAN, lockdep
  * and kmemleak on the debug kernel judge what the assertions cannot see.
  * Kernels without fault injection skip, saying so.
  */
@@ -26,26 +31,33 @@
 #define WIN_LEN		0x4000000ULL
 #define MAP_IOVA	(WIN_IOVA + 0x200000)
 #define HUGE_IOVA	(WIN_IOVA + 0x400000)
+/* A second allowed range, above the MSI window. */
+#define WIN2_IOVA	0x9000000ULL
+#define WIN2_LEN	0x1000000ULL
 #define MAP_PAGES	16
 #define RW		(SMMU_ASSIGN_MAP_READ | SMMU_ASSIGN_MAP_WRITE)
 /* Far more than any one operation reaches: a bound on a runaway sweep. */
 #define MAX_POINTS	5000
 
 FIXTURE(failnth) {
-	char name[SMMUA_BDF_STRLEN];
-	struct smmu_assign_bdf bdf;
+	char name[2][SMMUA_BDF_STRLEN];
+	struct smmu_assign_bdf bdf[2];
+	int nr;
 	int fd;
+	int sp;				/* the space the operation works on */
+	struct smmua_space_desc before;	/* it, as prepared */
 	uint8_t *buf;
 	uint8_t *huge;
 	long long pins0;
 	long vmpin0;
 	bool no_injection;
+	char share_domains[8];		/* to restore, when a test changed it */
 };
 
 FIXTURE_SETUP(failnth)
 {
 	char names[TL_MAX_DEVS][SMMUA_BDF_STRLEN];
-	int ret;
+	int ret, i;
 
 	self->fd = -1;
 	ret = tl_failnth_setup();
@@ -53,10 +65,14 @@ FIXTURE_SETUP(failnth)
 	if (self->no_injection)
 		return;
 	ASSERT_EQ(0, ret);
-	ASSERT_LE(1, tl_find_edus(names, TL_MAX_DEVS));
-	strcpy(self->name, names[0]);
-	self->bdf = tl_bdf(self->name);
-	ASSERT_EQ(0, tl_bind_stub(self->name));
+	self->nr = tl_find_edus(names, 2);
+	ASSERT_LE(1, self->nr);
+	for (i = 0; i < self->nr; i++) {
+		strcpy(self->name[i], names[i]);
+		self->bdf[i] = tl_bdf(names[i]);
+		tl_drop_binding(&self->bdf[i]);
+		ASSERT_EQ(0, tl_bind_stub(names[i]));
+	}
 	self->buf = tl_buf_alloc(MAP_PAGES * TL_PAGE, 0x5a);
 	ASSERT_NE(NULL, self->buf);
 	self->huge = tl_huge_alloc(0x3c);
@@ -70,6 +86,9 @@ FIXTURE_TEARDOWN(failnth)
 {
 	if (self->fd >= 0)
 		close(self->fd);
+	if (self->share_domains[0])
+		tl_param_write("share_domains", self->share_domains);
+	smmua_space_desc_free(&self->before);
 	tl_huge_free(self->huge);
 	if (self->buf)
 		tl_buf_free(self->buf, MAP_PAGES * TL_PAGE);
@@ -86,46 +105,53 @@ struct sweep {
 	const char *(*check)(fx_t *self, int ret);
 };
 
+/* ---- the operations and their preparations ---- */
+
 static int bind(fx_t *self)
 {
-	return smmua_bind(self->fd, &self->bdf, 0, WIN_IOVA, WIN_LEN, NULL);
-}
-
-static int bind_and_map(fx_t *self)
-{
-	return bind(self) ?: smmua_map(self->fd, &self->bdf, RW, self->buf, MAP_IOVA,
-				       MAP_PAGES * TL_PAGE);
+	self->sp = tl_bind(self->fd, &self->bdf[0], 0, WIN_IOVA, WIN_LEN);
+	return self->sp < 0 ? self->sp : 0;
 }
 
 static int map(fx_t *self)
 {
-	return smmua_map(self->fd, &self->bdf, RW, self->buf, MAP_IOVA, MAP_PAGES * TL_PAGE);
+	return smmua_map(self->fd, self->sp, RW, self->buf, MAP_IOVA, MAP_PAGES * TL_PAGE);
+}
+
+static int bind_and_map(fx_t *self)
+{
+	return bind(self) ?: map(self);
 }
 
 static int map_huge(fx_t *self)
 {
-	return smmua_map(self->fd, &self->bdf, RW, self->huge, HUGE_IOVA, TL_HUGE);
+	return smmua_map(self->fd, self->sp, RW, self->huge, HUGE_IOVA, TL_HUGE);
 }
 
 static int unmap_all(fx_t *self)
 {
-	return smmua_unmap(self->fd, &self->bdf, SMMU_ASSIGN_UNMAP_ALL, 0, 0, NULL);
+	return smmua_unmap(self->fd, self->sp, SMMU_ASSIGN_UNMAP_ALL, 0, 0, NULL);
 }
 
 static int unbind(fx_t *self)
 {
-	return smmua_unbind(self->fd, &self->bdf);
+	return smmua_unbind(self->fd, &self->bdf[0]);
 }
 
 static int bind_persistent_and_claim(fx_t *self)
 {
-	return smmua_bind(self->fd, &self->bdf, SMMU_ASSIGN_BIND_PERSISTENT, WIN_IOVA,
-			  WIN_LEN, NULL) ?: smmua_claim(self->fd, &self->bdf, 0);
+	__u32 sp = 0;
+	int ret;
+
+	ret = smmua_bind(self->fd, &self->bdf[0], SMMU_ASSIGN_BIND_PERSISTENT, WIN_IOVA,
+			 WIN_LEN, NULL) ?: smmua_claim(self->fd, &self->bdf[0], 0, 0, &sp);
+	self->sp = sp;
+	return ret;
 }
 
 static int release_claim(fx_t *self)
 {
-	return smmua_claim(self->fd, &self->bdf, SMMU_ASSIGN_CLAIM_RELEASE);
+	return smmua_claim(self->fd, &self->bdf[0], SMMU_ASSIGN_CLAIM_RELEASE, 0, NULL);
 }
 
 static int close_file(fx_t *self)
@@ -142,23 +168,88 @@ static int open_file(fx_t *self)
 	return self->fd < 0 ? self->fd : 0;
 }
 
+static int space_alloc(fx_t *self)
+{
+	__u32 sp = 0;
+	int ret = smmua_space_alloc(self->fd, "injected", &sp);
+
+	self->sp = sp;
+	return ret;
+}
+
+/* Remember the prepared space, to compare after a failed operation. */
+static int snapshot(fx_t *self)
+{
+	smmua_space_desc_free(&self->before);
+	return smmua_space_info(self->fd, self->sp, NULL, &self->before);
+}
+
+/* A space with the window allowed and 16 pages mapped, no device in it. */
+static int mapped_space(fx_t *self)
+{
+	self->sp = tl_space(self->fd, NULL, WIN_IOVA, WIN_LEN);
+	return self->sp < 0 ? self->sp : map(self) ?: snapshot(self);
+}
+
+static int allow_two_ranges(fx_t *self)
+{
+	const struct smmu_assign_iova_range r[2] = {
+		{ .iova = WIN_IOVA, .length = WIN_LEN },
+		{ .iova = WIN2_IOVA, .length = WIN2_LEN },
+	};
+
+	return smmua_space_allow_iovas(self->fd, self->sp, r, 2);
+}
+
+/* BIND into a space that has mappings already: they are replayed into the domain. */
+static int bind_into_space(fx_t *self)
+{
+	return smmua_bind_space(self->fd, &self->bdf[0], self->sp, NULL);
+}
+
+/*
+ * With share_domains off: a space with edu 0 attached and 16 pages mapped;
+ * the operation attaches edu 1, which gets a second domain, the mappings
+ * mirrored into it.
+ */
+static int mapped_space_with_a_device(fx_t *self)
+{
+	return mapped_space(self) ?: smmua_bind_space(self->fd, &self->bdf[0], self->sp, NULL) ?:
+	       snapshot(self);
+}
+
+static int bind_mirrored(fx_t *self)
+{
+	return smmua_bind_space(self->fd, &self->bdf[1], self->sp, NULL);
+}
+
+static int destroy_space(fx_t *self)
+{
+	return smmua_space_destroy(self->fd, self->sp);
+}
+
 static int queries(fx_t *self)
 {
 	struct smmu_assign_mapping_info *maps = NULL;
 	struct smmu_assign_translate xl;
 	struct smmu_assign_query q;
 	struct smmu_assign_bdf *bdfs = NULL;
+	struct smmua_space_desc d = {};
 	size_t n;
 	int ret;
 
-	ret = smmua_query(self->fd, &self->bdf, &q) ?:
+	ret = smmua_query(self->fd, &self->bdf[0], &q) ?:
 	      smmua_list(self->fd, &bdfs, &n) ?:
-	      smmua_mappings(self->fd, &self->bdf, &maps, &n) ?:
-	      smmua_translate(self->fd, &self->bdf, MAP_IOVA, &xl);
+	      smmua_mappings(self->fd, self->sp, NULL, &maps, &n) ?:
+	      smmua_translate(self->fd, self->sp, NULL, MAP_IOVA, &xl) ?:
+	      smmua_space_info(self->fd, 0, &self->bdf[0], &d);
 	free(bdfs);
 	free(maps);
+	smmua_space_desc_free(&d);
 	return ret;
 }
+
+/* ---- the checks ---- */
 
 static long long pins_now(void)
 {
@@ -170,27 +261,71 @@ static long long pins_now(void)
 
 static int nr_mappings(fx_t *self)
 {
-	struct smmu_assign_query q;
+	struct smmua_space_desc d;
+	int n;
 
-	return smmua_query(self->fd, &self->bdf, &q) ? -1 : (int)q.out_num_mappings;
+	if (smmua_space_info(self->fd, self->sp, NULL, &d))
+		return -1;
+	n = d.info.out_num_mappings;
+	smmua_space_desc_free(&d);
+	return n;
 }
 
-static bool is_bound(fx_t *self)
+static bool is_bound(fx_t *self, int i)
 {
 	struct smmu_assign_query q;
 	int fd = self->fd >= 0 ? self->fd : smmua_open();
-	bool bound = !smmua_query(fd, &self->bdf, &q);
+	bool bound = !smmua_query(fd, &self->bdf[i], &q);
 
 	if (fd != self->fd)
 		close(fd);
 	return bound;
 }
 
+/* Whether edu i is in the operation's space, on this file. */
+static bool in_space(fx_t *self, int i)
+{
+	struct smmu_assign_query q;
+
+	return !smmua_query(self->fd, &self->bdf[i], &q) && q.out_space_id == self->sp &&
+	       (q.out_state & SMMU_ASSIGN_STATE_MINE);
+}
+
+/* Every mapped page translates, in every domain of the space alike. */
+static bool translates(fx_t *self)
+{
+	struct smmu_assign_translate xl;
+	int i;
+
+	for (i = 0; i < MAP_PAGES; i++)
+		if (smmua_translate(self->fd, self->sp, NULL, MAP_IOVA + i * TL_PAGE, &xl) ||
+		    xl.out_user_va != (uintptr_t)self->buf + i * TL_PAGE)
+			return false;
+	return true;
+}
+
+/* The prepared space as it was. */
+static bool unchanged(fx_t *self)
+{
+	struct smmua_space_desc d;
+	bool same;
+
+	if (smmua_space_info(self->fd, self->sp, NULL, &d))
+		return false;
+	same = tl_space_equal(&self->before, &d);
+	smmua_space_desc_free(&d);
+	return same;
+}
+
 static const char *check_bind(fx_t *self, int ret)
 {
-	if (is_bound(self) != !ret)
+	if (is_bound(self, 0) != !ret)
 		return ret ? "a failed BIND left the device bound" :
 			     "a successful BIND left no binding";
+	if (!ret && !in_space(self, 0))
+		return "a successful BIND left the device in no space of the file";
+	if (ret && tl_has_space(self->fd, 1))
+		return "a failed BIND left a space";
 	return NULL;
 }
 
@@ -214,21 +349,108 @@ static const char *check_unmapped(fx_t *self, int ret)
 	return NULL;
 }
 
-static const char *check_unbound(fx_t *self, int ret)
+static const char *check_closed(fx_t *self, int ret)
 {
-	if (!ret && is_bound(self))
+	if (!ret && is_bound(self, 0))
 		return "the binding survived";
 	return check_unmapped(self, ret);
 }
 
+/* UNBIND ends the binding; the space keeps its mappings and their pins. */
+static const char *check_unbound(fx_t *self, int ret)
+{
+	if (!ret && is_bound(self, 0))
+		return "the binding survived";
+	if (nr_mappings(self) != 1)
+		return "the space lost its mapping";
+	if (pins_now() != self->pins0 + MAP_PAGES)
+		return "the space's pages are not pinned once";
+	return NULL;
+}
+
 static const char *check_claim(fx_t *self, int ret)
 {
-	struct smmu_assign_query q;
-
-	if (!ret && (smmua_query(self->fd, &self->bdf, &q) ||
-		     !(q.out_state & SMMU_ASSIGN_STATE_MINE)))
-		return "a successful BIND and CLAIM left no claim";
+	if (!ret && !in_space(self, 0))
+		return "a successful BIND and CLAIM left no claim in a space";
 	return NULL;
+}
+
+static const char *check_space_alloc(fx_t *self, int ret)
+{
+	if (!ret && !tl_has_space(self->fd, self->sp))
+		return "a successful SPACE_ALLOC left no space";
+	if (ret && tl_has_space(self->fd, 1))
+		return "a failed SPACE_ALLOC left a space";
+	/* Its name is taken exactly when it exists. */
+	if (space_alloc(self) != (ret ? 0 : -EEXIST))
+		return "the name's state does not match the space's";
+	return NULL;
+}
+
+static const char *check_allow(fx_t *self, int ret)
+{
+	struct smmua_space_desc d;
+	size_t n;
+
+	if (smmua_space_info(self->fd, self->sp, NULL, &d))
+		return "the space is gone";
+	n = d.num_ranges;
+	smmua_space_desc_free(&d);
+	if (!ret && n != 2)
+		return "a successful ALLOW_IOVAS left other ranges";
+	if (ret && !unchanged(self))
+		return "a failed ALLOW_IOVAS changed the space";
+	if (nr_mappings(self) != 1 || !translates(self))
+		return "the mapping did not survive";
+	return NULL;
+}
+
+/* Attaching edu i to the prepared, mapped space. */
+static const char *check_attach(fx_t *self, int ret, int i)
+{
+	if (is_bound(self, i) != !ret)
+		return ret ? "a failed BIND left the device bound" :
+			     "a successful BIND left no binding";
+	if (!ret && !in_space(self, i))
+		return "a successful BIND left the device out of the space";
+	if (ret && !unchanged(self))
+		return "a failed BIND changed the space";
+	if (nr_mappings(self) != 1 || !translates(self))
+		return "the space's mappings do not translate in every domain";
+	if (pins_now() != self->pins0 + MAP_PAGES)
+		return "the space's pages are not pinned once";
+	return NULL;
+}
+
+static const char *check_replay(fx_t *self, int ret)
+{
+	return check_attach(self, ret, 0);
+}
+
+static const char *check_mirror(fx_t *self, int ret)
+{
+	struct smmua_space_desc d;
+	unsigned int domains;
+
+	if (!is_bound(self, 0) || !in_space(self, 0))
+		return "the first device left the space";
+	if (smmua_space_info(self->fd, self->sp, NULL, &d))
+		return "the space is gone";
+	domains = d.info.out_num_domains;
+	smmua_space_desc_free(&d);
+	if (domains != (ret ? 1 : 2))
+		return ret ? "a failed BIND left a second domain" :
+			     "share_domains=0 gave the second group no domain of its own";
+	return check_attach(self, ret, 1);
+}
+
+static const char *check_destroyed(fx_t *self, int ret)
+{
+	if (!ret && tl_has_space(self->fd, self->sp))
+		return "the space survived";
+	if (ret && nr_mappings(self) != 1)
+		return "a failed SPACE_DESTROY lost a mapping";
+	return check_unmapped(self, ret);
 }
 
 static const char *check_nothing(fx_t *self, int ret)
@@ -239,12 +461,17 @@ static const char *check_nothing(fx_t *self, int ret)
 /* Back to the baseline: nothing bound, nothing pinned, a fresh file. */
 static void undo(fx_t *self)
 {
+	int i;
+
 	if (self->fd >= 0) {
-		smmua_claim(self->fd, &self->bdf, SMMU_ASSIGN_CLAIM_RELEASE);
-		smmua_unbind(self->fd, &self->bdf);
+		for (i = 0; i < self->nr; i++) {
+			smmua_claim(self->fd, &self->bdf[i], SMMU_ASSIGN_CLAIM_RELEASE, 0, NULL);
+			smmua_unbind(self->fd, &self->bdf[i]);
+		}
 		close(self->fd);
 	}
 	self->fd = smmua_open();
+	self->sp = 0;
 }
 
 static void run_sweep(struct __test_metadata *_metadata, fx_t *self,
@@ -252,7 +479,7 @@ static void run_sweep(struct __test_metadata *_metadata, fx_t *self,
 {
 	unsigned int n, errors = 0;
 	const char *bad;
-	int ret, injected;
+	int ret, injected, i;
 
 	if (self->no_injection)
 		SKIP(return, "this kernel has no fault injection (FAULT_INJECTION, FAILSLAB, FAIL_PAGE_ALLOC with debugfs)");
@@ -271,7 +498,8 @@ static void run_sweep(struct __test_metadata *_metadata, fx_t *self,
 		undo(self);
 		ASSERT_LE(0, self->fd);
 		/* The baseline holds after every run. */
-		ASSERT_FALSE(is_bound(self)) TH_LOG("%s, N=%u: still bound", s->name, n);
+		for (i = 0; i < self->nr; i++)
+			ASSERT_FALSE(is_bound(self, i)) TH_LOG("%s, N=%u: still bound", s->name, n);
 		ASSERT_EQ(self->pins0, pins_now()) TH_LOG("%s, N=%u: pins leaked", s->name, n);
 		ASSERT_EQ(self->vmpin0, tl_vmpin_kb(0)) TH_LOG("%s, N=%u: charge leaked",
 							      s->name, n);
@@ -350,15 +578,61 @@ TEST_F_TIMEOUT(failnth, unbind, 600)
 TEST_F_TIMEOUT(failnth, close_while_mapped, 600)
 {
 	const struct sweep s = { "close while mapped", bind_and_map, close_file,
-				 check_unbound };
+				 check_closed };
 
 	run_sweep(_metadata, self, &s);
 }
 
 TEST_F_TIMEOUT(failnth, queries, 600)
 {
-	const struct sweep s = { "query, list, mappings, translate", bind_and_map, queries,
-				 check_nothing };
+	const struct sweep s = { "query, list, mappings, translate, space info", bind_and_map,
+				 queries, check_nothing };
+
+	run_sweep(_metadata, self, &s);
+}
+
+TEST_F_TIMEOUT(failnth, space_alloc, 600)
+{
+	const struct sweep s = { "space alloc", NULL, space_alloc, check_space_alloc };
+
+	run_sweep(_metadata, self, &s);
+}
+
+TEST_F_TIMEOUT(failnth, allow_iovas, 600)
+{
+	const struct sweep s = { "allow iovas while mapped", mapped_space, allow_two_ranges,
+				 check_allow };
+
+	run_sweep(_metadata, self, &s);
+}
+
+TEST_F_TIMEOUT(failnth, bind_into_mapped_space, 600)
+{
+	const struct sweep s = { "bind into a mapped space (replay)", mapped_space,
+				 bind_into_space, check_replay };
+
+	run_sweep(_metadata, self, &s);
+}
+
+TEST_F_TIMEOUT(failnth, bind_mirrored, 600)
+{
+	const struct sweep s = { "bind a second group, mirrored (share_domains=0)",
+				 mapped_space_with_a_device, bind_mirrored, check_mirror };
+
+	if (!self->no_injection) {
+		if (self->nr < 2)
+			SKIP(return, "needs two edu devices");
+		ASSERT_EQ(0, tl_param_read("share_domains", self->share_domains,
+					   sizeof(self->share_domains)));
+		ASSERT_EQ(0, tl_param_write("share_domains", "N"));
+	}
+	run_sweep(_metadata, self, &s);
+}
+
+TEST_F_TIMEOUT(failnth, space_destroy, 600)
+{
+	const struct sweep s = { "destroy a mapped space", mapped_space, destroy_space,
+				 check_destroyed };
 
 	run_sweep(_metadata, self, &s);
 }

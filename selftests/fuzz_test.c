@@ -2,10 +2,14 @@
 /*
  * A structured, seeded ioctl fuzzer. Every call picks a file, an ioctl and,
  * field by field, a boundary or random value: sizes around the struct's,
- * tails zero or not, flags, reserved fields, BDFs real and not, IOVAs and
- * lengths at page, window, MSI-window and wrap-around edges, user addresses
+ * tails zero or not, flags, reserved fields, BDFs real and not (a device
+ * alone in its group, or one of a group of two), space ids
+ * of the file and not, space names valid and not, IOVAs and lengths at
+ * page, window, MSI-window and wrap-around edges, lists of allowed ranges
+ * (overlapping, wrapping, over the MSI window, too many), user addresses
  * mapped, unmapped and read-only. Between calls files are closed and
- * reopened. Every answer must be success or an errno the ABI documents; at
+ * reopened, and now and then the module's share_domains is flipped, so
+ * that groups of a space share a domain or get mirrored ones. Every answer must be success or an errno the ABI documents; at
  * the end, with every file closed, nothing may stay bound, pinned or
  * charged. The kernel log (KASAN, lockdep, UBSAN, kmemleak on the debug
  * kernel) is judged by the test bed.
@@ -32,6 +36,7 @@
 #define POOL_PAGES	64
 #define WIN_IOVA	0x1000000ULL
 #define WIN_LEN		0x4000000ULL
+#define NRANGES		8
 
 static uint64_t rng;
 
@@ -53,6 +58,7 @@ static uint64_t pick(const uint64_t *v, size_t n)
 
 struct fuzz {
 	int fd[NFILES];
+	char names[TL_MAX_DEVS][SMMUA_BDF_STRLEN];
 	struct smmu_assign_bdf bdfs[TL_MAX_DEVS];
 	int nr;
 	uint8_t *pool;		/* POOL_PAGES pages, read-write */
@@ -133,6 +139,50 @@ static uint64_t fuzz_length(struct fuzz *f)
 		    WIN_LEN, WIN_LEN + p, UINT64_MAX, UINT64_MAX - p + 1, 1ULL << 63, rnd());
 }
 
+/* Mostly ids a file may have (spaces count from 1), sometimes not. */
+static uint32_t fuzz_space(void)
+{
+	switch (rnd() % 10) {
+	case 0:
+		return 0;
+	case 1:
+		return PICK(UINT32_MAX, 65535, 65536, 100, rnd());
+	default:
+		return 1 + rnd() % 4;
+	}
+}
+
+/* A space name: none, a few valid ones (so some collide), or malformed. */
+static void fuzz_name(char name[SMMU_ASSIGN_SPACE_NAME_LEN])
+{
+	static const char * const good[] = { "vm0", "vm1", "a.b_c-9" };
+	size_t i;
+
+	memset(name, 0, SMMU_ASSIGN_SPACE_NAME_LEN);
+	switch (rnd() % 8) {
+	case 0:
+	case 1:
+	case 2:
+		break;
+	case 3:
+		/* Unterminated. */
+		memset(name, 'x', SMMU_ASSIGN_SPACE_NAME_LEN);
+		break;
+	case 4:
+		/* A character outside the set, or bytes after the terminator. */
+		strcpy(name, rnd() & 1 ? "vm 0" : "vm/0");
+		if (rnd() & 1)
+			name[10] = rnd() | 1;
+		break;
+	case 5:
+		for (i = 0; i < SMMU_ASSIGN_SPACE_NAME_LEN; i++)
+			name[i] = rnd();
+		break;
+	default:
+		strcpy(name, good[rnd() % 3]);
+	}
+}
+
 static uint64_t fuzz_uva(struct fuzz *f)
 {
 	uint64_t p = f->page;
@@ -156,6 +206,31 @@ static bool documented(int err)
 	return false;
 }
 
+/* Allowed ranges: the window, its neighbours, the MSI window, edges, junk. */
+static void fuzz_range(struct fuzz *f, struct smmu_assign_iova_range *r)
+{
+	uint64_t p = f->page;
+
+	switch (rnd() % 6) {
+	case 0:
+		r->iova = WIN_IOVA;
+		r->length = WIN_LEN;
+		break;
+	case 1:
+		/* Above the MSI window, below edu's 28-bit mask. */
+		r->iova = PICK(0x8100000, 0x9000000, 0x8000000 + 0x100000 - p);
+		r->length = PICK(0x1000000, p, 0x4000000);
+		break;
+	case 2:
+		r->iova = PICK(0, p, WIN_IOVA + WIN_LEN, 0x7000000);
+		r->length = PICK(p, 0x1000000, WIN_IOVA);
+		break;
+	default:
+		r->iova = fuzz_iova(f);
+		r->length = fuzz_length(f);
+	}
+}
+
 /* One ioctl with fuzzed fields; returns 0 or -errno. */
 static int fuzz_call(struct fuzz *f, int fd)
 {
@@ -171,16 +246,24 @@ static int fuzz_call(struct fuzz *f, int fd)
 		struct smmu_assign_list list;
 		struct smmu_assign_mappings mappings;
 		struct smmu_assign_translate xlate;
+		struct smmu_assign_resv_regions resv;
+		struct smmu_assign_space_alloc alloc;
+		struct smmu_assign_space_destroy destroy;
+		struct smmu_assign_space_allow_iovas allow;
+		struct smmu_assign_space_info sinfo;
 		uint8_t raw[4096 + 64];
 	} u;
 	static struct smmu_assign_mapping_info infos[8];
 	static struct smmu_assign_bdf bdfs[8];
+	static struct smmu_assign_iova_range ranges[NRANGES];
+	static struct smmu_assign_resv_region resv[8];
 	unsigned long cmd;
 	size_t size, min;
+	uint32_t i, n;
 	int ret;
 
 	memset(&u, 0, sizeof(u));
-	switch (rnd() % 11) {
+	switch (rnd() % 17) {
 	case 0:
 		cmd = SMMU_ASSIGN_GET_INFO;
 		size = sizeof(u.info);
@@ -194,8 +277,20 @@ static int fuzz_call(struct fuzz *f, int fd)
 		min = size;
 		u.bind.flags = fuzz_flags(SMMU_ASSIGN_BIND_PERSISTENT);
 		u.bind.bdf = fuzz_bdf(f);
-		u.bind.window_iova = rnd() % 4 ? WIN_IOVA : fuzz_iova(f);
-		u.bind.window_length = rnd() % 4 ? WIN_LEN : fuzz_length(f);
+		/* Into a new space with a window, or into one of the file's. */
+		if (rnd() % 3) {
+			u.bind.window_iova = rnd() % 4 ? WIN_IOVA : fuzz_iova(f);
+			u.bind.window_length = rnd() % 4 ? WIN_LEN : fuzz_length(f);
+			u.bind.space_id = rnd() % 8 ? 0 : fuzz_space();
+			if (rnd() % 4 == 0)
+				fuzz_name(u.bind.space_name);
+		} else {
+			u.bind.space_id = fuzz_space();
+			if (rnd() % 8 == 0) {
+				u.bind.window_iova = fuzz_iova(f);
+				u.bind.window_length = fuzz_length(f);
+			}
+		}
 		break;
 	case 2:
 		cmd = SMMU_ASSIGN_UNBIND;
@@ -207,27 +302,32 @@ static int fuzz_call(struct fuzz *f, int fd)
 		cmd = SMMU_ASSIGN_MAP;
 		size = min = sizeof(u.map);
 		u.map.flags = fuzz_flags(SMMU_ASSIGN_MAP_READ | SMMU_ASSIGN_MAP_WRITE);
-		u.map.bdf = fuzz_bdf(f);
+		u.map.space_id = fuzz_space();
 		u.map.user_va = fuzz_uva(f);
 		u.map.iova = fuzz_iova(f);
 		/* Mostly lengths that fit the pool, so MAPs also succeed. */
 		u.map.length = rnd() % 3 ? (1 + rnd() % 4) * f->page : fuzz_length(f);
 		u.map.__reserved = fuzz_reserved();
+		u.map.__reserved2 = fuzz_reserved();
 		break;
 	case 4:
 		cmd = SMMU_ASSIGN_UNMAP;
 		size = min = sizeof(u.unmap);
 		u.unmap.flags = fuzz_flags(SMMU_ASSIGN_UNMAP_ALL);
-		u.unmap.bdf = fuzz_bdf(f);
-		u.unmap.iova = fuzz_iova(f);
-		u.unmap.length = fuzz_length(f);
+		u.unmap.space_id = fuzz_space();
+		if (!(u.unmap.flags & SMMU_ASSIGN_UNMAP_ALL) || rnd() % 4 == 0) {
+			u.unmap.iova = fuzz_iova(f);
+			u.unmap.length = fuzz_length(f);
+		}
 		u.unmap.__reserved = fuzz_reserved();
+		u.unmap.__reserved2 = fuzz_reserved();
 		break;
 	case 5:
 		cmd = SMMU_ASSIGN_CLAIM;
 		size = min = sizeof(u.claim);
 		u.claim.flags = fuzz_flags(SMMU_ASSIGN_CLAIM_RELEASE);
 		u.claim.bdf = fuzz_bdf(f);
+		u.claim.space_id = rnd() % 2 ? 0 : fuzz_space();
 		break;
 	case 6:
 		cmd = SMMU_ASSIGN_SET_EVENTFD;
@@ -242,7 +342,6 @@ static int fuzz_call(struct fuzz *f, int fd)
 		size = min = sizeof(u.query);
 		u.query.flags = fuzz_flags(0);
 		u.query.bdf = fuzz_bdf(f);
-		u.query.__reserved = fuzz_reserved();
 		break;
 	case 8:
 		cmd = SMMU_ASSIGN_LIST;
@@ -256,21 +355,86 @@ static int fuzz_call(struct fuzz *f, int fd)
 	case 9:
 		cmd = SMMU_ASSIGN_MAPPINGS;
 		size = min = sizeof(u.mappings);
-		u.mappings.flags = fuzz_flags(0);
-		u.mappings.bdf = fuzz_bdf(f);
+		u.mappings.flags = fuzz_flags(SMMU_ASSIGN_BY_DEVICE);
+		if (u.mappings.flags & SMMU_ASSIGN_BY_DEVICE)
+			u.mappings.bdf = fuzz_bdf(f);
+		if (!(u.mappings.flags & SMMU_ASSIGN_BY_DEVICE) || rnd() % 8 == 0)
+			u.mappings.space_id = fuzz_space();
 		u.mappings.cursor = fuzz_iova(f);
 		u.mappings.num_mappings = PICK(0, 1, 8, UINT32_MAX, rnd());
 		u.mappings.mappings = u.mappings.num_mappings <= 8 ? (uintptr_t)infos :
 				      fuzz_uva(f);
 		u.mappings.__reserved = fuzz_reserved();
+		u.mappings.__reserved2 = fuzz_reserved();
 		break;
-	default:
+	case 10:
 		cmd = SMMU_ASSIGN_TRANSLATE;
 		size = min = sizeof(u.xlate);
-		u.xlate.flags = fuzz_flags(0);
-		u.xlate.bdf = fuzz_bdf(f);
+		u.xlate.flags = fuzz_flags(SMMU_ASSIGN_BY_DEVICE);
+		if (u.xlate.flags & SMMU_ASSIGN_BY_DEVICE)
+			u.xlate.bdf = fuzz_bdf(f);
+		if (!(u.xlate.flags & SMMU_ASSIGN_BY_DEVICE) || rnd() % 8 == 0)
+			u.xlate.space_id = fuzz_space();
 		u.xlate.iova = fuzz_iova(f);
 		u.xlate.__reserved = fuzz_reserved();
+		u.xlate.__reserved2 = fuzz_reserved();
+		break;
+	case 11:
+		cmd = SMMU_ASSIGN_RESV_REGIONS;
+		size = min = sizeof(u.resv);
+		u.resv.flags = fuzz_flags(0);
+		u.resv.bdf = fuzz_bdf(f);
+		u.resv.num_regions = PICK(0, 1, 8, UINT32_MAX, rnd());
+		u.resv.regions = u.resv.num_regions <= 8 ? (uintptr_t)resv : fuzz_uva(f);
+		u.resv.__reserved = fuzz_reserved();
+		break;
+	case 12:
+	case 13:
+		cmd = SMMU_ASSIGN_SPACE_ALLOC;
+		size = min = sizeof(u.alloc);
+		u.alloc.flags = fuzz_flags(0);
+		u.alloc.__reserved = fuzz_reserved();
+		fuzz_name(u.alloc.name);
+		break;
+	case 14:
+		cmd = SMMU_ASSIGN_SPACE_DESTROY;
+		size = min = sizeof(u.destroy);
+		u.destroy.flags = fuzz_flags(0);
+		u.destroy.space_id = fuzz_space();
+		u.destroy.__reserved = fuzz_reserved();
+		break;
+	case 15:
+		cmd = SMMU_ASSIGN_SPACE_ALLOW_IOVAS;
+		size = min = sizeof(u.allow);
+		u.allow.flags = fuzz_flags(0);
+		u.allow.space_id = fuzz_space();
+		u.allow.num_ranges = rnd() % 4 ? 1 + rnd() % 3 :
+				     PICK(0, NRANGES, SMMU_ASSIGN_MAX_RANGES,
+					  SMMU_ASSIGN_MAX_RANGES + 1, UINT32_MAX, rnd());
+		n = u.allow.num_ranges <= NRANGES ? u.allow.num_ranges : 0;
+		for (i = 0; i < n; i++)
+			fuzz_range(f, &ranges[i]);
+		/* Sometimes the same range twice: an overlap. */
+		if (n > 1 && rnd() % 8 == 0)
+			ranges[1] = ranges[0];
+		u.allow.ranges = u.allow.num_ranges <= NRANGES ? (uintptr_t)ranges : fuzz_uva(f);
+		break;
+	default:
+		cmd = SMMU_ASSIGN_SPACE_INFO;
+		size = min = sizeof(u.sinfo);
+		u.sinfo.flags = fuzz_flags(SMMU_ASSIGN_BY_DEVICE);
+		if (u.sinfo.flags & SMMU_ASSIGN_BY_DEVICE)
+			u.sinfo.bdf = fuzz_bdf(f);
+		if (!(u.sinfo.flags & SMMU_ASSIGN_BY_DEVICE) || rnd() % 8 == 0)
+			u.sinfo.space_id = fuzz_space();
+		u.sinfo.__reserved = fuzz_reserved();
+		u.sinfo.__reserved2 = fuzz_reserved();
+		u.sinfo.num_ranges = PICK(0, 1, NRANGES, UINT32_MAX, rnd());
+		u.sinfo.ranges = u.sinfo.num_ranges <= NRANGES ? (uintptr_t)ranges : fuzz_uva(f);
+		u.sinfo.num_reserved = PICK(0, 1, 8, UINT32_MAX, rnd());
+		u.sinfo.reserved = u.sinfo.num_reserved <= 8 ? (uintptr_t)resv : fuzz_uva(f);
+		u.sinfo.num_devices = PICK(0, 1, 8, UINT32_MAX, rnd());
+		u.sinfo.devices = u.sinfo.num_devices <= 8 ? (uintptr_t)bdfs : fuzz_uva(f);
 		break;
 	}
 	*(uint32_t *)u.raw = fuzz_size(size, min);
@@ -288,23 +452,28 @@ FIXTURE(fuzz) {
 	long long pins0;
 	uint64_t seed;
 	long calls;
+	char share_domains[8];
 };
 
 FIXTURE_SETUP(fuzz)
 {
-	char names[TL_MAX_DEVS][SMMUA_BDF_STRLEN];
+	char (*names)[SMMUA_BDF_STRLEN] = self->f.names;
 	const char *env;
 	int i;
 
 	memset(&self->f, 0, sizeof(self->f));
 	self->f.page = sysconf(_SC_PAGESIZE);
-	self->f.nr = tl_find_edus(names, TL_MAX_DEVS);
+	/* The edus alone in their groups, and the two that share one. */
+	self->f.nr = tl_find_edus(names, TL_MAX_DEVS - 2);
 	ASSERT_LE(1, self->f.nr);
+	self->f.nr += tl_find_grouped_edus(names + self->f.nr, 2);
 	for (i = 0; i < self->f.nr; i++) {
 		self->f.bdfs[i] = tl_bdf(names[i]);
 		tl_drop_binding(&self->f.bdfs[i]);
 		ASSERT_EQ(0, tl_bind_stub(names[i]));
 	}
+	ASSERT_EQ(0, tl_param_read("share_domains", self->share_domains,
+				   sizeof(self->share_domains)));
 	self->f.pool = tl_buf_alloc((POOL_PAGES + 2) * self->f.page, 0x11);
 	ASSERT_NE(NULL, self->f.pool);
 	self->f.ro = self->f.pool + POOL_PAGES * self->f.page;
@@ -342,13 +511,15 @@ FIXTURE_TEARDOWN(fuzz)
 			close(self->f.fd[i]);
 	for (i = 0; i < self->f.nr; i++)
 		tl_drop_binding(&self->f.bdfs[i]);
+	if (self->share_domains[0])
+		tl_param_write("share_domains", self->share_domains);
 	if (self->f.pool)
 		munmap(self->f.pool, (POOL_PAGES + 2) * self->f.page);
 }
 
 TEST_F_TIMEOUT(fuzz, ioctls, 1800)
 {
-	long n, ok = 0, refused = 0, reopened = 0;
+	long n, ok = 0, refused = 0, reopened = 0, flipped = 0;
 	struct smmu_assign_bdf *left;
 	long long pins;
 	size_t nleft;
@@ -367,6 +538,12 @@ TEST_F_TIMEOUT(fuzz, ioctls, 1800)
 			reopened++;
 			continue;
 		}
+		if (rnd() % 2048 == 0) {
+			/* Groups bound from now on share domains, or get mirrored ones. */
+			ASSERT_EQ(0, tl_param_write("share_domains", rnd() & 1 ? "Y" : "N"));
+			flipped++;
+			continue;
+		}
 		ret = fuzz_call(&self->f, self->f.fd[i]);
 		if (!ret) {
 			ok++;
@@ -377,8 +554,8 @@ TEST_F_TIMEOUT(fuzz, ioctls, 1800)
 						     n, -ret, strerror(-ret),
 						     (unsigned long long)self->seed);
 	}
-	ksft_print_msg("%ld calls: %ld succeeded, %ld refused, %ld files reopened\n",
-		       self->calls, ok, refused, reopened);
+	ksft_print_msg("%ld calls: %ld succeeded, %ld refused, %ld files reopened, share_domains flipped %ld times\n",
+		       self->calls, ok, refused, reopened, flipped);
 	fflush(stdout);
 
 	/* Everything closed: only persistent bindings may stay, then go too. */

@@ -2,10 +2,13 @@
 /*
  * Hot-unplug: a bound, mapped device in a hot-pluggable PCIe slot is taken
  * out by the host (QEMU's device_del, through tools/testbed/hotplug-agent.py)
- * while its owner holds it. The binding ends with the device: the owner
- * reads a DEVICE_GONE record, its calls on the device get ENOENT, and
- * nothing stays pinned. Plugged back in, the device binds and does DMA
- * again from the same file.
+ * while its owner holds it. The slot's device shares its IOMMU group with
+ * its root port (on pcieport), and the whole group is bound. The binding
+ * ends with the device: the owner reads a DEVICE_GONE record and its calls
+ * on the device get ENOENT; its space stays, with the mappings and their
+ * pins. Plugged back in, the device binds into that same space from the
+ * same file and reaches the mappings at once; closing the file lets every
+ * pin go.
  */
 #include <errno.h>
 #include <poll.h>
@@ -49,17 +52,13 @@ static bool wait_presence(const char *name, bool want)
 	return false;
 }
 
-/* Bind, map a source and a destination, and check one DMA round trip. */
-static void bind_map_roundtrip(struct __test_metadata *_metadata, int fd,
-			       struct tl_edu *e, uint8_t *src, uint8_t *dst)
+/* One DMA round trip through the space's source and destination mappings. */
+static void roundtrip(struct __test_metadata *_metadata, struct tl_edu *e, uint8_t *src,
+		      uint8_t *dst, uint32_t seed)
 {
-	ASSERT_EQ(0, smmua_bind(fd, &e->bdf, 0, WIN_IOVA, WIN_LEN, NULL));
-	ASSERT_EQ(0, smmua_map(fd, &e->bdf, SMMU_ASSIGN_MAP_READ, src, SRC_IOVA, TL_PAGE));
-	ASSERT_EQ(0, smmua_map(fd, &e->bdf, RW, dst, DST_IOVA, TL_PAGE));
-	tl_buf_pattern(src, TL_PAGE, 0x1234);
+	tl_buf_pattern(src, TL_PAGE, seed);
 	memset(dst, 0, TL_PAGE);
-	ASSERT_EQ(0, tl_edu_to_dev(e, SRC_IOVA, DMA_LEN));
-	ASSERT_EQ(0, tl_edu_to_ram(e, DST_IOVA, DMA_LEN));
+	ASSERT_EQ(0, tl_edu_round_trip(e, SRC_IOVA, DST_IOVA, DMA_LEN));
 	ASSERT_EQ(0, memcmp(src, dst, DMA_LEN));
 }
 
@@ -78,6 +77,8 @@ TEST_F_TIMEOUT(slot, device_del_ends_the_binding, 180)
 {
 	char name[SMMUA_BDF_STRLEN];
 	struct smmu_assign_fault_event ev[4];
+	struct smmu_assign_bind out;
+	struct smmua_space_desc d;
 	struct pollfd pfd;
 	struct smmu_assign_query q;
 	struct smmua_pci_dev pci;
@@ -85,7 +86,7 @@ TEST_F_TIMEOUT(slot, device_del_ends_the_binding, 180)
 	long long pins0, pins;
 	uint8_t *src, *dst;
 	size_t n;
-	int fd;
+	int fd, sp;
 
 	if (tl_find_hotplug_edu(name))
 		SKIP(return, "no edu in a hot-pluggable slot (run-guest.sh's rp1)");
@@ -94,22 +95,21 @@ TEST_F_TIMEOUT(slot, device_del_ends_the_binding, 180)
 	dst = tl_buf_alloc(TL_PAGE, 0);
 	ASSERT_TRUE(src && dst);
 	ASSERT_EQ(0, tl_pins_outstanding(&pins0));
+	tl_drop_binding(&e.bdf);
 	ASSERT_EQ(0, tl_bind_stub(name));
-	/*
-	 * In QEMU 7.2's virt machine the slot's device shares its IOMMU group
-	 * with its root port, and only single-device groups bind yet: the
-	 * test runs in full once whole groups can be bound.
-	 */
 	ASSERT_EQ(0, smmua_pci_read(&e.bdf, &pci));
-	if (pci.group_size != 1) {
-		tl_leave_unbound(name);
-		SKIP(return, "%s shares IOMMU group %d with %d other devices (its root port): binding a whole group is not supported yet",
-		     name, pci.iommu_group, pci.group_size - 1);
-	}
+	TH_LOG("%s: IOMMU group %d of %d devices", name, pci.iommu_group, pci.group_size);
 	ASSERT_EQ(0, tl_edu_open(&e, name));
 	fd = smmua_open();
 	ASSERT_LE(0, fd);
-	bind_map_roundtrip(_metadata, fd, &e, src, dst);
+	/* The root port is a bridge: only the edu is bound with the group. */
+	ASSERT_EQ(0, smmua_bind(fd, &e.bdf, 0, WIN_IOVA, WIN_LEN, &out));
+	EXPECT_EQ(1, out.out_num_devices);
+	sp = out.out_space_id;
+	ASSERT_LT(0, sp);
+	ASSERT_EQ(0, smmua_map(fd, sp, SMMU_ASSIGN_MAP_READ, src, SRC_IOVA, TL_PAGE));
+	ASSERT_EQ(0, smmua_map(fd, sp, RW, dst, DST_IOVA, TL_PAGE));
+	roundtrip(_metadata, &e, src, dst, 0x1234);
 	tl_edu_close(&e);
 
 	/* The host pulls the device out from under its owner. */
@@ -123,17 +123,25 @@ TEST_F_TIMEOUT(slot, device_del_ends_the_binding, 180)
 	EXPECT_TRUE(ev[n - 1].flags & SMMU_ASSIGN_EVENT_DEVICE_GONE);
 	EXPECT_EQ(0, memcmp(&ev[n - 1].bdf, &e.bdf, sizeof(e.bdf)));
 	EXPECT_EQ(-ENOENT, smmua_query(fd, &e.bdf, &q));
-	EXPECT_EQ(-ENOENT, smmua_map(fd, &e.bdf, RW, dst, DST_IOVA + TL_PAGE, TL_PAGE));
 	EXPECT_EQ(-ENOENT, smmua_unbind(fd, &e.bdf));
+	EXPECT_EQ(0, tl_listed(fd, &e.bdf));
+	/* The space is the file's: mapped, pinned once, with no device. */
+	ASSERT_EQ(0, smmua_space_info(fd, sp, NULL, &d));
+	EXPECT_EQ(0, d.num_devices);
+	EXPECT_EQ(2, d.info.out_num_mappings);
+	smmua_space_desc_free(&d);
 	ASSERT_EQ(0, tl_pins_outstanding(&pins));
-	EXPECT_EQ(pins0, pins);
+	EXPECT_EQ(pins0 + 2, pins);
 
-	/* Plugged back in, it is a new device that binds from the same file. */
+	/* Plugged back in, it is a new device that binds into the same space. */
 	ASSERT_EQ(0, tl_hotplug_request("add " TL_HOTPLUG_ID " " TL_HOTPLUG_BUS));
 	ASSERT_TRUE(wait_presence(name, true)) TH_LOG("%s did not come back", name);
 	ASSERT_EQ(0, tl_bind_stub(name));
 	ASSERT_EQ(0, tl_edu_open(&e, name));
-	bind_map_roundtrip(_metadata, fd, &e, src, dst);
+	ASSERT_EQ(0, smmua_bind_space(fd, &e.bdf, sp, &out));
+	EXPECT_EQ(sp, out.out_space_id);
+	/* It reaches the mappings made before it was plugged in. */
+	roundtrip(_metadata, &e, src, dst, 0x4321);
 	tl_edu_close(&e);
 	close(fd);
 	ASSERT_EQ(0, tl_pins_outstanding(&pins));

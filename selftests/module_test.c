@@ -41,9 +41,10 @@ static int load(void)
 }
 
 /*
- * Load, bind two devices (one persistent, left in place), map, close, and
- * unload, CYCLES times: every unload succeeds once no file is open, ends
- * the persistent binding, and leaves nothing pinned.
+ * Load, bind two devices (one persistent, left in place, claimed into the
+ * other's space), map, close, and unload, CYCLES times: every unload
+ * succeeds once no file is open, ends the persistent binding, and leaves
+ * nothing pinned.
  */
 FIXTURE(cycles) {
 };
@@ -62,7 +63,7 @@ TEST_F_TIMEOUT(cycles, load_unload_cycles, 600)
 	struct smmu_assign_bdf bdf[2];
 	long long pins0, pins;
 	uint8_t *buf;
-	int i, d, fd;
+	int i, d, fd, sp;
 
 	if (tl_find_edus(names, TL_MAX_DEVS) < 2)
 		SKIP(return, "needs two edu devices");
@@ -80,10 +81,11 @@ TEST_F_TIMEOUT(cycles, load_unload_cycles, 600)
 		ASSERT_LE(0, fd);
 		ASSERT_EQ(0, smmua_bind(fd, &bdf[0], SMMU_ASSIGN_BIND_PERSISTENT, WIN_IOVA,
 					WIN_LEN, NULL));
-		ASSERT_EQ(0, smmua_bind(fd, &bdf[1], 0, WIN_IOVA, WIN_LEN, NULL));
-		ASSERT_EQ(0, smmua_claim(fd, &bdf[0], 0));
-		ASSERT_EQ(0, smmua_map(fd, &bdf[0], RW, buf, WIN_IOVA, 2 * TL_PAGE));
-		ASSERT_EQ(0, smmua_map(fd, &bdf[1], RW, buf + 2 * TL_PAGE, WIN_IOVA,
+		sp = tl_bind(fd, &bdf[1], 0, WIN_IOVA, WIN_LEN);
+		ASSERT_LT(0, sp) TH_LOG("cycle %d", i);
+		ASSERT_EQ(0, smmua_claim(fd, &bdf[0], 0, sp, NULL));
+		ASSERT_EQ(0, smmua_map(fd, sp, RW, buf, WIN_IOVA, 2 * TL_PAGE));
+		ASSERT_EQ(0, smmua_map(fd, sp, RW, buf + 2 * TL_PAGE, WIN_IOVA + 2 * TL_PAGE,
 				       2 * TL_PAGE));
 		/* In use: refused, and nothing changed. */
 		ASSERT_NE(0, run("rmmod smmu_assign 2>/dev/null")) TH_LOG("cycle %d", i);

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Everything at once: threads bind, unbind, map, unmap, claim, query, read
- * debugfs and close the same devices while another thread takes one of them
- * off its driver through sysfs and gives it back. Every call must end in
+ * Everything at once: threads bind (into two spaces of one file), unbind,
+ * map, unmap, make, resize and destroy spaces, claim, query, read debugfs
+ * and close the same devices while another thread takes one of them off its
+ * driver through sysfs and gives it back. Every call must end in
  * success or in one of the errnos the ABI gives for the state it met, and
  * when the dust settles nothing may stay bound, pinned or charged. lockdep,
  * KASAN and kmemleak on the debug kernel judge the locking and lifetimes.
@@ -35,6 +36,7 @@ struct race {
 	char name[2][SMMUA_BDF_STRLEN];
 	struct smmu_assign_bdf bdf[2];
 	int fd;			/* shared by the binder, the mappers and the closer */
+	uint32_t sp[2];		/* its spaces: device d is bound into sp[d] */
 	uint8_t *buf;
 	atomic_int stop;
 	atomic_int closing;	/* the file may be closed under the mappers */
@@ -70,17 +72,31 @@ static void expect_one_of(struct race *r, const char *what, int ret, ...)
 		unexpected(r, what, ret);
 }
 
-/* Binds and unbinds both devices, on the shared file. */
+/*
+ * Binds both devices into their spaces and unbinds them, on the shared
+ * file; meanwhile re-allows the spaces' range (while mapped, with devices
+ * coming and going) and makes and destroys a space of its own.
+ */
 static void *binder(void *arg)
 {
+	const struct smmu_assign_iova_range win = { .iova = WIN_IOVA, .length = WIN_LEN };
 	struct race *r = arg;
 	int i, d, ret;
+	__u32 tmp;
 
 	for (i = 0; i < ROUNDS; i++) {
 		for (d = 0; d < 2; d++) {
-			ret = smmua_bind(r->fd, &r->bdf[d], 0, WIN_IOVA, WIN_LEN, NULL);
+			ret = smmua_bind_space(r->fd, &r->bdf[d], r->sp[d], NULL);
 			/* EBUSY: still bound, or off its driver for a moment. */
 			expect_one_of(r, "BIND", ret, -EBUSY, -ENODEV, 0);
+		}
+		ret = smmua_space_allow_iovas(r->fd, r->sp[i & 1], &win, 1);
+		expect_one_of(r, "SPACE_ALLOW_IOVAS", ret, 0);
+		ret = smmua_space_alloc(r->fd, "race", &tmp);
+		expect_one_of(r, "SPACE_ALLOC", ret, 0);
+		if (!ret) {
+			ret = smmua_space_destroy(r->fd, tmp);
+			expect_one_of(r, "SPACE_DESTROY", ret, 0);
 		}
 		for (d = 0; d < 2; d++) {
 			ret = smmua_unbind(r->fd, &r->bdf[d]);
@@ -90,7 +106,10 @@ static void *binder(void *arg)
 	return NULL;
 }
 
-/* Maps and unmaps its own IOVA on whichever device is bound. */
+/*
+ * Maps and unmaps its own IOVA in either space, whether a device is in it
+ * or not: the spaces live as long as the file, so every call succeeds.
+ */
 static void *mapper(void *arg)
 {
 	struct race *r = arg;
@@ -99,18 +118,18 @@ static void *mapper(void *arg)
 	int i, ret;
 
 	for (i = 0; !atomic_load(&r->stop) || i < ROUNDS; i++) {
-		const struct smmu_assign_bdf *bdf = &r->bdf[i & 1];
+		uint32_t sp = r->sp[i & 1];
 
 		if (i >= 4 * ROUNDS)
 			break;
-		ret = smmua_map(r->fd, bdf, RW, r->buf + me * TL_PAGE, MAP_IOVA(me), TL_PAGE);
+		ret = smmua_map(r->fd, sp, RW, r->buf + me * TL_PAGE, MAP_IOVA(me), TL_PAGE);
 		if (ret == -EBADF && atomic_load(&r->closing))
 			break;
-		expect_one_of(r, "MAP", ret, -ENOENT, 0);
-		ret = smmua_unmap(r->fd, bdf, 0, MAP_IOVA(me), TL_PAGE, NULL);
+		expect_one_of(r, "MAP", ret, 0);
+		ret = smmua_unmap(r->fd, sp, 0, MAP_IOVA(me), TL_PAGE, NULL);
 		if (ret == -EBADF && atomic_load(&r->closing))
 			break;
-		expect_one_of(r, "UNMAP", ret, -ENOENT, 0);
+		expect_one_of(r, "UNMAP", ret, 0);
 	}
 	return NULL;
 }
@@ -131,6 +150,7 @@ static void *observer(void *arg)
 		struct smmu_assign_translate xl;
 		struct smmu_assign_query q;
 		struct smmu_assign_bdf *bdfs = NULL;
+		struct smmua_space_desc desc = {};
 		char path[128], text[4096];
 		size_t n;
 
@@ -140,13 +160,17 @@ static void *observer(void *arg)
 		ret = smmua_list(fd, &bdfs, &n);
 		expect_one_of(r, "LIST", ret, 0);
 		free(bdfs);
-		ret = smmua_mappings(fd, &r->bdf[d], &maps, &n);
+		/* Another file's space, through its device: an administrator may. */
+		ret = smmua_mappings(fd, 0, &r->bdf[d], &maps, &n);
 		expect_one_of(r, "MAPPINGS", ret, -ENOENT, 0);
 		free(maps);
-		ret = smmua_translate(fd, &r->bdf[d], MAP_IOVA(0), &xl);
+		ret = smmua_translate(fd, 0, &r->bdf[d], MAP_IOVA(0), &xl);
 		expect_one_of(r, "TRANSLATE", ret, -ENOENT, 0);
+		ret = smmua_space_info(fd, 0, &r->bdf[d], &desc);
+		expect_one_of(r, "SPACE_INFO", ret, -ENOENT, 0);
+		smmua_space_desc_free(&desc);
 		/* A persistent binding's claim, fought over with nobody. */
-		ret = smmua_claim(fd, &r->bdf[d], 0);
+		ret = smmua_claim(fd, &r->bdf[d], 0, 0, NULL);
 		expect_one_of(r, "CLAIM", ret, -ENOENT, -EINVAL, 0);
 		snprintf(path, sizeof(path), "/sys/kernel/debug/smmu-assign/%s", r->name[d]);
 		ret = open(path, O_RDONLY | O_CLOEXEC);
@@ -216,6 +240,20 @@ FIXTURE_TEARDOWN(race)
 		tl_buf_free(self->r.buf, MAPPERS * TL_PAGE);
 }
 
+/* A new shared file with its two spaces, both allowed the window. */
+static void open_shared(struct __test_metadata *_metadata, struct race *r)
+{
+	int d, sp;
+
+	r->fd = smmua_open();
+	ASSERT_LE(0, r->fd);
+	for (d = 0; d < 2; d++) {
+		sp = tl_space(r->fd, NULL, WIN_IOVA, WIN_LEN);
+		ASSERT_LT(0, sp);
+		r->sp[d] = sp;
+	}
+}
+
 static void settle(struct __test_metadata *_metadata, FIXTURE_DATA(race) *self)
 {
 	struct smmu_assign_bdf *bdfs = NULL;
@@ -238,8 +276,7 @@ TEST_F_TIMEOUT(race, everything_at_once, 600)
 	pthread_t t[MAPPERS + 3];
 	int i, nt = 0;
 
-	self->r.fd = smmua_open();
-	ASSERT_LE(0, self->r.fd);
+	open_shared(_metadata, &self->r);
 	ASSERT_EQ(0, pthread_create(&t[nt++], NULL, binder, &self->r));
 	for (i = 0; i < MAPPERS; i++)
 		ASSERT_EQ(0, pthread_create(&t[nt++], NULL, mapper, &self->r));
@@ -251,7 +288,7 @@ TEST_F_TIMEOUT(race, everything_at_once, 600)
 		pthread_join(t[i], NULL);
 	EXPECT_EQ(0, atomic_load(&self->r.bad)) TH_LOG("%d unexpected results: %s",
 						       atomic_load(&self->r.bad), self->r.why);
-	/* The binder may have left bindings and mappings: the close ends them. */
+	/* The binder may have left bindings, and the spaces mappings: the close ends them. */
 	ASSERT_EQ(0, close(self->r.fd));
 	self->r.fd = -1;
 	settle(_metadata, self);
@@ -266,9 +303,8 @@ TEST_F_TIMEOUT(race, close_races_map, 600)
 
 	atomic_store(&self->r.closing, 1);
 	for (round = 0; round < ROUNDS / 10; round++) {
-		self->r.fd = smmua_open();
-		ASSERT_LE(0, self->r.fd);
-		ASSERT_EQ(0, smmua_bind(self->r.fd, &self->r.bdf[0], 0, WIN_IOVA, WIN_LEN, NULL));
+		open_shared(_metadata, &self->r);
+		ASSERT_EQ(0, smmua_bind_space(self->r.fd, &self->r.bdf[0], self->r.sp[0], NULL));
 		atomic_store(&self->r.stop, 1);
 		for (i = 0; i < MAPPERS; i++)
 			ASSERT_EQ(0, pthread_create(&t[i], NULL, mapper, &self->r));

@@ -128,9 +128,10 @@ FIXTURE_TEARDOWN(rob)
 		SKIP(return, "vfio-pci is not loaded");				\
 } while (0)
 
+/* BIND into a new space with the window: its id, or a negative errno. */
 static int bind_win(int fd, struct tl_edu *e)
 {
-	return smmua_bind(fd, &e->bdf, 0, WIN_IOVA, WIN_LEN, NULL);
+	return tl_bind(fd, &e->bdf, 0, WIN_IOVA, WIN_LEN);
 }
 
 /* Wait up to ms for rfd to have an int to read; -ETIMEDOUT if none came. */
@@ -147,11 +148,6 @@ static void put_int(int wfd, int val)
 {
 	if (write(wfd, &val, sizeof(val)) != sizeof(val))
 		_exit(0x7f);
-}
-
-static bool bdf_eq(const struct smmu_assign_bdf *a, const struct smmu_assign_bdf *b)
-{
-	return !memcmp(a, b, sizeof(*a));
 }
 
 /* ---- debugfs ---- */
@@ -195,8 +191,9 @@ static void *debugfs_reader(void *arg)
 
 /*
  * The debugfs view of a binding may be open and read while the binding is
- * torn down: the view must not reach the freed binding or domain (KASAN
- * reports a use-after-free otherwise; the verdict fails the run on it).
+ * torn down: the view must not reach the freed binding, space or domain
+ * (KASAN reports a use-after-free otherwise; the verdict fails the run on
+ * it). The group is attached to a mapped space and detached again.
  */
 TEST_F_TIMEOUT(rob, debugfs_read_races_bind_and_unbind, 300)
 {
@@ -204,20 +201,23 @@ TEST_F_TIMEOUT(rob, debugfs_read_races_bind_and_unbind, 300)
 	struct reader r = { 0 };
 	pthread_t th;
 	void *buf;
-	int i, bind_err = 0, map_err = 0, unbind_err = 0;
+	int i, sp, bind_err = 0, map_err = 0, unbind_err = 0;
 
 	NEED_DEVS(1);
 	buf = tl_buf_alloc(TL_PAGE, 0);
 	ASSERT_NE(NULL, buf);
+	sp = tl_space(self->fd[0], NULL, WIN_IOVA, WIN_LEN);
+	ASSERT_LT(0, sp);
 	snprintf(r.path, sizeof(r.path), "/sys/kernel/debug/smmu-assign/%s", e->name);
 	ASSERT_EQ(0, pthread_create(&th, NULL, debugfs_reader, &r));
 	for (i = 0; i < LOOPS; i++) {
-		if (bind_win(self->fd[0], e)) {
+		if (smmua_bind_space(self->fd[0], &e->bdf, sp, NULL)) {
 			bind_err++;
 			continue;
 		}
-		/* A mapping gives the view something to walk. */
-		if (smmua_map(self->fd[0], &e->bdf, RW, buf, DST_IOVA, TL_PAGE))
+		/* A mapping gives the view something to walk: every other round a new one. */
+		if (i & 1 ? smmua_unmap(self->fd[0], sp, SMMU_ASSIGN_UNMAP_ALL, 0, 0, NULL) :
+			    smmua_map(self->fd[0], sp, RW, buf, DST_IOVA, TL_PAGE))
 			map_err++;
 		if (smmua_unbind(self->fd[0], &e->bdf))
 			unbind_err++;
@@ -241,12 +241,12 @@ TEST_F_TIMEOUT(rob, debugfs_read_races_bind_and_unbind, 300)
 static void expect_quiesced(struct __test_metadata *_metadata, int *fd, struct tl_edu *e)
 {
 	ASSERT_EQ(0, tl_pci_enable(e->name));
-	ASSERT_EQ(0, bind_win(*fd, e));
+	ASSERT_LT(0, bind_win(*fd, e));
 	ASSERT_EQ(0, smmua_unbind(*fd, &e->bdf));
 	EXPECT_EQ(0, tl_pci_master(e->name)) TH_LOG("Bus Master still set after UNBIND");
 
 	ASSERT_EQ(0, tl_pci_enable(e->name));
-	ASSERT_EQ(0, bind_win(*fd, e));
+	ASSERT_LT(0, bind_win(*fd, e));
 	close(*fd);
 	*fd = smmua_open();
 	ASSERT_LE(0, *fd);
@@ -271,9 +271,12 @@ TEST_F(rob, release_clears_bus_master_on_vfio_pci)
 
 /* ---- the device goes away ---- */
 
-/* Bind e on vfio-pci by fd and map GONE_PAGES RW; the pin baseline to pins0. */
+/*
+ * Bind e on vfio-pci by fd into a new space (its id to *sp) and map
+ * GONE_PAGES RW; the pin baseline to pins0.
+ */
 static void *bind_mapped_on_vfio(struct __test_metadata *_metadata, int fd,
-				 struct tl_edu *e, long long *pins0)
+				 struct tl_edu *e, int *sp, long long *pins0)
 {
 	long long pins;
 	void *buf;
@@ -282,34 +285,38 @@ static void *bind_mapped_on_vfio(struct __test_metadata *_metadata, int fd,
 	buf = tl_buf_alloc(GONE_PAGES * TL_PAGE, 0);
 	ASSERT_NE(NULL, buf);
 	ASSERT_EQ(0, tl_pins_outstanding(pins0));
-	ASSERT_EQ(0, bind_win(fd, e));
-	ASSERT_EQ(0, smmua_map(fd, &e->bdf, RW, buf, DST_IOVA, GONE_PAGES * TL_PAGE));
+	*sp = bind_win(fd, e);
+	ASSERT_LT(0, *sp);
+	ASSERT_EQ(0, smmua_map(fd, *sp, RW, buf, DST_IOVA, GONE_PAGES * TL_PAGE));
 	ASSERT_EQ(0, tl_pins_outstanding(&pins));
 	ASSERT_EQ(*pins0 + GONE_PAGES, pins);
 	return buf;
 }
 
 /*
- * Once e's device went away, the binding is gone for everyone, its pages
- * are unpinned, and its owner (fd) reads one DEVICE_GONE record for it.
+ * Once e's device went away, the binding is gone for everyone and its
+ * owner (fd) reads one DEVICE_GONE record for it. Its space sp stays, with
+ * its mappings and their pins, and no device, until it is destroyed.
  */
-static void expect_gone(struct __test_metadata *_metadata, int fd, struct tl_edu *e,
+static void expect_gone(struct __test_metadata *_metadata, int fd, int sp, struct tl_edu *e,
 			void *buf, long long pins0)
 {
 	struct smmu_assign_fault_event ev[4];
 	struct smmu_assign_query q;
-	struct smmu_assign_bdf *bdfs;
+	struct smmua_space_desc d;
 	long long pins;
-	size_t n, i;
+	size_t n;
 	int fl;
 
 	EXPECT_EQ(-ENOENT, smmua_query(fd, &e->bdf, &q));
-	ASSERT_EQ(0, smmua_list(fd, &bdfs, &n));
-	for (i = 0; i < n; i++)
-		EXPECT_FALSE(bdf_eq(&bdfs[i], &e->bdf)) TH_LOG("LIST still has %s", e->name);
-	free(bdfs);
+	EXPECT_EQ(0, tl_listed(fd, &e->bdf)) TH_LOG("LIST still has %s", e->name);
+	ASSERT_EQ(0, smmua_space_info(fd, sp, NULL, &d));
+	EXPECT_EQ(0, d.num_devices);
+	EXPECT_EQ(1, d.info.out_num_mappings);
+	EXPECT_EQ(GONE_PAGES, d.info.out_pinned_pages);
+	smmua_space_desc_free(&d);
 	ASSERT_EQ(0, tl_pins_outstanding(&pins));
-	EXPECT_EQ(pins0, pins);
+	EXPECT_EQ(pins0 + GONE_PAGES, pins);
 
 	fl = fcntl(fd, F_GETFL);
 	ASSERT_EQ(0, fcntl(fd, F_SETFL, fl | O_NONBLOCK));
@@ -317,11 +324,15 @@ static void expect_gone(struct __test_metadata *_metadata, int fd, struct tl_edu
 	EXPECT_EQ(0, smmua_read_faults(fd, ev, 4, &n));
 	ASSERT_EQ(1, n);
 	EXPECT_TRUE(ev[0].flags & SMMU_ASSIGN_EVENT_DEVICE_GONE) TH_LOG("flags %#x", ev[0].flags);
-	EXPECT_TRUE(bdf_eq(&ev[0].bdf, &e->bdf));
+	EXPECT_TRUE(tl_bdf_eq(&ev[0].bdf, &e->bdf));
 	ASSERT_EQ(0, fcntl(fd, F_SETFL, fl));
 
-	EXPECT_EQ(-ENOENT, smmua_map(fd, &e->bdf, RW, buf, DST_IOVA, TL_PAGE));
-	EXPECT_EQ(-ENOENT, smmua_unmap(fd, &e->bdf, 0, DST_IOVA, TL_PAGE, NULL));
+	EXPECT_EQ(-ENOENT, smmua_unbind(fd, &e->bdf));
+	/* The space lets its pages go when it goes. */
+	EXPECT_EQ(0, smmua_space_destroy(fd, sp));
+	ASSERT_EQ(0, tl_pins_outstanding(&pins));
+	EXPECT_EQ(pins0, pins);
+	EXPECT_EQ(-ENOENT, smmua_map(fd, sp, RW, buf, DST_IOVA, TL_PAGE));
 }
 
 TEST_F_TIMEOUT(rob, vfio_driver_unbind_ends_the_binding, 120)
@@ -329,32 +340,32 @@ TEST_F_TIMEOUT(rob, vfio_driver_unbind_ends_the_binding, 120)
 	struct tl_edu *e = &self->edu[0];
 	long long pins0;
 	void *buf;
+	int sp;
 
 	NEED_DEVS(1);
 	NEED_VFIO();
-	buf = bind_mapped_on_vfio(_metadata, self->fd[0], e, &pins0);
+	buf = bind_mapped_on_vfio(_metadata, self->fd[0], e, &sp, &pins0);
 	ASSERT_EQ(0, tl_write_file("/sys/bus/pci/drivers/" SMMUA_VFIO_DRIVER "/unbind",
 				   e->name));
-	expect_gone(_metadata, self->fd[0], e, buf, pins0);
+	expect_gone(_metadata, self->fd[0], sp, e, buf, pins0);
 	tl_buf_free(buf, GONE_PAGES * TL_PAGE);
 }
 
 /* ---- READ mappings ---- */
 
 /*
- * The device reads DMA_LEN bytes at src_iova (mapped READ by fd) into its
- * buffer and writes them back into a fresh RW page: they must be expect.
+ * The device reads DMA_LEN bytes at SRC_IOVA (mapped READ in space sp of
+ * fd) into its buffer and writes them back into a fresh RW page: they must
+ * be expect.
  */
-static void expect_device_reads(struct __test_metadata *_metadata, int fd,
+static void expect_device_reads(struct __test_metadata *_metadata, int fd, int sp,
 				struct tl_edu *e, const void *expect)
 {
 	uint8_t *dst = tl_buf_alloc(TL_PAGE, 0x5a);
 
 	ASSERT_NE(NULL, dst);
-	ASSERT_EQ(0, smmua_map(fd, &e->bdf, RW, dst, DST_IOVA, TL_PAGE));
-	ASSERT_EQ(0, tl_pci_enable(e->name));
-	ASSERT_EQ(0, tl_edu_to_dev(e, SRC_IOVA, DMA_LEN));
-	ASSERT_EQ(0, tl_edu_to_ram(e, DST_IOVA, DMA_LEN));
+	ASSERT_EQ(0, smmua_map(fd, sp, RW, dst, DST_IOVA, TL_PAGE));
+	ASSERT_EQ(0, tl_edu_round_trip(e, SRC_IOVA, DST_IOVA, DMA_LEN));
 	EXPECT_EQ(0, memcmp(dst, expect, DMA_LEN))
 		TH_LOG("device read %#x..., the CPU wrote %#x...", dst[0],
 		       ((const uint8_t *)expect)[0]);
@@ -366,6 +377,7 @@ TEST_F_TIMEOUT(rob, read_mapping_of_untouched_anon_sees_later_writes, 60)
 {
 	struct tl_edu *e = &self->edu[0];
 	uint8_t *src, *expect;
+	int sp;
 
 	NEED_DEVS(1);
 	src = mmap(NULL, TL_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -374,11 +386,11 @@ TEST_F_TIMEOUT(rob, read_mapping_of_untouched_anon_sees_later_writes, 60)
 	ASSERT_NE(NULL, expect);
 	tl_buf_pattern(expect, TL_PAGE, 41);
 
-	ASSERT_EQ(0, bind_win(self->fd[0], e));
-	ASSERT_EQ(0, smmua_map(self->fd[0], &e->bdf, SMMU_ASSIGN_MAP_READ, src, SRC_IOVA,
-			       TL_PAGE));
+	sp = bind_win(self->fd[0], e);
+	ASSERT_LT(0, sp);
+	ASSERT_EQ(0, smmua_map(self->fd[0], sp, SMMU_ASSIGN_MAP_READ, src, SRC_IOVA, TL_PAGE));
 	memcpy(src, expect, TL_PAGE);
-	expect_device_reads(_metadata, self->fd[0], e, expect);
+	expect_device_reads(_metadata, self->fd[0], sp, e, expect);
 	munmap(src, TL_PAGE);
 	tl_buf_free(expect, TL_PAGE);
 }
@@ -409,13 +421,15 @@ static void file_read_mapping(struct __test_metadata *_metadata, int fd, struct 
 {
 	uint8_t expect[TL_PAGE];
 	uint8_t *src = file_page(_metadata, flags, 0xaa);
+	int sp;
 
 	ASSERT_NE(NULL, src);
-	ASSERT_EQ(0, bind_win(fd, e));
-	ASSERT_EQ(0, smmua_map(fd, &e->bdf, SMMU_ASSIGN_MAP_READ, src, SRC_IOVA, TL_PAGE));
+	sp = bind_win(fd, e);
+	ASSERT_LT(0, sp);
+	ASSERT_EQ(0, smmua_map(fd, sp, SMMU_ASSIGN_MAP_READ, src, SRC_IOVA, TL_PAGE));
 	memset(src, 0xbb, TL_PAGE);
 	memset(expect, 0xbb, TL_PAGE);
-	expect_device_reads(_metadata, fd, e, expect);
+	expect_device_reads(_metadata, fd, sp, e, expect);
 	munmap(src, TL_PAGE);
 }
 
@@ -596,7 +610,7 @@ static int others_ops(int fd, const struct smmu_assign_bdf *bound,
 		free(bdfs);
 	if (smmua_query(fd, bound, &q))
 		bad |= 4;
-	if (smmua_bind(fd, spare, 0, WIN_IOVA, WIN_LEN, NULL))
+	if (tl_bind(fd, spare, 0, WIN_IOVA, WIN_LEN) <= 0)
 		bad |= 8;
 	else if (smmua_unbind(fd, spare))
 		bad |= 16;
@@ -647,7 +661,7 @@ TEST_F_TIMEOUT(rob, bind_stalled_in_copy_out_blocks_no_one, 180)
 	}
 	o.bound = self->edu[1].bdf;
 	o.spare = self->edu[2].bdf;
-	ASSERT_EQ(0, bind_win(self->fd[1], &self->edu[1]));
+	ASSERT_LT(0, bind_win(self->fd[1], &self->edu[1]));
 	ASSERT_EQ(0, pipe(o.res));
 	ASSERT_EQ(0, pipe(go));
 	ASSERT_EQ(0, pipe(res));
@@ -685,6 +699,10 @@ TEST_F_TIMEOUT(rob, bind_stalled_in_copy_out_blocks_no_one, 180)
 
 	/* The parked BIND's answer is the binding's. */
 	ASSERT_EQ(0, smmua_query(self->fd[0], &e->bdf, &q));
+	EXPECT_LT(0, cmd.out_space_id);
+	EXPECT_EQ(q.out_space_id, cmd.out_space_id);
+	EXPECT_EQ(q.out_num_devices, cmd.out_num_devices);
+	EXPECT_EQ(q.out_domain_flags, cmd.out_domain_flags);
 	EXPECT_EQ(q.out_num_sids, cmd.out_num_sids);
 	EXPECT_EQ(e->sid, cmd.out_sids[0]);
 	EXPECT_EQ(q.out_group_id, cmd.out_group_id);
@@ -696,7 +714,7 @@ TEST_F_TIMEOUT(rob, bind_stalled_in_copy_out_blocks_no_one, 180)
 }
 
 struct same_file {
-	int fd;
+	int fd, sp;
 	struct smmu_assign_bdf bdf;
 	int res[2];
 };
@@ -710,9 +728,9 @@ static void *same_file_thread(void *arg)
 	size_t n;
 	int bad = 0;
 
-	if (smmua_unmap(s->fd, &s->bdf, 0, SRC_IOVA, TL_PAGE, NULL))
+	if (smmua_unmap(s->fd, s->sp, 0, SRC_IOVA, TL_PAGE, NULL))
 		bad |= 1;
-	if (smmua_mappings(s->fd, &s->bdf, &maps, &n))
+	if (smmua_mappings(s->fd, s->sp, NULL, &maps, &n))
 		bad |= 2;
 	else
 		free(maps);
@@ -748,12 +766,13 @@ TEST_F_TIMEOUT(rob, map_stalled_in_copy_out_blocks_no_one, 120)
 	buf = tl_buf_alloc(2 * TL_PAGE, 0);
 	ASSERT_NE(NULL, buf);
 	ASSERT_EQ(0, pipe(s.res));
-	ASSERT_EQ(0, bind_win(self->fd[0], e));
-	ASSERT_EQ(0, smmua_map(self->fd[0], &e->bdf, RW, buf, SRC_IOVA, TL_PAGE));
+	s.sp = bind_win(self->fd[0], e);
+	ASSERT_LT(0, s.sp);
+	ASSERT_EQ(0, smmua_map(self->fd[0], s.sp, RW, buf, SRC_IOVA, TL_PAGE));
 	cmd = (struct smmu_assign_map) {
 		.size = sizeof(cmd),
 		.flags = RW,
-		.bdf = e->bdf,
+		.space_id = s.sp,
 		.user_va = (uintptr_t)buf + TL_PAGE,
 		.iova = DST_IOVA,
 		.length = TL_PAGE,
@@ -770,7 +789,7 @@ TEST_F_TIMEOUT(rob, map_stalled_in_copy_out_blocks_no_one, 120)
 	EXPECT_EQ(0, ret);
 	EXPECT_EQ(1, cmd.out_num_runs);
 	pthread_join(th, NULL);
-	ASSERT_EQ(0, smmua_mappings(self->fd[0], &e->bdf, &maps, &n));
+	ASSERT_EQ(0, smmua_mappings(self->fd[0], s.sp, NULL, &maps, &n));
 	ASSERT_EQ(1, n);
 	EXPECT_EQ(DST_IOVA, maps[0].iova);
 	free(maps);
@@ -781,8 +800,7 @@ TEST_F_TIMEOUT(rob, map_stalled_in_copy_out_blocks_no_one, 120)
 /* ---- exact errnos ---- */
 
 struct mapper {
-	int fd;
-	struct smmu_assign_bdf bdf;
+	int fd, sp;
 	void *buf;
 	int stop;
 	long ok, enoent, other;
@@ -797,9 +815,9 @@ static void *map_loop(void *arg)
 	while (!READ_FLAG(m->stop)) {
 		for (i = 0; i < 2; i++) {
 			if (!i)
-				ret = smmua_map(m->fd, &m->bdf, RW, m->buf, DST_IOVA, TL_PAGE);
+				ret = smmua_map(m->fd, m->sp, RW, m->buf, DST_IOVA, TL_PAGE);
 			else
-				ret = smmua_unmap(m->fd, &m->bdf, 0, DST_IOVA, TL_PAGE, NULL);
+				ret = smmua_unmap(m->fd, m->sp, 0, DST_IOVA, TL_PAGE, NULL);
 			if (!ret) {
 				m->ok++;
 			} else if (ret == -ENOENT) {
@@ -814,31 +832,48 @@ static void *map_loop(void *arg)
 }
 
 /*
- * The owner's own MAP and UNMAP racing its BIND and UNBIND see the device
- * bound (success) or not (ENOENT): never EPERM, which means another file's.
+ * The owner's own MAP and UNMAP of a space racing the attach (BIND into the
+ * space) and detach (UNBIND) of a group: the space is there throughout, with
+ * or without a device, so every call succeeds; afterwards the device,
+ * attached once more, reaches what is mapped.
  */
-TEST_F_TIMEOUT(rob, map_racing_rebind_is_success_or_enoent, 300)
+TEST_F_TIMEOUT(rob, map_racing_attach_and_detach_always_succeeds, 300)
 {
 	struct tl_edu *e = &self->edu[0];
-	struct mapper m = { .fd = self->fd[0], .bdf = e->bdf };
+	struct mapper m = { .fd = self->fd[0] };
+	uint8_t *src;
 	int i, bad = 0;
 	pthread_t th;
 
 	NEED_DEVS(1);
 	m.buf = tl_buf_alloc(TL_PAGE, 0);
 	ASSERT_NE(NULL, m.buf);
+	m.sp = tl_space(self->fd[0], NULL, WIN_IOVA, WIN_LEN);
+	ASSERT_LT(0, m.sp);
 	ASSERT_EQ(0, pthread_create(&th, NULL, map_loop, &m));
 	for (i = 0; i < LOOPS; i++) {
-		if (bind_win(self->fd[0], e) || smmua_unbind(self->fd[0], &e->bdf))
+		if (smmua_bind_space(self->fd[0], &e->bdf, m.sp, NULL) ||
+		    smmua_unbind(self->fd[0], &e->bdf))
 			bad++;
 	}
 	SET_FLAG(m.stop);
 	pthread_join(th, NULL);
 	EXPECT_EQ(0, bad);
+	EXPECT_EQ(0, m.enoent);
 	EXPECT_EQ(0, m.other) TH_LOG("%ld calls failed with errno %d (%s)", m.other,
 				     m.other_err, strerror(m.other_err));
 	TH_LOG("MAP/UNMAP: %ld ok, %ld ENOENT", m.ok, m.enoent);
+
+	/* Mapped last or not, a fresh mapping and the attached device agree. */
+	smmua_unmap(self->fd[0], m.sp, SMMU_ASSIGN_UNMAP_ALL, 0, 0, NULL);
+	src = tl_buf_alloc(TL_PAGE, 0);
+	ASSERT_NE(NULL, src);
+	tl_buf_pattern(src, TL_PAGE, 43);
+	ASSERT_EQ(0, smmua_map(self->fd[0], m.sp, SMMU_ASSIGN_MAP_READ, src, SRC_IOVA, TL_PAGE));
+	ASSERT_EQ(0, smmua_bind_space(self->fd[0], &e->bdf, m.sp, NULL));
+	expect_device_reads(_metadata, self->fd[0], m.sp, e, src);
 	tl_buf_free(m.buf, TL_PAGE);
+	tl_buf_free(src, TL_PAGE);
 }
 
 /* A zero-sized MAPPINGS batch with a mapping left is EMSGSIZE, even at IOVA 0. */
@@ -848,7 +883,6 @@ TEST_F(rob, mappings_with_no_room_is_emsgsize)
 	struct smmu_assign_mapping_info info[1];
 	struct smmu_assign_mappings cmd = {
 		.size = sizeof(cmd),
-		.bdf = e->bdf,
 		.cursor = 0,
 		.num_mappings = 0,
 		.mappings = (uintptr_t)info,
@@ -858,8 +892,9 @@ TEST_F(rob, mappings_with_no_room_is_emsgsize)
 	NEED_DEVS(1);
 	buf = tl_buf_alloc(TL_PAGE, 0);
 	ASSERT_NE(NULL, buf);
-	ASSERT_EQ(0, smmua_bind(self->fd[0], &e->bdf, 0, 0, WIN_IOVA, NULL));
-	ASSERT_EQ(0, smmua_map(self->fd[0], &e->bdf, RW, buf, 0, TL_PAGE));
+	cmd.space_id = tl_bind(self->fd[0], &e->bdf, 0, 0, WIN_IOVA);
+	ASSERT_LT(0, cmd.space_id);
+	ASSERT_EQ(0, smmua_map(self->fd[0], cmd.space_id, RW, buf, 0, TL_PAGE));
 	EXPECT_EQ(-1, ioctl(self->fd[0], SMMU_ASSIGN_MAPPINGS, &cmd));
 	EXPECT_EQ(EMSGSIZE, errno);
 	tl_buf_free(buf, TL_PAGE);
@@ -877,10 +912,10 @@ TEST_F(rob, second_claim_is_ealready)
 	ASSERT_EQ(0, smmua_bind(fd, &e->bdf, SMMU_ASSIGN_BIND_PERSISTENT, WIN_IOVA, WIN_LEN,
 				NULL));
 	close(fd);
-	ASSERT_EQ(0, smmua_claim(self->fd[0], &e->bdf, 0));
-	EXPECT_EQ(-EALREADY, smmua_claim(self->fd[0], &e->bdf, 0));
-	EXPECT_EQ(-EBUSY, smmua_claim(self->fd[1], &e->bdf, 0));
-	EXPECT_EQ(0, smmua_claim(self->fd[0], &e->bdf, SMMU_ASSIGN_CLAIM_RELEASE));
+	ASSERT_EQ(0, smmua_claim(self->fd[0], &e->bdf, 0, 0, NULL));
+	EXPECT_EQ(-EALREADY, smmua_claim(self->fd[0], &e->bdf, 0, 0, NULL));
+	EXPECT_EQ(-EBUSY, smmua_claim(self->fd[1], &e->bdf, 0, 0, NULL));
+	EXPECT_EQ(0, smmua_claim(self->fd[0], &e->bdf, SMMU_ASSIGN_CLAIM_RELEASE, 0, NULL));
 	EXPECT_EQ(0, smmua_unbind(self->fd[0], &e->bdf));
 }
 
@@ -892,15 +927,17 @@ TEST_F(rob, write_only_map_is_einval)
 	struct smmu_assign_query q0, q1;
 	size_t n;
 	void *buf;
+	int sp;
 
 	NEED_DEVS(1);
 	buf = tl_buf_alloc(TL_PAGE, 0);
 	ASSERT_NE(NULL, buf);
-	ASSERT_EQ(0, bind_win(self->fd[0], e));
+	sp = bind_win(self->fd[0], e);
+	ASSERT_LT(0, sp);
 	ASSERT_EQ(0, smmua_query(self->fd[0], &e->bdf, &q0));
-	EXPECT_EQ(-EINVAL, smmua_map(self->fd[0], &e->bdf, SMMU_ASSIGN_MAP_WRITE, buf, DST_IOVA,
+	EXPECT_EQ(-EINVAL, smmua_map(self->fd[0], sp, SMMU_ASSIGN_MAP_WRITE, buf, DST_IOVA,
 				     TL_PAGE));
-	ASSERT_EQ(0, smmua_mappings(self->fd[0], &e->bdf, &maps, &n));
+	ASSERT_EQ(0, smmua_mappings(self->fd[0], sp, NULL, &maps, &n));
 	EXPECT_EQ(0, n);
 	free(maps);
 	ASSERT_EQ(0, smmua_query(self->fd[0], &e->bdf, &q1));
@@ -941,7 +978,7 @@ TEST_F_TIMEOUT(rob, long_unmap_yields_the_cpu, 900)
 	uint32_t runs = 0;
 	uint8_t *mem = MAP_FAILED;
 	unsigned int i, c;
-	int ret = -ENOMEM, mfd = -1;
+	int ret = -ENOMEM, mfd = -1, sp;
 
 	NEED_DEVS(1);
 	if (tl_read_file(WD_THRESH, buf, sizeof(buf)))
@@ -951,7 +988,8 @@ TEST_F_TIMEOUT(rob, long_unmap_yields_the_cpu, 900)
 	ASSERT_EQ(0, tl_read_file(WD_THRESH, self->wd_thresh, sizeof(self->wd_thresh)));
 	ASSERT_EQ(0, tl_write_file(WD_THRESH, "1"));
 	ASSERT_EQ(0, tl_kmsg_open(&k));
-	ASSERT_EQ(0, smmua_bind(self->fd[0], &e->bdf, 0, BIG_IOVA, BIG_WIN, NULL));
+	sp = tl_bind(self->fd[0], &e->bdf, 0, BIG_IOVA, BIG_WIN);
+	ASSERT_LT(0, sp);
 
 	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
 		len = sizes[i];
@@ -975,7 +1013,7 @@ TEST_F_TIMEOUT(rob, long_unmap_yields_the_cpu, 900)
 			mem[(pg * SCATTER) % npages * TL_PAGE] = 0x11;
 		ASSERT_EQ(0, tl_kmsg_mark(&k));
 		t0 = now_s();
-		ret = tl_map_runs(self->fd[0], &e->bdf, SMMU_ASSIGN_MAP_READ, mem, BIG_IOVA,
+		ret = tl_map_runs(self->fd[0], sp, SMMU_ASSIGN_MAP_READ, mem, BIG_IOVA,
 				  total, &runs);
 		t_map = now_s() - t0;
 		if (ret != -ENOMEM)
@@ -991,7 +1029,7 @@ TEST_F_TIMEOUT(rob, long_unmap_yields_the_cpu, 900)
 
 	ASSERT_EQ(0, tl_kmsg_mark(&k));
 	t0 = now_s();
-	EXPECT_EQ(0, smmua_unmap(self->fd[0], &e->bdf, 0, BIG_IOVA, total, &unmapped));
+	EXPECT_EQ(0, smmua_unmap(self->fd[0], sp, 0, BIG_IOVA, total, &unmapped));
 	t_unmap = now_s() - t0;
 	EXPECT_EQ(total, unmapped);
 	TH_LOG("%llu MiB (%u views of %zu MiB) of 4K pages in %u runs: MAP %.2f s, UNMAP %.2f s",
@@ -1031,10 +1069,11 @@ TEST_F_TIMEOUT(rob, pins_stay_charged_to_their_user_after_the_mapper_dies, 120)
 	if (!c) {
 		void *buf = tl_buf_alloc(ACCT_PAGES * TL_PAGE, 0);
 		int fd = smmua_open();
+		int sp = fd < 0 ? -1 : bind_win(fd, d1);
 
-		if (!buf || fd < 0 || bind_win(fd, d1) || tl_become(NOBODY, NOBODY, ACCT_PAGES))
+		if (!buf || sp <= 0 || tl_become(NOBODY, NOBODY, ACCT_PAGES))
 			_exit(1);
-		if (smmua_map(fd, &d1->bdf, RW, buf, DST_IOVA, ACCT_PAGES * TL_PAGE))
+		if (smmua_map(fd, sp, RW, buf, DST_IOVA, ACCT_PAGES * TL_PAGE))
 			_exit(2);
 		g = fork();
 		if (g < 0)
@@ -1056,15 +1095,16 @@ TEST_F_TIMEOUT(rob, pins_stay_charged_to_their_user_after_the_mapper_dies, 120)
 	if (!p) {
 		void *buf = tl_buf_alloc(2 * TL_PAGE, 0);
 		int fd = smmua_open();
+		int sp = fd < 0 ? -1 : bind_win(fd, d2);
 		long pin0;
 
-		if (!buf || fd < 0 || bind_win(fd, d2) || tl_become(NOBODY, NOBODY, ACCT_PAGES))
+		if (!buf || sp <= 0 || tl_become(NOBODY, NOBODY, ACCT_PAGES))
 			_exit(1);
-		put_int(pres[1], smmua_map(fd, &d2->bdf, RW, buf, DST_IOVA, TL_PAGE));
+		put_int(pres[1], smmua_map(fd, sp, RW, buf, DST_IOVA, TL_PAGE));
 		if (wait_int(pgo[0], LIVE_MS, &val))
 			_exit(2);
 		pin0 = tl_vmpin_kb(0);
-		put_int(pres[1], smmua_map(fd, &d2->bdf, RW, buf + TL_PAGE, DST_IOVA + TL_PAGE,
+		put_int(pres[1], smmua_map(fd, sp, RW, buf + TL_PAGE, DST_IOVA + TL_PAGE,
 					   TL_PAGE));
 		put_int(pres[1], tl_vmpin_kb(0) - pin0);
 		_exit(0);
@@ -1096,16 +1136,16 @@ TEST_F_TIMEOUT(rob, device_removal_ends_the_binding, 180)
 	char path[128];
 	long long pins0;
 	void *buf;
-	int i;
+	int i, sp;
 
 	NEED_DEVS(1);
 	NEED_VFIO();
-	buf = bind_mapped_on_vfio(_metadata, self->fd[0], e, &pins0);
+	buf = bind_mapped_on_vfio(_metadata, self->fd[0], e, &sp, &pins0);
 	/* Its BAR goes with it. */
 	tl_edu_close(e);
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/remove", e->name);
 	ASSERT_EQ(0, tl_write_file(path, "1"));
-	expect_gone(_metadata, self->fd[0], e, buf, pins0);
+	expect_gone(_metadata, self->fd[0], sp, e, buf, pins0);
 
 	ASSERT_EQ(0, tl_write_file("/sys/bus/pci/rescan", "1"));
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s", e->name);
@@ -1114,7 +1154,7 @@ TEST_F_TIMEOUT(rob, device_removal_ends_the_binding, 180)
 	ASSERT_EQ(0, access(path, F_OK));
 	ASSERT_EQ(0, smmua_pci_takeover(&e->bdf, SMMUA_VFIO_DRIVER, NULL, 0));
 	/* Another file binds it while the old owner is still open. */
-	EXPECT_EQ(0, bind_win(self->fd[1], e));
+	EXPECT_LT(0, bind_win(self->fd[1], e));
 	smmua_unbind(self->fd[1], &e->bdf);
 	tl_buf_free(buf, GONE_PAGES * TL_PAGE);
 }

@@ -47,7 +47,13 @@ TEST_F(dev, get_info_answers)
 
 	ASSERT_EQ(0, smmua_get_info(self->fd, &info));
 	EXPECT_EQ(SMMU_ASSIGN_API_VERSION, info.out_api_version);
+	EXPECT_EQ(2, info.out_api_version);
 	EXPECT_EQ(sizeof(info), info.size);
+	/* Address spaces and whole groups, on every kernel. */
+	EXPECT_TRUE(info.out_capabilities & SMMU_ASSIGN_CAP_SPACES);
+	EXPECT_TRUE(info.out_capabilities & SMMU_ASSIGN_CAP_GROUPS);
+	/* Everything but fault records, which only some kernels deliver. */
+	EXPECT_EQ(0xfb, info.out_capabilities & ~SMMU_ASSIGN_CAP_FAULTS);
 }
 
 TEST_F(dev, short_struct_is_einval)

@@ -187,9 +187,9 @@ TEST_F(smmuctl, list)
 		EXPECT_STREQ(drv, d ? d : "");
 		EXPECT_FALSE(get_bool(e, "bound"));
 	}
-	/* Every edu: behind the bridge and in the hot-pluggable slot too. */
-	EXPECT_EQ(tl_find_edus(names, TL_MAX_DEVS) + !tl_find_bridged_edu(names[0]) +
-		  !tl_find_hotplug_edu(names[0]), edus);
+	/* Every edu: sharing a group, behind the bridge and in the hot-pluggable slot too. */
+	EXPECT_EQ(tl_find_edus(names, TL_MAX_DEVS) + tl_find_grouped_edus(names, TL_MAX_DEVS) +
+		  !tl_find_bridged_edu(names[0]) + !tl_find_hotplug_edu(names[0]), edus);
 	json_object_put(arr);
 
 	ASSERT_EQ(0, ctl("list"));
@@ -313,6 +313,7 @@ TEST_F(smmuctl, bind_query_unbind)
 	struct smmu_assign_query q;
 	struct json_object *o, *d, *w;
 	size_t nmaps;
+	__u32 sp = 0;
 	char *buf;
 	int i;
 
@@ -368,15 +369,15 @@ TEST_F(smmuctl, bind_query_unbind)
 	/* Map through a claim of our own, then look with smmuctl. */
 	buf = tl_buf_alloc(2 * TL_PAGE, 0x5a);
 	ASSERT_NE(NULL, buf);
-	ASSERT_EQ(0, smmua_claim(self->fd, &self->bdf, 0));
-	ASSERT_EQ(0, smmua_map(self->fd, &self->bdf, SMMU_ASSIGN_MAP_READ | SMMU_ASSIGN_MAP_WRITE,
+	ASSERT_EQ(0, smmua_claim(self->fd, &self->bdf, 0, 0, &sp));
+	ASSERT_EQ(0, smmua_map(self->fd, sp, SMMU_ASSIGN_MAP_READ | SMMU_ASSIGN_MAP_WRITE,
 			       buf, WIN_IOVA, 2 * TL_PAGE));
 	ASSERT_EQ(0, smmua_query(self->fd, &self->bdf, &q));
 
 	ASSERT_EQ(0, ctl("-j mappings %s", self->name));
 	o = parsed();
 	ASSERT_NE(NULL, o);
-	ASSERT_EQ(0, smmua_mappings(self->fd, &self->bdf, &maps, &nmaps));
+	ASSERT_EQ(0, smmua_mappings(self->fd, sp, NULL, &maps, &nmaps));
 	ASSERT_EQ(1, nmaps);
 	d = get(o, "mappings");
 	ASSERT_EQ(1, json_object_array_length(d));
@@ -393,7 +394,7 @@ TEST_F(smmuctl, bind_query_unbind)
 	ASSERT_EQ(0, ctl("-j translate %s 0x%llx", self->name, WIN_IOVA + TL_PAGE + 8));
 	o = parsed();
 	ASSERT_NE(NULL, o);
-	ASSERT_EQ(0, smmua_translate(self->fd, &self->bdf, WIN_IOVA + TL_PAGE + 8, &t));
+	ASSERT_EQ(0, smmua_translate(self->fd, sp, NULL, WIN_IOVA + TL_PAGE + 8, &t));
 	EXPECT_EQ(t.out_user_va, get_u64(o, "user_va"));
 	EXPECT_EQ((uintptr_t)buf + TL_PAGE + 8, get_u64(o, "user_va"));
 	EXPECT_TRUE(t.out_flags & SMMU_ASSIGN_XLATE_PHYS);
@@ -448,7 +449,7 @@ TEST_F(smmuctl, bind_query_unbind)
 	/* A claimed binding cannot be unbound by smmuctl. */
 	EXPECT_EQ(1, ctl("unbind %s", self->name));
 	EXPECT_NE(NULL, strstr(err_buf, "smmuctl: "));
-	ASSERT_EQ(0, smmua_claim(self->fd, &self->bdf, SMMU_ASSIGN_CLAIM_RELEASE));
+	ASSERT_EQ(0, smmua_claim(self->fd, &self->bdf, SMMU_ASSIGN_CLAIM_RELEASE, 0, NULL));
 	tl_buf_free(buf, 2 * TL_PAGE);
 
 	/* giveback refuses a bound device. */
@@ -579,6 +580,7 @@ TEST_F(smmuctl, version)
 {
 	struct smmu_assign_get_info gi;
 	struct json_object *o;
+	char want[32];
 
 	ASSERT_EQ(0, smmua_get_info(self->fd, &gi));
 	ASSERT_EQ(0, ctl("-j version"));
@@ -589,7 +591,8 @@ TEST_F(smmuctl, version)
 	EXPECT_EQ(gi.out_capabilities, get_u64(o, "capabilities_mask"));
 	json_object_put(o);
 	ASSERT_EQ(0, ctl("version"));
-	EXPECT_NE(NULL, strstr(out_buf, "smmuctl API 1"));
+	snprintf(want, sizeof(want), "smmuctl API %u\n", SMMU_ASSIGN_API_VERSION);
+	EXPECT_NE(NULL, strstr(out_buf, want));
 }
 
 TEST_F(smmuctl, usage_errors)

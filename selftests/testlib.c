@@ -76,9 +76,30 @@ static bool below_root_port(const struct smmu_assign_bdf *bdf)
 	       bus == 0;
 }
 
-enum edu_place { EDU_ROOT_BUS, EDU_BRIDGED, EDU_HOTPLUG };
+/* Whether the PCI function's header type says multi-function (bit 7). */
+static bool multifunction(const struct smmu_assign_bdf *bdf)
+{
+	char path[PATH_MAX];
+	uint8_t hdr = 0;
+	int fd;
 
-/* edus on the root bus, behind the bridge, or in the PCIe slot, sorted. */
+	snprintf(path, sizeof(path), SYSFS_PCI "/%04x:%02x:%02x.%x/config", bdf->segment,
+		 bdf->bus, bdf->device, bdf->function);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	if (pread(fd, &hdr, 1, 0x0e) != 1)
+		hdr = 0;
+	close(fd);
+	return hdr & 0x80;
+}
+
+enum edu_place { EDU_ROOT_BUS, EDU_GROUPED, EDU_BRIDGED, EDU_HOTPLUG };
+
+/*
+ * edus on the root bus alone in their groups, functions of the root bus's
+ * multi-function slot, behind the bridge, or in the PCIe slot, sorted.
+ */
 static int find_edus(char names[][SMMUA_BDF_STRLEN], int max, enum edu_place where)
 {
 	struct smmu_assign_bdf *bdfs;
@@ -94,8 +115,10 @@ static int find_edus(char names[][SMMUA_BDF_STRLEN], int max, enum edu_place whe
 		if (smmua_pci_read(&bdfs[i], &dev) || dev.vendor != TL_EDU_VENDOR ||
 		    dev.device != TL_EDU_DEVICE)
 			continue;
-		place = !bdfs[i].bus ? EDU_ROOT_BUS :
-			below_root_port(&bdfs[i]) ? EDU_HOTPLUG : EDU_BRIDGED;
+		if (!bdfs[i].bus)
+			place = multifunction(&bdfs[i]) ? EDU_GROUPED : EDU_ROOT_BUS;
+		else
+			place = below_root_port(&bdfs[i]) ? EDU_HOTPLUG : EDU_BRIDGED;
 		if (place == where)
 			smmua_format_bdf(&bdfs[i], names[n++], SMMUA_BDF_STRLEN);
 	}
@@ -106,6 +129,11 @@ static int find_edus(char names[][SMMUA_BDF_STRLEN], int max, enum edu_place whe
 int tl_find_edus(char names[][SMMUA_BDF_STRLEN], int max)
 {
 	return find_edus(names, max, EDU_ROOT_BUS);
+}
+
+int tl_find_grouped_edus(char names[][SMMUA_BDF_STRLEN], int max)
+{
+	return find_edus(names, max, EDU_GROUPED);
 }
 
 static int find_one_edu(char name[SMMUA_BDF_STRLEN], enum edu_place where)
@@ -213,9 +241,61 @@ void tl_drop_binding(const struct smmu_assign_bdf *bdf)
 
 	if (fd < 0)
 		return;
-	smmua_claim(fd, bdf, SMMU_ASSIGN_CLAIM_RELEASE);
+	smmua_claim(fd, bdf, SMMU_ASSIGN_CLAIM_RELEASE, 0, NULL);
 	smmua_unbind(fd, bdf);
 	close(fd);
+}
+
+int tl_pci_set_driver(const char *bdf, const char *driver)
+{
+	char path[PATH_MAX], link[PATH_MAX];
+	ssize_t n;
+	int ret;
+
+	/* Off its current driver, if any. */
+	snprintf(path, sizeof(path), SYSFS_PCI "/%s/driver", bdf);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n > 0) {
+		link[n] = '\0';
+		snprintf(path, sizeof(path), "/sys/bus/pci/drivers/%s/unbind",
+			 strrchr(link, '/') + 1);
+		ret = write_file(path, bdf);
+		if (ret)
+			return ret;
+	}
+	snprintf(path, sizeof(path), SYSFS_PCI "/%s/driver_override", bdf);
+	ret = write_file(path, driver[0] ? driver : "\n");
+	if (ret || !driver[0])
+		return ret;
+	/* The bind write returns the probe's own errno (drivers_probe would not). */
+	snprintf(path, sizeof(path), "/sys/bus/pci/drivers/%s/bind", driver);
+	return write_file(path, bdf);
+}
+
+bool tl_uio_available(void)
+{
+	return !access("/sys/bus/pci/drivers/" TL_UIO_DRIVER, F_OK);
+}
+
+bool tl_bdf_eq(const struct smmu_assign_bdf *a, const struct smmu_assign_bdf *b)
+{
+	return a->segment == b->segment && a->bus == b->bus && a->device == b->device &&
+	       a->function == b->function;
+}
+
+int tl_listed(int fd, const struct smmu_assign_bdf *bdf)
+{
+	struct smmu_assign_bdf *bdfs;
+	size_t n, i;
+	int ret, found = 0;
+
+	ret = smmua_list(fd, &bdfs, &n);
+	if (ret)
+		return ret;
+	for (i = 0; i < n; i++)
+		found += tl_bdf_eq(&bdfs[i], bdf);
+	free(bdfs);
+	return found;
 }
 
 int tl_write_file(const char *path, const char *val)
@@ -498,6 +578,43 @@ int tl_kmsg_wait_quiet(struct tl_kmsg *k, const char *substr, int quiet_ms, int 
 	return 0;
 }
 
+int tl_fault_records(int fd, struct smmu_assign_fault_event *ev, int max, int want,
+		     int timeout_ms)
+{
+	int fl = fcntl(fd, F_GETFL), got = 0, waited = 0, ret = 0;
+	size_t n;
+
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK))
+		return -errno;
+	while (got < max) {
+		ret = smmua_read_faults(fd, ev + got, max - got, &n);
+		if (!ret) {
+			got += n;
+			if (got >= want)
+				break;
+			continue;
+		}
+		if (ret != -EAGAIN || waited >= timeout_ms)
+			break;
+		usleep(20 * 1000);
+		waited += 20;
+	}
+	fcntl(fd, F_SETFL, fl);
+	return got ? got : ret == -EAGAIN ? 0 : ret;
+}
+
+int tl_count_records(const struct smmu_assign_fault_event *ev, int n,
+		     const struct smmu_assign_bdf *bdf, uint64_t iova)
+{
+	uint64_t page = iova & ~(uint64_t)(TL_PAGE - 1);
+	int i, found = 0;
+
+	for (i = 0; i < n; i++)
+		found += tl_bdf_eq(&ev[i].bdf, bdf) &&
+			 (ev[i].iova & ~(uint64_t)(TL_PAGE - 1)) == page;
+	return found;
+}
+
 /* ---- users ---- */
 
 int tl_become(uid_t uid, gid_t gid, unsigned long pages)
@@ -592,12 +709,14 @@ long tl_vmpin_kb(int pid)
 	return status_kb(pid, "VmPin");
 }
 
-int tl_pins_outstanding(long long *out)
+/* nr_foll_pin_acquired and _released, after folding per-CPU deltas. */
+static int pin_counters(long long *acq, long long *rel)
 {
-	long long acq = -1, rel = -1, v;
 	char line[256], name[64];
+	long long v;
 	FILE *f;
 
+	*acq = *rel = -1;
 	/* Fold the per-CPU counter deltas so the totals are exact. */
 	write_file("/proc/sys/vm/stat_refresh", "1");
 	f = fopen("/proc/vmstat", "re");
@@ -607,15 +726,29 @@ int tl_pins_outstanding(long long *out)
 		if (sscanf(line, "%63s %lld", name, &v) != 2)
 			continue;
 		if (!strcmp(name, "nr_foll_pin_acquired"))
-			acq = v;
+			*acq = v;
 		else if (!strcmp(name, "nr_foll_pin_released"))
-			rel = v;
+			*rel = v;
 	}
 	fclose(f);
-	if (acq < 0 || rel < 0)
-		return -ENOENT;
-	*out = acq - rel;
-	return 0;
+	return *acq < 0 || *rel < 0 ? -ENOENT : 0;
+}
+
+int tl_pins_outstanding(long long *out)
+{
+	long long acq, rel;
+	int ret = pin_counters(&acq, &rel);
+
+	if (!ret)
+		*out = acq - rel;
+	return ret;
+}
+
+int tl_pins_acquired(long long *out)
+{
+	long long rel;
+
+	return pin_counters(out, &rel);
 }
 
 int tl_param_read(const char *name, char *buf, size_t len)
@@ -729,13 +862,13 @@ void tl_huge_free(void *buf)
 		munmap(buf, TL_HUGE);
 }
 
-int tl_map_runs(int fd, const struct smmu_assign_bdf *bdf, uint32_t flags, void *va,
-		uint64_t iova, uint64_t length, uint32_t *runs)
+int tl_map_runs(int fd, uint32_t space_id, uint32_t flags, void *va, uint64_t iova,
+		uint64_t length, uint32_t *runs)
 {
 	struct smmu_assign_map cmd = {
 		.size = sizeof(cmd),
 		.flags = flags,
-		.bdf = *bdf,
+		.space_id = space_id,
 		.user_va = (uintptr_t)va,
 		.iova = iova,
 		.length = length,
@@ -746,4 +879,70 @@ int tl_map_runs(int fd, const struct smmu_assign_bdf *bdf, uint32_t flags, void 
 	if (runs)
 		*runs = cmd.out_num_runs;
 	return 0;
+}
+
+int tl_bind(int fd, const struct smmu_assign_bdf *bdf, uint32_t flags, uint64_t iova,
+	    uint64_t length)
+{
+	struct smmu_assign_bind out;
+	int ret = smmua_bind(fd, bdf, flags, iova, length, &out);
+
+	return ret ? ret : (int)out.out_space_id;
+}
+
+int tl_space(int fd, const char *name, uint64_t iova, uint64_t length)
+{
+	struct smmu_assign_iova_range r = { .iova = iova, .length = length };
+	uint32_t id;
+	int ret;
+
+	ret = smmua_space_alloc(fd, name, &id);
+	if (!ret && length)
+		ret = smmua_space_allow_iovas(fd, id, &r, 1);
+	return ret ? ret : (int)id;
+}
+
+int tl_edu_round_trip(struct tl_edu *e, uint64_t src_iova, uint64_t dst_iova, uint64_t count)
+{
+	int ret = tl_pci_enable(e->name);
+
+	if (!ret)
+		ret = tl_edu_to_dev(e, src_iova, count);
+	if (!ret)
+		ret = tl_edu_to_ram(e, dst_iova, count);
+	return ret;
+}
+
+bool tl_has_space(int fd, uint32_t space_id)
+{
+	struct smmua_space_desc d;
+
+	if (smmua_space_info(fd, space_id, NULL, &d))
+		return false;
+	smmua_space_desc_free(&d);
+	return true;
+}
+
+/* What of SPACE_INFO a refused call must leave as it was. */
+bool tl_space_equal(const struct smmua_space_desc *a, const struct smmua_space_desc *b)
+{
+	const struct smmu_assign_space_info *x = &a->info, *y = &b->info;
+
+	if (x->out_space_id != y->out_space_id || strncmp(x->out_name, y->out_name, sizeof(x->out_name)) ||
+	    x->out_owner_pid != y->out_owner_pid || x->out_num_domains != y->out_num_domains ||
+	    x->out_pgsize_bitmap != y->out_pgsize_bitmap ||
+	    x->out_num_mappings != y->out_num_mappings ||
+	    x->out_bytes_mapped != y->out_bytes_mapped ||
+	    x->out_pinned_pages != y->out_pinned_pages)
+		return false;
+	if (a->num_ranges != b->num_ranges || a->num_reserved != b->num_reserved ||
+	    a->num_devices != b->num_devices)
+		return false;
+	if ((a->num_ranges && memcmp(a->ranges, b->ranges, a->num_ranges * sizeof(*a->ranges))) ||
+	    (a->num_reserved &&
+	     memcmp(a->reserved, b->reserved, a->num_reserved * sizeof(*a->reserved))) ||
+	    (a->num_devices &&
+	     memcmp(a->devices, b->devices, a->num_devices * sizeof(*a->devices))))
+		return false;
+	return true;
 }

@@ -68,7 +68,17 @@ bool tl_faults_delivered(void);
  */
 int tl_find_edus(char names[][SMMUA_BDF_STRLEN], int max);
 
-/* The test bed's edu behind a PCIe-to-PCI bridge, which shares its group. */
+/*
+ * The test bed's edus that share one IOMMU group, sorted: functions of a
+ * multi-function slot on the root bus, with no ACS between them, each
+ * with its own stream ID. Returns how many (at most max).
+ */
+int tl_find_grouped_edus(char names[][SMMUA_BDF_STRLEN], int max);
+
+/*
+ * The test bed's edu behind a PCIe-to-PCI bridge (on a root port), in one
+ * IOMMU group with both.
+ */
 int tl_find_bridged_edu(char name[SMMUA_BDF_STRLEN]);
 
 /* The test bed's edu in a hot-pluggable PCIe slot (QEMU id "hotedu", on "rp1"). */
@@ -101,6 +111,28 @@ int tl_pci_master(const char *bdf);
  */
 void tl_drop_binding(const struct smmu_assign_bdf *bdf);
 
+/*
+ * A PCI driver that uses the DMA API and binds any device through
+ * driver_override: how a test puts a member of an IOMMU group on a driver
+ * that is neither the stub nor vfio-pci.
+ */
+#define TL_UIO_DRIVER		"uio_pci_generic"
+bool tl_uio_available(void);
+
+/*
+ * Take bdf off its driver, set driver_override to driver and bind it by
+ * writing the driver's sysfs bind file: the probe's errno (e.g. -EBUSY
+ * when the IOMMU group's DMA is owned) comes back. driver "" leaves it on
+ * no driver with the override cleared. Keeps no takeover record: give a
+ * device back with tl_pci_set_driver(bdf, "") and then tl_bind_stub().
+ */
+int tl_pci_set_driver(const char *bdf, const char *driver);
+
+bool tl_bdf_eq(const struct smmu_assign_bdf *a, const struct smmu_assign_bdf *b);
+
+/* How many times LIST on fd names bdf (0 or 1), or a negative errno. */
+int tl_listed(int fd, const struct smmu_assign_bdf *bdf);
+
 /* Write val to a sysfs or procfs file; read one (trailing newline cut). */
 int tl_write_file(const char *path, const char *val);
 int tl_read_file(const char *path, char *buf, size_t len);
@@ -131,6 +163,12 @@ void tl_edu_close(struct tl_edu *e);
  * reports no DMA errors: a blocked DMA still "completes".
  */
 int tl_edu_dma(struct tl_edu *e, uint64_t iova, uint64_t count, bool to_ram);
+
+/*
+ * Bus mastering on (a blocked DMA must be the SMMU's doing), then count
+ * bytes from src_iova into the device and back out to dst_iova.
+ */
+int tl_edu_round_trip(struct tl_edu *e, uint64_t src_iova, uint64_t dst_iova, uint64_t count);
 
 static inline int tl_edu_to_dev(struct tl_edu *e, uint64_t iova, uint64_t count)
 {
@@ -185,13 +223,30 @@ int tl_kmsg_wait_text(struct tl_kmsg *k, const char *text, int timeout_ms);
 int tl_kmsg_wait_any_fault(struct tl_kmsg *k, const char *bdf, uint32_t sid,
 			   uint64_t iova, int timeout_ms);
 
+/*
+ * Fault records queued on an owner's file: read whole records into ev
+ * (at most max) until want have come or timeout_ms has passed, without
+ * blocking in read(). Returns how many were read, or a negative errno.
+ */
+int tl_fault_records(int fd, struct smmu_assign_fault_event *ev, int max, int want,
+		     int timeout_ms);
+
+/* How many of ev[0..n) are bdf's and fall in the page of iova. */
+int tl_count_records(const struct smmu_assign_fault_event *ev, int n,
+		     const struct smmu_assign_bdf *bdf, uint64_t iova);
+
 /* ---- counters ---- */
 
 /* VmPin (kB: pages pinned, as smmu-assign charges them) of pid, 0 for this process; negative errno on failure. */
 long tl_vmpin_kb(int pid);
 
-/* nr_foll_pin_acquired - nr_foll_pin_released, after folding per-CPU deltas. */
+/*
+ * nr_foll_pin_acquired - nr_foll_pin_released, after folding per-CPU
+ * deltas (vm/stat_refresh), so the figures are exact.
+ */
 int tl_pins_outstanding(long long *out);
+/* nr_foll_pin_acquired alone: pins taken, however many were let go since. */
+int tl_pins_acquired(long long *out);
 
 /* Read and write a module parameter of smmu_assign. */
 int tl_param_read(const char *name, char *buf, size_t len);
@@ -237,9 +292,29 @@ void tl_huge_free(void *buf);
 
 /* ---- ioctls libsmmu-assign does not wrap the way the tests need ---- */
 
-/* SMMU_ASSIGN_MAP that also returns out_num_runs. */
-int tl_map_runs(int fd, const struct smmu_assign_bdf *bdf, uint32_t flags, void *va,
-		uint64_t iova, uint64_t length, uint32_t *runs);
+/* SMMU_ASSIGN_MAP into space_id that also returns out_num_runs. */
+int tl_map_runs(int fd, uint32_t space_id, uint32_t flags, void *va, uint64_t iova,
+		uint64_t length, uint32_t *runs);
+
+/*
+ * BIND bdf into a new space whose allowed range is the window [iova, iova +
+ * length): the new space's id (0 for a persistent binding, which is in no
+ * space until claimed), or a negative errno.
+ */
+int tl_bind(int fd, const struct smmu_assign_bdf *bdf, uint32_t flags, uint64_t iova,
+	    uint64_t length);
+
+/*
+ * SPACE_ALLOC (name NULL for none) and, for a non-zero length, ALLOW_IOVAS
+ * of the one range [iova, iova + length): the space id, or a negative errno.
+ */
+int tl_space(int fd, const char *name, uint64_t iova, uint64_t length);
+
+/* Whether fd has a space of that id (SPACE_INFO answers for it). */
+bool tl_has_space(int fd, uint32_t space_id);
+
+/* Whether two SPACE_INFO answers agree on everything a refused call must not change. */
+bool tl_space_equal(const struct smmua_space_desc *a, const struct smmua_space_desc *b);
 
 /* smmua_parse_bdf() that cannot fail on names from tl_find_edus(). */
 struct smmu_assign_bdf tl_bdf(const char *name);

@@ -5,8 +5,9 @@
  * lost count without growing kernel memory; QUERY, LIST, MAPPINGS and
  * TRANSLATE report what was done; counters are exact.
  *
- * Three edu devices under two owners: fd a binds edus 0 and 1, fd b binds
- * edu 2. An edu DMA faults once per 4-byte bus beat.
+ * Three edu devices under two owners: fd a binds edus 0 and 1, each into
+ * a space of its own, fd b binds edu 2. An edu DMA faults once per 4-byte
+ * bus beat.
  *
  * Where the kernel delivers no faults to the module (6.9+), each test still
  * makes the DMA and every check that needs no fault record, checks that
@@ -128,6 +129,7 @@ FIXTURE(vis) {
 	struct tl_edu edu[3];
 	struct smmu_assign_bdf bdf[3];
 	int a, b;
+	int sp[3];		/* the space BIND made for edu i on its owner */
 	uint8_t *buf;		/* one page, mapped READ|WRITE on edu 0 */
 };
 
@@ -147,12 +149,14 @@ FIXTURE_SETUP(vis)
 	self->b = smmua_open();
 	ASSERT_LE(0, self->a);
 	ASSERT_LE(0, self->b);
-	ASSERT_EQ(0, smmua_bind(self->a, &self->bdf[0], 0, WINDOW, WINDOW_LEN, NULL));
-	ASSERT_EQ(0, smmua_bind(self->a, &self->bdf[1], 0, WINDOW, WINDOW_LEN, NULL));
-	ASSERT_EQ(0, smmua_bind(self->b, &self->bdf[2], 0, WINDOW, WINDOW_LEN, NULL));
+	for (i = 0; i < 3; i++) {
+		self->sp[i] = tl_bind(i < 2 ? self->a : self->b, &self->bdf[i], 0, WINDOW,
+				      WINDOW_LEN);
+		ASSERT_LT(0, self->sp[i]);
+	}
 	self->buf = tl_buf_alloc(TL_PAGE, 0x5a);
 	ASSERT_NE(NULL, self->buf);
-	ASSERT_EQ(0, smmua_map(self->a, &self->bdf[0],
+	ASSERT_EQ(0, smmua_map(self->a, self->sp[0],
 			       SMMU_ASSIGN_MAP_READ | SMMU_ASSIGN_MAP_WRITE,
 			       self->buf, BUF_IOVA, TL_PAGE));
 }
@@ -254,7 +258,7 @@ TEST_F(vis, write_to_read_only_is_a_permission_record)
 	int n;
 
 	ASSERT_NE(NULL, ro);
-	ASSERT_EQ(0, smmua_map(self->a, &self->bdf[1], SMMU_ASSIGN_MAP_READ, ro,
+	ASSERT_EQ(0, smmua_map(self->a, self->sp[1], SMMU_ASSIGN_MAP_READ, ro,
 			       BUF_IOVA, TL_PAGE));
 	ASSERT_EQ(0, tl_edu_to_ram(&self->edu[1], BUF_IOVA, 64));
 	EXPECT_EQ(-1, tl_buf_find_not(ro, TL_PAGE, 0x77));
@@ -380,7 +384,7 @@ TEST_F(vis, overflow_counts_lost_exactly_and_memory_stays_flat)
 	ASSERT_EQ(0, tl_param_write("fault_queue_len", saved));
 	ASSERT_LE(0, c);
 	ASSERT_EQ(0, smmua_unbind(self->b, &self->bdf[2]));
-	ASSERT_EQ(0, smmua_bind(c, &self->bdf[2], 0, WINDOW, WINDOW_LEN, NULL));
+	ASSERT_LT(0, tl_bind(c, &self->bdf[2], 0, WINDOW, WINDOW_LEN));
 	/* UNBIND stopped the device mastering; its new owner restarts it. */
 	ASSERT_EQ(0, tl_pci_enable(self->names[2]));
 
@@ -454,8 +458,14 @@ TEST_F(vis, list_and_query_three_devices_two_owners)
 		EXPECT_EQ(getpid(), q.out_owner_pid);
 		EXPECT_EQ(1, q.out_num_sids);
 		EXPECT_EQ(self->edu[i].sid, q.out_sids[0]);
-		EXPECT_EQ(WINDOW, q.out_window_iova);
-		EXPECT_EQ(WINDOW_LEN, q.out_window_length);
+		/* The space's, not a window: only persistent bindings have one. */
+		EXPECT_EQ(self->sp[i], q.out_space_id);
+		EXPECT_STREQ("", q.out_space_name);
+		EXPECT_EQ(0, q.out_window_iova);
+		EXPECT_EQ(0, q.out_window_length);
+		/* Alone in its space: a domain of its own, neither shared nor mirrored. */
+		EXPECT_EQ(0, q.out_domain_flags);
+		EXPECT_EQ(1, q.out_num_devices);
 		EXPECT_NE(0, q.out_pgsize_bitmap & TL_PAGE);
 		EXPECT_EQ(0, strncmp(q.out_iommu_name, "smmu3.", 6));
 		EXPECT_EQ(i == 0, q.out_num_mappings);
@@ -476,7 +486,7 @@ TEST_F(vis, mappings_cursor_and_counters_are_exact)
 	struct smmu_assign_mapping_info info[4];
 	struct smmu_assign_mappings cmd = {
 		.size = sizeof(cmd),
-		.bdf = self->bdf[0],
+		.space_id = self->sp[0],
 		.mappings = (uintptr_t)info,
 	};
 	struct smmu_assign_get_info g0, g1;
@@ -487,12 +497,12 @@ TEST_F(vis, mappings_cursor_and_counters_are_exact)
 	ASSERT_NE(NULL, mem);
 	ASSERT_EQ(0, smmua_get_info(self->a, &g0));
 	/* BUF_IOVA (fixture) plus three more, one of them two pages. */
-	ASSERT_EQ(0, smmua_map(self->a, &self->bdf[0], SMMU_ASSIGN_MAP_READ, mem,
+	ASSERT_EQ(0, smmua_map(self->a, self->sp[0], SMMU_ASSIGN_MAP_READ, mem,
 			       WINDOW, TL_PAGE));
-	ASSERT_EQ(0, smmua_map(self->a, &self->bdf[0],
+	ASSERT_EQ(0, smmua_map(self->a, self->sp[0],
 			       SMMU_ASSIGN_MAP_READ | SMMU_ASSIGN_MAP_WRITE,
 			       mem + TL_PAGE, WINDOW + 0x40000, 2 * TL_PAGE));
-	ASSERT_EQ(0, smmua_map(self->a, &self->bdf[0],
+	ASSERT_EQ(0, smmua_map(self->a, self->sp[0],
 			       SMMU_ASSIGN_MAP_READ | SMMU_ASSIGN_MAP_WRITE,
 			       mem + 3 * TL_PAGE, WINDOW + 0x200000, TL_PAGE));
 
@@ -515,6 +525,24 @@ TEST_F(vis, mappings_cursor_and_counters_are_exact)
 	cmd.num_mappings = 0;
 	EXPECT_EQ(-1, ioctl(self->a, SMMU_ASSIGN_MAPPINGS, &cmd));
 	EXPECT_EQ(EMSGSIZE, errno);
+	/* By a device in the space, the same from the top. */
+	cmd.flags = SMMU_ASSIGN_BY_DEVICE;
+	cmd.space_id = 0;
+	cmd.bdf = self->bdf[0];
+	cmd.cursor = 0;
+	cmd.num_mappings = 4;
+	ASSERT_EQ(0, ioctl(self->a, SMMU_ASSIGN_MAPPINGS, &cmd));
+	ASSERT_EQ(4, cmd.num_mappings);
+	EXPECT_EQ(WINDOW, info[0].iova);
+	EXPECT_EQ(WINDOW + 0x200000, info[3].iova);
+	EXPECT_EQ(0, cmd.cursor);
+	/* A space id with BY_DEVICE, or a BDF without it: EINVAL. */
+	cmd.space_id = self->sp[0];
+	EXPECT_EQ(-1, ioctl(self->a, SMMU_ASSIGN_MAPPINGS, &cmd));
+	EXPECT_EQ(EINVAL, errno);
+	cmd.flags = 0;
+	EXPECT_EQ(-1, ioctl(self->a, SMMU_ASSIGN_MAPPINGS, &cmd));
+	EXPECT_EQ(EINVAL, errno);
 
 	ASSERT_EQ(0, query(self->a, &self->bdf[0], &q));
 	EXPECT_EQ(4, q.out_num_mappings);
@@ -523,7 +551,7 @@ TEST_F(vis, mappings_cursor_and_counters_are_exact)
 	EXPECT_EQ(5 * TL_PAGE, q.out_stats.bytes_mapped);
 	EXPECT_EQ(5, q.out_stats.pinned_pages);
 
-	ASSERT_EQ(0, smmua_unmap(self->a, &self->bdf[0], 0, WINDOW, 0x100000, &unmapped));
+	ASSERT_EQ(0, smmua_unmap(self->a, self->sp[0], 0, WINDOW, 0x100000, &unmapped));
 	EXPECT_EQ(4 * TL_PAGE, unmapped);
 	ASSERT_EQ(0, query(self->a, &self->bdf[0], &q));
 	EXPECT_EQ(1, q.out_num_mappings);
@@ -555,7 +583,7 @@ TEST_F(vis, translate_matches_mapping_and_hides_phys_from_non_admin)
 {
 	struct smmu_assign_translate t = {
 		.size = sizeof(t),
-		.bdf = self->bdf[0],
+		.space_id = self->sp[0],
 		.iova = BUF_IOVA + 0x123,
 	};
 	int status;
@@ -580,25 +608,32 @@ TEST_F(vis, translate_matches_mapping_and_hides_phys_from_non_admin)
 		uint8_t *mem = tl_buf_alloc(TL_PAGE, 0);
 		struct smmu_assign_translate u = {
 			.size = sizeof(u),
-			.bdf = self->bdf[2],
 			.iova = BUF_IOVA,
 		};
-		int fd;
+		int fd, sp;
 
 		/* BIND is the administrator's: bind, then give the capabilities up. */
 		fd = smmua_open();
-		if (fd < 0 || smmua_bind(fd, &self->bdf[2], 0, WINDOW, WINDOW_LEN, NULL))
+		sp = fd < 0 ? -1 : tl_bind(fd, &self->bdf[2], 0, WINDOW, WINDOW_LEN);
+		if (sp <= 0)
 			_exit(11);
 		if (drop_caps() || !mem)
 			_exit(10);
-		if (smmua_map(fd, &self->bdf[2], SMMU_ASSIGN_MAP_READ, mem, BUF_IOVA, TL_PAGE))
+		if (smmua_map(fd, sp, SMMU_ASSIGN_MAP_READ, mem, BUF_IOVA, TL_PAGE))
 			_exit(11);
+		u.space_id = sp;
 		if (ioctl(fd, SMMU_ASSIGN_TRANSLATE, &u))
 			_exit(12);
 		if (u.out_phys || u.out_flags != SMMU_ASSIGN_XLATE_READ ||
 		    u.out_user_va != (uintptr_t)mem)
 			_exit(13);
-		/* Nor another owner's mappings. */
+		/* Its own space by its device is fine... */
+		u.flags = SMMU_ASSIGN_BY_DEVICE;
+		u.space_id = 0;
+		u.bdf = self->bdf[2];
+		if (ioctl(fd, SMMU_ASSIGN_TRANSLATE, &u) || u.out_user_va != (uintptr_t)mem)
+			_exit(15);
+		/* ...but not another owner's mappings. */
 		u.bdf = self->bdf[0];
 		if (!ioctl(fd, SMMU_ASSIGN_TRANSLATE, &u) || errno != EPERM)
 			_exit(14);
@@ -670,6 +705,7 @@ TEST_F(vis, debugfs_view_follows_the_device)
 	EXPECT_EQ(1, debugfs_value(self->names[0], "maps"));
 	EXPECT_EQ(TL_PAGE, debugfs_value(self->names[0], "bytes_mapped"));
 	EXPECT_EQ(getpid(), debugfs_value(self->names[0], "owner_pid"));
+	EXPECT_EQ(self->sp[0], debugfs_value(self->names[0], "space"));
 	EXPECT_EQ(faults ? BEATS(16) : 0, debugfs_value(self->names[0], "faults_translation"));
 	EXPECT_EQ(0, debugfs_value(self->names[1], "mappings"));
 	/* Gone with the binding. */

@@ -551,6 +551,9 @@ static void explain_bind_busy(int fd, const struct smmu_assign_bdf *bdf, const c
 	} else if (!smmua_query(fd, bdf, &q)) {
 		smmuctl_err("%s is already bound (%s, pid %u): run 'smmuctl unbind %s' first",
 			    name, binding_kind(q.out_state), q.out_owner_pid, name);
+	} else if (d && !strcmp(d->driver, SMMUA_VFIO_DRIVER)) {
+		smmuctl_err("%s is on vfio-pci and a VFIO user holds IOMMU group %d: stop that user (it has /dev/vfio/%d open), or run 'smmuctl takeover %s'",
+			    name, d->iommu_group, d->iommu_group, name);
 	} else {
 		smmuctl_err("%s: its IOMMU group is in use (a VFIO user, or a device bound with another group?): see the kernel log (dmesg), stop that user, or run 'smmuctl takeover %s'",
 			    name, name);

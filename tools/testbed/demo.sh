@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # make demo: boot the emulated ARM64 server (QEMU virt, SMMUv3, three edu
-# DMA devices) on Debian's stock arm64 kernel, load smmu_assign.ko and run
+# DMA devices alone in their IOMMU groups, two sharing one as functions of
+# a multi-function slot, one behind a bridge, one in a hot-pluggable slot)
+# on Debian's stock arm64 kernel, load smmu_assign.ko and run
 # the narrated guest script demo-guest.sh. Prints what that script says;
 # the whole console stays in .cache/demo/console.log.
 set -euo pipefail

@@ -4,6 +4,7 @@
 # /init of the test-bed initramfs. The kernel command line says what to run:
 #   testbed.mode=check  run every selftest, then report TAP and the kernel log
 #   testbed.mode=demo   run the narrated demo
+#   testbed.mode=bench  run smmua-bench (make bench), with the floor module
 # Tests write to files, not to the console, so kernel messages cannot tear
 # their TAP lines; everything is printed between markers at the end.
 
@@ -29,9 +30,11 @@ for arg in $(cat /proc/cmdline); do
 	esac
 done
 
-# Helper modules of the booted kernel: VFIO for the hand-over tests, and
-# pci-stub as a foreign driver.
-for m in irqbypass vfio vfio_iommu_type1 vfio_virqfd vfio-pci-core vfio-pci pci-stub; do
+# Helper modules of the booted kernel: VFIO for the hand-over tests,
+# pci-stub as a foreign driver, and uio_pci_generic as a driver that uses
+# the DMA API (the group tests put a group member on it).
+for m in irqbypass vfio vfio_iommu_type1 vfio_virqfd vfio-pci-core vfio-pci pci-stub \
+	uio uio_pci_generic; do
 	f=$(find /lib/modules -name "$m.ko" | head -n1)
 	[ -n "$f" ] && insmod "$f" 2>/dev/null
 done
@@ -61,6 +64,17 @@ finish() {
 case $mode in
 demo)
 	/usr/share/smmu-assign/demo.sh
+	;;
+bench)
+	dmesg -n 1
+	[ -e /lib/smmua_floor.ko ] && insmod /lib/smmua_floor.ko
+	echo "=== BENCH BEGIN ==="
+	# shellcheck disable=SC2046
+	smmua-bench $(echo "${SMMU_ASSIGN_BENCH_ARGS:-}" | tr , ' ') --json /tmp/bench.json
+	echo "=== BENCH END status=$? ==="
+	echo "=== JSON BEGIN ==="
+	cat /tmp/bench.json
+	echo "=== JSON END ==="
 	;;
 *)
 	: > /tmp/tap

@@ -25,11 +25,14 @@ kver=$(basename "$(readlink -f "$kdir/modules")")
 mdst=$root/lib/modules/$kver
 mkdir -p "$mdst"
 # VFIO (and irqbypass, built in on Debian's kernel, a module on the debug
-# one) for the hand-over tests, and pci-stub as a driver that is neither
-# ours nor VFIO's. Debian's 6.12 ships them xz-compressed: busybox insmod
-# wants them plain.
+# one) for the hand-over tests, pci-stub as a driver that is neither ours
+# nor VFIO's, and uio_pci_generic (with uio) as a driver that uses the DMA
+# API and takes any device through driver_override: it puts a member of a
+# group on a DMA-API driver. Debian's 6.12 ships them xz-compressed:
+# busybox insmod wants them plain.
 (cd "$kdir/modules" && find . \( -path '*/drivers/vfio/*' -o -name 'irqbypass.ko*' \
-	-o -name 'pci-stub.ko*' \) \( -name '*.ko' -o -name '*.ko.xz' \) -print0 |
+	-o -name 'pci-stub.ko*' -o -name 'uio.ko*' -o -name 'uio_pci_generic.ko*' \) \
+	\( -name '*.ko' -o -name '*.ko.xz' \) -print0 |
 	xargs -0 -r cp --parents -t "$mdst")
 find "$mdst" -name '*.ko.xz' -exec xz -d {} +
 cp -a "$stage"/. "$root"/

@@ -3,15 +3,24 @@
 #
 # run-guest.sh KERNEL_DIR INITRD MODE [LOG]
 # Boot the emulated ARM64 server: QEMU virt with GICv3 (ITS, so MSIs are
-# isolated), an SMMUv3 and three edu DMA devices, each alone in its IOMMU
-# group, a fourth behind a PCIe-to-PCI bridge, whose group it shares, and a
-# fifth in a hot-pluggable PCIe slot. MODE is passed to the guest's /init
-# (check or demo). The console goes to LOG, or to stdout.
+# isolated), an SMMUv3 and three edu DMA devices on the root bus, each alone
+# in its IOMMU group; two more as functions 0 and 1 of one multi-function
+# slot (00:08), which have no ACS and so share one IOMMU group, each with
+# its own stream ID: the multi-device group case; a sixth behind a PCIe
+# root port and a PCIe-to-PCI bridge, in one group with both (the bridge is
+# on shpchp where the kernel has SHPC, else on no driver); and a seventh in
+# a hot-pluggable PCIe slot, in one group with its root port (pcieport).
+# (A second edu behind the bridge cannot share that group: it would DMA
+# with the same requester ID, the bridge's, and arm-smmu-v3 refuses a
+# stream ID that another device has, leaving it with no IOMMU group.)
+# MODE is passed to the guest's /init (check or demo). The console goes to
+# LOG, or to stdout.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
 kdir=$1 initrd=$2 mode=$3 log=${4:-/dev/stdout}
 timeout=${SMMU_ASSIGN_GUEST_TIMEOUT:-900}
+mem=${SMMU_ASSIGN_GUEST_MEM:-2048}
 # SMMU_ASSIGN_GIC=2: a GICv2 without ITS, where MSIs are not isolated.
 # SMMU_ASSIGN_TESTS=a,b: run only these selftests.
 gic=${SMMU_ASSIGN_GIC:-3}
@@ -19,7 +28,7 @@ append="console=ttyAMA0 panic=-1 testbed.mode=$mode"
 [ "$gic" = 3 ] || append="$append testbed.msi_isolated=0"
 [ -z "${SMMU_ASSIGN_TESTS:-}" ] || append="$append testbed.tests=$SMMU_ASSIGN_TESTS"
 # The fuzzer's knobs reach the selftests' environment (guest-init.sh).
-for var in SMMU_ASSIGN_FUZZ_SEED SMMU_ASSIGN_FUZZ_CALLS; do
+for var in SMMU_ASSIGN_FUZZ_SEED SMMU_ASSIGN_FUZZ_CALLS SMMU_ASSIGN_BENCH_ARGS; do
 	[ -z "${!var:-}" ] || append="$append testbed.env.$var=${!var}"
 done
 
@@ -46,10 +55,11 @@ flags=$(od -An -tu1 -j24 -N1 "$kdir/vmlinuz" | tr -d ' ')
 # A guest that hangs is killed; the missing end marker then fails the run.
 timeout --foreground -k 10 "$timeout" \
 	qemu-system-aarch64 -M virt,iommu=smmuv3,gic-version="$gic" -cpu "$cpu" \
-	-m 2048 -smp 2 -display none -monitor none -serial stdio -no-reboot \
+	-m "$mem" -smp 2 -display none -monitor none -serial stdio -no-reboot \
 	-kernel "$kdir/vmlinuz" -initrd "$initrd" \
 	-append "$append" \
 	-device edu -device edu -device edu \
+	-device edu,addr=8.0,multifunction=on -device edu,addr=8.1,multifunction=on \
 	-device pcie-root-port,id=rp0,chassis=1 \
 	-device pcie-pci-bridge,id=br0,bus=rp0 -device edu,bus=br0,addr=1 \
 	-device pcie-root-port,id=rp1,chassis=2,slot=1 -device edu,bus=rp1,id=hotedu \
