@@ -194,6 +194,12 @@ bool is_bridge(const struct smmua_pci_dev *d)
  * Whether BIND lets d stay on its driver while its group is bound: the
  * stub, vfio-pci or none, and for a bridge (never bound itself) pcieport.
  */
+/* Whether d itself can be named by BIND: it must have been handed over. */
+static bool handed_over(const struct smmua_pci_dev *d)
+{
+	return !strcmp(d->driver, SMMUA_STUB_DRIVER) || !strcmp(d->driver, SMMUA_VFIO_DRIVER);
+}
+
 bool driver_fits_bind(const struct smmua_pci_dev *d)
 {
 	if (!d->driver[0] || !strcmp(d->driver, SMMUA_STUB_DRIVER) ||
@@ -258,13 +264,16 @@ static bool assignable(const struct smmua_pci_dev *d, const struct smmua_pci_dev
 		snprintf(why, len, "bridge");
 		return false;
 	}
-	if (!driver_fits_bind(d)) {
-		snprintf(why, len, "on %s: takeover first", d->driver);
-		return false;
-	}
 	/* On device-tree platforms a device gets its group when a driver probes it. */
 	if (d->iommu_group < 0 && !d->driver[0]) {
 		snprintf(why, len, "no driver, so no IOMMU group yet: takeover first");
+		return false;
+	}
+	if (!handed_over(d)) {
+		if (d->driver[0])
+			snprintf(why, len, "on %s: takeover first", d->driver);
+		else
+			snprintf(why, len, "no driver: takeover first");
 		return false;
 	}
 	if (d->iommu_group < 0) {
@@ -542,7 +551,9 @@ static void explain_bind_busy(int fd, const struct smmu_assign_bdf *bdf, const c
 			d = &devs[i];
 	if (d)
 		b = group_blocker(d, devs, n);
-	if (d && !driver_fits_bind(d)) {
+	if (d && !d->driver[0]) {
+		smmuctl_err("%s has no driver: run 'smmuctl takeover %s'", name, name);
+	} else if (d && !handed_over(d)) {
 		smmuctl_err("%s is bound to %s: run 'smmuctl takeover %s'", name, d->driver, name);
 	} else if (b) {
 		smmua_format_bdf(&b->bdf, bname, sizeof(bname));
