@@ -58,47 +58,8 @@ done <<<"$tap"
 # Kernel-log checkers: the whole console (it carries the kernel log until the
 # end) and the dmesg dump.
 bad='WARNING:|------------\[ cut here \]|BUG:|Oops|Unable to handle kernel|Kernel panic|KASAN:|UBSAN:|DEBUG_LOCKS_WARN_ON|possible recursive locking|possible circular locking|inconsistent lock state|suspicious RCU usage|list_add corruption|list_del corruption|Call trace:'
-# One report is the kernel's own, not the module's: 6.1's pciehp, on every
-# hot-unplug, takes pci_rescan_remove_lock under its controller's reset_lock
-# and then reset_lock again under pci_rescan_remove_lock, and lockdep (the
-# debug kernel) reports the cycle. hotplug_test unplugs a bound device, so
-# the debug kernel always shows it. A lockdep report whose locks are exactly
-# those two, whose frames are pciehp's and none the module's, is set aside
-# (and counted below); any other report, or one that names smmu_assign or
-# smmua_, still fails the run.
-kernel_log() { (cat "$log"; section DMESG) | tr -d '\r' | grep -v '^=== '; }
-pciehp_aside=0
-judged_log() {
-	kernel_log | awk '
-		function flush() {
-			if (n && !(keep ~ /smmu_assign|smmua_/) && keep ~ /&ctrl->reset_lock/ &&
-			    keep ~ /pci_rescan_remove_lock/ && keep ~ /pciehp_unconfigure_device/) {
-				aside++
-			} else {
-				for (i = 0; i < n; i++)
-					print buf[i]
-			}
-			n = 0; keep = ""; inrep = 0
-		}
-		/====================/ && !inrep { held = $0; next }
-		/WARNING: possible circular locking dependency detected/ {
-			inrep = 1; n = 0; keep = ""
-			if (held != "") { buf[n++] = held; held = "" }
-		}
-		inrep {
-			buf[n++] = $0; keep = keep "\n" $0
-			if ($0 ~ /ret_from_fork/ && keep ~ /stack backtrace:/)
-				flush()
-			next
-		}
-		{ if (held != "") { print held; held = "" } print }
-		END { if (inrep) flush(); print "pciehp-aside " aside + 0 > "/dev/stderr" }'
-}
-found=$(judged_log 2>/tmp/verdict-aside.$$ | grep -E "$bad" | sort -u | head -n 20)
-pciehp_aside=$(awk '/^pciehp-aside/ { print $2 }' /tmp/verdict-aside.$$)
-rm -f /tmp/verdict-aside.$$
-[ "${pciehp_aside:-0}" = 0 ] ||
-	echo "note    $label: set aside pciehp's own lockdep report on hot-unplug (reset_lock and pci_rescan_remove_lock; $pciehp_aside copies in the log)"
+found=$( (cat "$log"; section DMESG) | tr -d '\r' |
+	grep -v '^=== ' | grep -E "$bad" | sort -u | head -n 20)
 if [ -n "$found" ]; then
 	report fail "kernel log has reports:"
 	echo "$found" | sed 's/^/          /'
