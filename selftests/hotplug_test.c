@@ -9,6 +9,13 @@
  * pins. Plugged back in, the device binds into that same space from the
  * same file and reaches the mappings at once; closing the file lets every
  * pin go.
+ *
+ * On a kernel with lockdep (the debug kernel), the device leaves by sysfs
+ * remove and comes back by rescan instead: 6.1.192's pciehp reports a
+ * circular dependency between its own reset_lock and pci_rescan_remove_lock
+ * on every slot power-off, with no smmu-assign code involved, and lockdep
+ * then stops checking for the rest of the run. The module sees the same
+ * departure either way: the driver's unbind, then the device's deletion.
  */
 #include <errno.h>
 #include <poll.h>
@@ -50,6 +57,47 @@ static bool wait_presence(const char *name, bool want)
 		usleep(100000);
 	}
 	return false;
+}
+
+/* Whether lockdep watches this kernel: then the slot is left alone. */
+static bool lockdep_on(void)
+{
+	return !access("/proc/lockdep", F_OK);
+}
+
+/* Take @name out, through its slot or (lockdep_on()) by sysfs remove. */
+static int unplug(const char *name)
+{
+	char path[96];
+
+	if (!lockdep_on())
+		return tl_hotplug_request("del " TL_HOTPLUG_ID);
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/remove", name);
+	return tl_write_file(path, "1");
+}
+
+static int replug(void)
+{
+	if (!lockdep_on())
+		return tl_hotplug_request("add " TL_HOTPLUG_ID " " TL_HOTPLUG_BUS);
+	return tl_write_file("/sys/bus/pci/rescan", "1");
+}
+
+/*
+ * Hand a device that has just appeared to the stub. It shows in sysfs
+ * before the PCI core lets drivers match it, and a probe asked for before
+ * then finds no driver: ask again until one takes it.
+ */
+static int bind_stub_when_ready(const char *name)
+{
+	int i, ret = -EIO;
+
+	for (i = 0; i < 50 && ret == -EIO; i++) {
+		ret = tl_bind_stub(name);
+		if (ret == -EIO)
+			usleep(100000);
+	}
+	return ret;
 }
 
 /* One DMA round trip through the space's source and destination mappings. */
@@ -113,7 +161,7 @@ TEST_F_TIMEOUT(slot, device_del_ends_the_binding, 180)
 	tl_edu_close(&e);
 
 	/* The host pulls the device out from under its owner. */
-	ASSERT_EQ(0, tl_hotplug_request("del " TL_HOTPLUG_ID));
+	ASSERT_EQ(0, unplug(name));
 	ASSERT_TRUE(wait_presence(name, false)) TH_LOG("%s was not removed", name);
 
 	pfd = (struct pollfd){ .fd = fd, .events = POLLIN };
@@ -134,9 +182,9 @@ TEST_F_TIMEOUT(slot, device_del_ends_the_binding, 180)
 	EXPECT_EQ(pins0 + 2, pins);
 
 	/* Plugged back in, it is a new device that binds into the same space. */
-	ASSERT_EQ(0, tl_hotplug_request("add " TL_HOTPLUG_ID " " TL_HOTPLUG_BUS));
+	ASSERT_EQ(0, replug());
 	ASSERT_TRUE(wait_presence(name, true)) TH_LOG("%s did not come back", name);
-	ASSERT_EQ(0, tl_bind_stub(name));
+	ASSERT_EQ(0, bind_stub_when_ready(name));
 	ASSERT_EQ(0, tl_edu_open(&e, name));
 	ASSERT_EQ(0, smmua_bind_space(fd, &e.bdf, sp, &out));
 	EXPECT_EQ(sp, out.out_space_id);

@@ -245,6 +245,9 @@ static int __init smmu_assign_init(void)
 {
 	int ret;
 
+	ret = smmua_mapping_init();
+	if (ret)
+		return ret;
 	smmua_debugfs_init();
 	ret = smmua_notifier_register();
 	if (ret)
@@ -266,6 +269,7 @@ err_notifier:
 	smmua_notifier_unregister();
 err_debugfs:
 	smmua_debugfs_exit();
+	smmua_mapping_exit();
 	return ret;
 }
 
@@ -277,6 +281,7 @@ static void __exit smmu_assign_exit(void)
 	pci_unregister_driver(&smmua_stub_driver);
 	smmua_notifier_unregister();
 	smmua_debugfs_exit();
+	smmua_mapping_exit();
 }
 
 module_init(smmu_assign_init);

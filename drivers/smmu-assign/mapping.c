@@ -2,13 +2,15 @@
 /*
  * smmu-assign: pinning user memory and mapping it into a space's domains.
  *
- * Pages are pinned long-term a page-sized batch at a time, once per MAP
- * however many devices the space has, and each physically contiguous run
- * is handed to iommu_map() whole, so the io-pgtable code uses the largest
- * block the alignment allows (2 MiB and 1 GiB for huge pages). The runs
- * are recorded, a page of them at a time: they fill a domain attached
- * later, and unmapping unpins them without walking a page table. The
- * IOTLB of every domain is invalidated before a page is unpinned.
+ * Pages are pinned long-term a batch at a time (on the stack for a small
+ * MAP, a page for a large one), once per MAP however many devices the space
+ * has, and each physically contiguous run is handed to iommu_map() whole,
+ * so the io-pgtable code uses the largest block the alignment allows
+ * (2 MiB and 1 GiB for huge pages). The runs are recorded, the first in the
+ * mapping and the others in chunks sized to need: they fill a domain
+ * attached later, and unmapping unpins them without walking a page table.
+ * The IOTLB of every domain is invalidated before a page is unpinned.
+ * Mapping records come from a slab cache of their own.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -27,6 +29,22 @@ MODULE_PARM_DESC(max_mappings, "Most mappings one open file may hold, all its sp
 
 #define SMMUA_RUNS_PER_CHUNK \
 	((PAGE_SIZE - sizeof(struct smmua_run_chunk)) / sizeof(struct smmua_run))
+
+/* A MAP of at most this many pages pins them with a batch on the stack. */
+#define SMMUA_PIN_STACK_BATCH	16
+
+static struct kmem_cache *smmua_mapping_cache;
+
+int __init smmua_mapping_init(void)
+{
+	smmua_mapping_cache = KMEM_CACHE(smmua_mapping, SLAB_ACCOUNT);
+	return smmua_mapping_cache ? 0 : -ENOMEM;
+}
+
+void smmua_mapping_exit(void)
+{
+	kmem_cache_destroy(smmua_mapping_cache);
+}
 
 /*
  * Charge @map's pages to the caller, as iommufd does: its user's locked_vm
@@ -267,7 +285,7 @@ static void smmua_remove_mapping(struct smmua_space *space, struct smmua_mapping
 	smmua_unaccount(map, length >> PAGE_SHIFT);
 	smmua_stats_mapping(space, length, false);
 	atomic_dec(&space->ctx->nr_mappings);
-	kfree(map);
+	kmem_cache_free(smmua_mapping_cache, map);
 }
 
 /* Every mapping of @space, which is locked. */
@@ -361,20 +379,22 @@ static int smmua_add_page(struct smmua_mapping *map, struct smmua_run_chunk **ta
 static int smmua_pin(struct smmua_mapping *map)
 {
 	unsigned long npages = (map->node.last - map->node.start + 1) >> PAGE_SHIFT;
+	struct page *stack_batch[SMMUA_PIN_STACK_BATCH], **batch = stack_batch;
+	unsigned long batch_len = ARRAY_SIZE(stack_batch), done = 0;
 	struct smmua_run_chunk *tail = NULL;
-	unsigned long done = 0;
 	unsigned int gup_flags;
-	struct page **batch;
 	long i, npinned;
 	int ret = 0;
 
-	batch = (struct page **)__get_free_page(GFP_KERNEL_ACCOUNT);
-	if (!batch)
-		return -ENOMEM;
+	if (npages > batch_len) {
+		batch = (struct page **)__get_free_page(GFP_KERNEL_ACCOUNT);
+		if (!batch)
+			return -ENOMEM;
+		batch_len = PAGE_SIZE / sizeof(*batch);
+	}
 	while (done < npages) {
 		unsigned long uaddr = map->user_va + (done << PAGE_SHIFT);
-		unsigned long want = min_t(unsigned long, npages - done,
-					   PAGE_SIZE / sizeof(*batch));
+		unsigned long want = min(npages - done, batch_len);
 
 		ret = smmua_gup_flags(map, uaddr, &want, &gup_flags);
 		if (ret)
@@ -397,7 +417,8 @@ static int smmua_pin(struct smmua_mapping *map)
 		done += npinned;
 		cond_resched();
 	}
-	free_page((unsigned long)batch);
+	if (batch != stack_batch)
+		free_page((unsigned long)batch);
 	if (ret) {
 		smmua_unpin_runs(map);
 		smmua_free_runs(map);
@@ -452,7 +473,7 @@ int smmua_map(struct smmu_assign_ucmd *ucmd)
 	}
 
 	npages = cmd->length >> PAGE_SHIFT;
-	map = kzalloc(sizeof(*map), GFP_KERNEL_ACCOUNT);
+	map = kmem_cache_zalloc(smmua_mapping_cache, GFP_KERNEL_ACCOUNT);
 	if (!map) {
 		ret = -ENOMEM;
 		goto err_count;
@@ -506,7 +527,7 @@ err_unmap:
 err_unaccount:
 	smmua_unaccount(map, npages);
 err_free:
-	kfree(map);
+	kmem_cache_free(smmua_mapping_cache, map);
 err_count:
 	atomic_dec(&ctx->nr_mappings);
 out_unlock:
@@ -517,7 +538,7 @@ out_unlock:
 int smmua_unmap(struct smmu_assign_ucmd *ucmd)
 {
 	struct smmu_assign_unmap *cmd = ucmd->cmd;
-	struct interval_tree_node *node;
+	struct interval_tree_node *node, *next, *found = NULL;
 	struct smmua_space *space;
 	u64 bytes = 0, first = 0, last = ULONG_MAX;
 	u32 count = 0;
@@ -545,14 +566,19 @@ int smmua_unmap(struct smmu_assign_ucmd *ucmd)
 			ret = -EINVAL;
 			goto out_unlock;
 		}
+		found = found ?: node;
 		count++;
 	}
 	if (!count) {
 		ret = -ENOENT;
 		goto out_unlock;
 	}
-	/* Every overlap lies inside: take the first until none is left. */
-	while ((node = interval_tree_iter_first(&space->mappings, first, last))) {
+	/*
+	 * Every overlap lies inside: remove them in order from the first,
+	 * each one's successor found before it goes, without a new descent.
+	 */
+	for (node = found; node; node = next) {
+		next = interval_tree_iter_next(node, first, last);
 		bytes += node->last - node->start + 1;
 		smmua_remove_mapping(space, container_of(node, struct smmua_mapping, node));
 		cond_resched();

@@ -341,6 +341,8 @@ int smmua_space_allow_iovas(struct smmu_assign_ucmd *ucmd);
 
 /* mapping.c: pinning user memory and mapping it into a space's domains */
 extern unsigned int smmua_max_mappings;
+int smmua_mapping_init(void);
+void smmua_mapping_exit(void);
 int smmua_map(struct smmu_assign_ucmd *ucmd);
 int smmua_unmap(struct smmu_assign_ucmd *ucmd);
 void smmua_unmap_all(struct smmua_space *space);

@@ -74,7 +74,7 @@ static int open_dev_any_api(void)
 }
 
 /* Open the module's device for a command that needs it; -1 when not. */
-static int open_dev(void)
+int open_dev(void)
 {
 	int fd = open_dev_any_api();
 
@@ -185,7 +185,7 @@ static const char *binding_kind(__u32 state)
 	return state & SMMU_ASSIGN_STATE_PERSISTENT ? "persistent" : "per-file";
 }
 
-static bool is_bridge(const struct smmua_pci_dev *d)
+bool is_bridge(const struct smmua_pci_dev *d)
 {
 	return (d->class >> 16) == 0x06;
 }
@@ -194,7 +194,7 @@ static bool is_bridge(const struct smmua_pci_dev *d)
  * Whether BIND lets d stay on its driver while its group is bound: the
  * stub, vfio-pci or none, and for a bridge (never bound itself) pcieport.
  */
-static bool driver_fits_bind(const struct smmua_pci_dev *d)
+bool driver_fits_bind(const struct smmua_pci_dev *d)
 {
 	if (!d->driver[0] || !strcmp(d->driver, SMMUA_STUB_DRIVER) ||
 	    !strcmp(d->driver, SMMUA_VFIO_DRIVER))
@@ -203,7 +203,7 @@ static bool driver_fits_bind(const struct smmua_pci_dev *d)
 }
 
 /* Every PCI device sysfs shows, sorted; *devs is malloc()ed, free() it. */
-static int read_all_devs(struct smmua_pci_dev **devs, size_t *num)
+int read_all_devs(struct smmua_pci_dev **devs, size_t *num)
 {
 	struct smmu_assign_bdf *bdfs;
 	size_t n, i, k = 0;
@@ -227,8 +227,8 @@ static int read_all_devs(struct smmua_pci_dev **devs, size_t *num)
 }
 
 /* The first other member of d's IOMMU group that BIND would refuse, or NULL. */
-static const struct smmua_pci_dev *group_blocker(const struct smmua_pci_dev *d,
-						 const struct smmua_pci_dev *all, size_t n)
+const struct smmua_pci_dev *group_blocker(const struct smmua_pci_dev *d,
+					  const struct smmua_pci_dev *all, size_t n)
 {
 	size_t i;
 
@@ -551,6 +551,9 @@ static void explain_bind_busy(int fd, const struct smmu_assign_bdf *bdf, const c
 	} else if (!smmua_query(fd, bdf, &q)) {
 		smmuctl_err("%s is already bound (%s, pid %u): run 'smmuctl unbind %s' first",
 			    name, binding_kind(q.out_state), q.out_owner_pid, name);
+	} else if (d && !strcmp(d->driver, SMMUA_VFIO_DRIVER)) {
+		smmuctl_err("%s is on vfio-pci and a VFIO user holds IOMMU group %d: stop that user (it has /dev/vfio/%d open), or run 'smmuctl takeover %s'",
+			    name, d->iommu_group, d->iommu_group, name);
 	} else {
 		smmuctl_err("%s: its IOMMU group is in use (a VFIO user, or a device bound with another group?): see the kernel log (dmesg), stop that user, or run 'smmuctl takeover %s'",
 			    name, name);
@@ -761,7 +764,7 @@ static int cmd_unbind(int argc, char **argv)
 
 /* ---- delegate ---- */
 
-static const char *delegation_text(__u32 uid, __u32 gid)
+const char *delegation_text(__u32 uid, __u32 gid)
 {
 	static char buf[64];
 
@@ -776,7 +779,7 @@ static const char *delegation_text(__u32 uid, __u32 gid)
 	return buf;
 }
 
-static void json_delegation(__u32 uid, __u32 gid)
+void json_delegation(__u32 uid, __u32 gid)
 {
 	jw_obj_open(&ctl.jw, "delegate");
 	if (uid == SMMU_ASSIGN_NO_ID)
@@ -1703,6 +1706,18 @@ static const struct command {
 	  "Let USER, or the members of GROUP (numeric IDs; 'none' for nobody),\n"
 	  "claim the persistent binding and map into it without CAP_SYS_ADMIN,\n"
 	  "and nothing else. Replaces an earlier delegation. Needs CAP_SYS_ADMIN.\n" },
+	{ "apply", cmd_apply, "apply [--config PATH] [--force] [--dry-run]",
+	  "Bring the devices declared in " SMMUCTL_CONF_DIR "/*.conf (or PATH, a\n"
+	  "file or directory) to their declared state: on their driver (takeover),\n"
+	  "bound persistently with their window and space name, delegated. What is\n"
+	  "already so is left alone; each device's changes are reported. A device\n"
+	  "is taken from a driver other than smmu-assign or vfio-pci only with\n"
+	  "--force. A malformed file is refused, with its line, before anything\n"
+	  "changes. --dry-run says what would change. Needs CAP_SYS_ADMIN. One\n"
+	  "device a line (see smmuctl(8)):\n"
+	  "  DEVICE window=IOVA:SIZE [space=NAME] [user=UID] [group=GID]\n"
+	  "         [driver=smmu-assign|vfio-pci]\n"
+	  "DEVICE is a BDF or VENDOR:DEVICE[/N], the N-th (from 0) with that ID.\n" },
 	{ "info", cmd_info, "info BDF",
 	  "The device's sysfs view, its IOMMU group's reserved regions and other\n"
 	  "members and, when bound, its binding: owner, SIDs, SMMU, window, page\n"

@@ -21,7 +21,12 @@ struct smmuctl {
 
 extern struct smmuctl ctl;
 
-void __attribute__((format(printf, 1, 2))) smmuctl_err(const char *fmt, ...);
+/* As the kernel's tools/include spells it. */
+#ifndef __printf
+#define __printf(a, b) __attribute__((format(printf, a, b)))
+#endif
+
+void __printf(1, 2) smmuctl_err(const char *fmt, ...);
 
 /* ---- spaces (space.c) ---- */
 
@@ -46,5 +51,55 @@ const char *smmuctl_domain_text(__u32 flags);
 
 /* Every PMU named smmuv3_pmcg_*: human or JSON ("pmcg" member). */
 void smmuctl_pmcg(void);
+
+/* ---- declared devices: the .conf files of /etc/smmu-assign (conf.c) ---- */
+
+#define SMMUCTL_CONF_DIR	"/etc/smmu-assign"
+#define SMMUCTL_CONF_LINE_MAX	1024
+/* Longest smmuctl_conf_dev_name() output plus the terminator. */
+#define SMMUCTL_CONF_NAME_LEN	16
+
+struct smmuctl_conf_dev {
+	char where[4096 + 16];		/* "FILE:LINE" */
+	bool by_id;			/* vendor:device/index, else bdf */
+	struct smmu_assign_bdf bdf;
+	unsigned int vendor, device;
+	unsigned int index;		/* from 0, in PCI address order */
+	__u64 iova, length;		/* the window */
+	char space[SMMU_ASSIGN_SPACE_NAME_LEN];	/* "" for none */
+	__u32 uid, gid;			/* SMMU_ASSIGN_NO_ID for none */
+	char driver[SMMUA_DRIVER_LEN];	/* smmu-assign or vfio-pci */
+};
+
+/*
+ * One line: 1 and the device in *dev, 0 for a blank or comment line, or
+ * -EINVAL with the reason in err.
+ */
+int smmuctl_conf_parse_line(const char *line, struct smmuctl_conf_dev *dev, char *err,
+			    size_t len);
+
+/*
+ * The devices declared in path: a file, or every *.conf file of a directory
+ * in name order (none when it does not exist). All or nothing: on an error
+ * err says "FILE:LINE: why", and nothing is returned. *devs is malloc()ed.
+ */
+int smmuctl_conf_read(const char *path, struct smmuctl_conf_dev **devs, size_t *num,
+		      char *err, size_t len);
+
+/* "0000:04:00.0", or "1234:11e8/0" for a device declared by its ID. */
+void smmuctl_conf_dev_name(const struct smmuctl_conf_dev *d, char *buf, size_t len);
+
+/* ---- shared by the commands (smmuctl.c), used by apply (apply.c) ---- */
+
+int open_dev(void);
+bool is_bridge(const struct smmua_pci_dev *d);
+bool driver_fits_bind(const struct smmua_pci_dev *d);
+int read_all_devs(struct smmua_pci_dev **devs, size_t *num);
+const struct smmua_pci_dev *group_blocker(const struct smmua_pci_dev *d,
+					  const struct smmua_pci_dev *all, size_t n);
+const char *delegation_text(__u32 uid, __u32 gid);
+void json_delegation(__u32 uid, __u32 gid);
+
+int cmd_apply(int argc, char **argv);
 
 #endif /* SMMUCTL_H */

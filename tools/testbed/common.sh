@@ -26,6 +26,17 @@ linux-source-6.1:/usr/src/linux-source-6.1.tar.xz
 python3:python3
 g++:g++
 libjson-c-dev:arm64:/usr/lib/aarch64-linux-gnu/libjson-c.a"
+# Installing and packaging (install-tests.sh): DKMS, debhelper with its DKMS
+# add-on, lintian, pkg-config, openssl for a signing key, kmod's depmod.
+HOST_PACKAGES="$HOST_PACKAGES
+dkms:dkms
+debhelper:dh
+dh-dkms:/usr/bin/dh_dkms
+dpkg-dev:dpkg-buildpackage
+lintian:lintian
+pkg-config:pkg-config
+openssl:openssl
+kmod:/sbin/depmod"
 
 log() { printf '[testbed] %s\n' "$*" >&2; }
 die() { printf '[testbed] error: %s\n' "$*" >&2; exit 1; }

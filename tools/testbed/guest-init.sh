@@ -4,6 +4,7 @@
 # /init of the test-bed initramfs. The kernel command line says what to run:
 #   testbed.mode=check  run every selftest, then report TAP and the kernel log
 #   testbed.mode=demo   run the narrated demo
+#   testbed.mode=bench  run smmua-bench (make bench), with the floor module
 # Tests write to files, not to the console, so kernel messages cannot tear
 # their TAP lines; everything is printed between markers at the end.
 
@@ -63,6 +64,17 @@ finish() {
 case $mode in
 demo)
 	/usr/share/smmu-assign/demo.sh
+	;;
+bench)
+	dmesg -n 1
+	[ -e /lib/smmua_floor.ko ] && insmod /lib/smmua_floor.ko
+	echo "=== BENCH BEGIN ==="
+	# shellcheck disable=SC2046
+	smmua-bench $(echo "${SMMU_ASSIGN_BENCH_ARGS:-}" | tr , ' ') --json /tmp/bench.json
+	echo "=== BENCH END status=$? ==="
+	echo "=== JSON BEGIN ==="
+	cat /tmp/bench.json
+	echo "=== JSON END ==="
 	;;
 *)
 	: > /tmp/tap

@@ -191,5 +191,14 @@ else
 	fail=$((fail + 1)); echo "FAIL    host: tools/tests build"; echo "$ut_log" | sed 's/^/          /'
 fi
 
+# How it installs (make install, make sign, DKMS, the Debian packages), in
+# its own script; its counts are added to these.
+bash "$TOP/tools/testbed/install-tests.sh" "$tmp/install.counts"
+if read -r ipass ifail _ <"$tmp/install.counts"; then
+	pass=$((pass + ipass)) fail=$((fail + ifail))
+else
+	fail=$((fail + 1)); echo "FAIL    host: install-tests.sh ended without its counts"
+fi
+
 echo "host: $pass passed, $fail failed, 0 skipped"
 echo "$pass $fail 0" >"$counts"

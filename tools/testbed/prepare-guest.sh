@@ -25,6 +25,7 @@ mkdir -p "$stage/usr/share/smmu-assign"
 blog=$out/$kernel-build.log
 if ! { make -C "$TOP/tools" OUTPUT="$out/userspace/tools" STATIC=1 &&
        make -C "$TOP/selftests" OUTPUT="$out/userspace/selftests" STATIC=1 &&
+       make -C "$TOP/tools/bench" OUTPUT="$out/userspace/bench" STATIC=1 &&
        "$TOP/tools/testbed/build-module.sh" "$kdir" "$stage/lib"; } >"$blog" 2>&1; then
 	cat "$blog" >&2
 	die "build for the $kernel kernel failed"
@@ -32,7 +33,7 @@ fi
 mkdir -p "$stage/usr/sbin" "$stage/selftests"
 cp "$out/userspace/tools/smmuctl" "$stage/usr/sbin/"
 mkdir -p "$stage/usr/bin"
-cp "$out/userspace/tools/edu-dma" "$stage/usr/bin/"
+cp "$out/userspace/tools/edu-dma" "$out/userspace/bench/smmua-bench" "$stage/usr/bin/"
 cp "$out"/userspace/selftests/*_test "$out/userspace/selftests/run-order" "$stage/selftests/"
 install -m 0755 "$TOP/tools/testbed/demo-guest.sh" "$stage/usr/share/smmu-assign/demo.sh"
 "$TOP/tools/testbed/mkinitramfs.sh" "$kdir" "$stage" "$out/$kernel-initrd.gz"

@@ -20,6 +20,7 @@ set -euo pipefail
 
 kdir=$1 initrd=$2 mode=$3 log=${4:-/dev/stdout}
 timeout=${SMMU_ASSIGN_GUEST_TIMEOUT:-900}
+mem=${SMMU_ASSIGN_GUEST_MEM:-2048}
 # SMMU_ASSIGN_GIC=2: a GICv2 without ITS, where MSIs are not isolated.
 # SMMU_ASSIGN_TESTS=a,b: run only these selftests.
 gic=${SMMU_ASSIGN_GIC:-3}
@@ -27,7 +28,7 @@ append="console=ttyAMA0 panic=-1 testbed.mode=$mode"
 [ "$gic" = 3 ] || append="$append testbed.msi_isolated=0"
 [ -z "${SMMU_ASSIGN_TESTS:-}" ] || append="$append testbed.tests=$SMMU_ASSIGN_TESTS"
 # The fuzzer's knobs reach the selftests' environment (guest-init.sh).
-for var in SMMU_ASSIGN_FUZZ_SEED SMMU_ASSIGN_FUZZ_CALLS; do
+for var in SMMU_ASSIGN_FUZZ_SEED SMMU_ASSIGN_FUZZ_CALLS SMMU_ASSIGN_BENCH_ARGS; do
 	[ -z "${!var:-}" ] || append="$append testbed.env.$var=${!var}"
 done
 
@@ -54,7 +55,7 @@ flags=$(od -An -tu1 -j24 -N1 "$kdir/vmlinuz" | tr -d ' ')
 # A guest that hangs is killed; the missing end marker then fails the run.
 timeout --foreground -k 10 "$timeout" \
 	qemu-system-aarch64 -M virt,iommu=smmuv3,gic-version="$gic" -cpu "$cpu" \
-	-m 2048 -smp 2 -display none -monitor none -serial stdio -no-reboot \
+	-m "$mem" -smp 2 -display none -monitor none -serial stdio -no-reboot \
 	-kernel "$kdir/vmlinuz" -initrd "$initrd" \
 	-append "$append" \
 	-device edu -device edu -device edu \
