@@ -101,10 +101,7 @@ FIXTURE_TEARDOWN(core)
 	tl_kmsg_close(&self->kmsg);
 }
 
-#define NEED_DEVS(n) do {							\
-	if (self->nr < (n))							\
-		SKIP(return, "needs %d edu devices, found %d", (n), self->nr);	\
-} while (0)
+#define NEED_DEVS(n)	TL_NEED_DEVS(self->nr, n)
 
 /* BIND into a new space with the window: its id, or a negative errno. */
 static int bind_win(int fd, struct tl_edu *e)

@@ -251,14 +251,6 @@ static int queries(fx_t *self)
 
 /* ---- the checks ---- */
 
-static long long pins_now(void)
-{
-	long long pins = -1;
-
-	tl_pins_outstanding(&pins);
-	return pins;
-}
-
 static int nr_mappings(fx_t *self)
 {
 	struct smmua_space_desc d;
@@ -333,7 +325,7 @@ static const char *check_map(fx_t *self, int ret)
 {
 	if (nr_mappings(self) != !ret)
 		return ret ? "a failed MAP left a mapping" : "a successful MAP left none";
-	if (ret && pins_now() != self->pins0)
+	if (ret && tl_pins_now() != self->pins0)
 		return "a failed MAP left pages pinned";
 	if (ret && tl_vmpin_kb(0) != self->vmpin0)
 		return "a failed MAP left pages charged";
@@ -342,7 +334,7 @@ static const char *check_map(fx_t *self, int ret)
 
 static const char *check_unmapped(fx_t *self, int ret)
 {
-	if (!ret && pins_now() != self->pins0)
+	if (!ret && tl_pins_now() != self->pins0)
 		return "pages stayed pinned";
 	if (!ret && tl_vmpin_kb(0) != self->vmpin0)
 		return "pages stayed charged";
@@ -363,7 +355,7 @@ static const char *check_unbound(fx_t *self, int ret)
 		return "the binding survived";
 	if (nr_mappings(self) != 1)
 		return "the space lost its mapping";
-	if (pins_now() != self->pins0 + MAP_PAGES)
+	if (tl_pins_now() != self->pins0 + MAP_PAGES)
 		return "the space's pages are not pinned once";
 	return NULL;
 }
@@ -417,7 +409,7 @@ static const char *check_attach(fx_t *self, int ret, int i)
 		return "a failed BIND changed the space";
 	if (nr_mappings(self) != 1 || !translates(self))
 		return "the space's mappings do not translate in every domain";
-	if (pins_now() != self->pins0 + MAP_PAGES)
+	if (tl_pins_now() != self->pins0 + MAP_PAGES)
 		return "the space's pages are not pinned once";
 	return NULL;
 }
@@ -500,7 +492,7 @@ static void run_sweep(struct __test_metadata *_metadata, fx_t *self,
 		/* The baseline holds after every run. */
 		for (i = 0; i < self->nr; i++)
 			ASSERT_FALSE(is_bound(self, i)) TH_LOG("%s, N=%u: still bound", s->name, n);
-		ASSERT_EQ(self->pins0, pins_now()) TH_LOG("%s, N=%u: pins leaked", s->name, n);
+		ASSERT_EQ(self->pins0, tl_pins_now()) TH_LOG("%s, N=%u: pins leaked", s->name, n);
 		ASSERT_EQ(self->vmpin0, tl_vmpin_kb(0)) TH_LOG("%s, N=%u: charge leaked",
 							      s->name, n);
 		if (!injected)

@@ -118,10 +118,7 @@ FIXTURE_TEARDOWN(rob)
 	}
 }
 
-#define NEED_DEVS(n) do {							\
-	if (self->nr < (n))							\
-		SKIP(return, "needs %d edu devices, found %d", (n), self->nr);	\
-} while (0)
+#define NEED_DEVS(n)	TL_NEED_DEVS(self->nr, n)
 
 #define NEED_VFIO() do {							\
 	if (access("/sys/bus/pci/drivers/" SMMUA_VFIO_DRIVER, F_OK))		\
@@ -951,10 +948,7 @@ TEST_F(rob, write_only_map_is_einval)
 
 static double now_s(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
+	return tl_now_ms() / 1e3;
 }
 
 /*

@@ -88,49 +88,25 @@ FIXTURE_TEARDOWN(spaces)
 	}
 }
 
-#define NEED_DEVS(n) do {							\
-	if (self->nr < (n))							\
-		SKIP(return, "needs %d edu devices, found %d", (n), self->nr);	\
-} while (0)
+#define NEED_DEVS(n)	TL_NEED_DEVS(self->nr, n)
 
 typedef FIXTURE_DATA(spaces) fx_t;
 
-static long long pins_now(void)
-{
-	long long pins = -1;
-
-	tl_pins_outstanding(&pins);
-	return pins;
-}
-
-static long long pins_taken(void)
-{
-	long long pins = -1;
-
-	tl_pins_acquired(&pins);
-	return pins;
-}
-
 /*
- * A chain through the shared buffer: device i copies page i to page i + 1,
- * so every device reads what the one before it wrote. Page 0 holds seed's
- * pattern; every page after it must end up holding it too.
+ * A chain through the shared buffer (tl_edu_chain) of the first ndev
+ * devices; nothing past the last page written may change.
  */
 static void chain(struct __test_metadata *_metadata, fx_t *self, int ndev, uint8_t *buf,
 		  uint64_t iova, uint32_t seed)
 {
-	int i;
+	struct tl_edu *e[NDEV];
+	int i, ret;
 
-	tl_buf_pattern(buf, TL_PAGE, seed);
+	for (i = 0; i < ndev; i++)
+		e[i] = &self->edu[i];
 	memset(buf + TL_PAGE, CANARY, (SHARED_PAGES - 1) * TL_PAGE);
-	for (i = 0; i < ndev; i++) {
-		ASSERT_EQ(0, tl_edu_round_trip(&self->edu[i], iova + i * TL_PAGE,
-					       iova + (i + 1) * TL_PAGE, DMA_LEN))
-			TH_LOG("%s", self->edu[i].name);
-		EXPECT_EQ(0, memcmp(buf + (i + 1) * TL_PAGE, buf, DMA_LEN))
-			TH_LOG("%s did not copy page %d to page %d", self->edu[i].name, i, i + 1);
-	}
-	/* Nothing past the last page written. */
+	ret = tl_edu_chain(e, ndev, buf, iova, seed);
+	EXPECT_EQ(0, ret) TH_LOG("%s", ret > 0 ? self->edu[ret - 1].name : strerror(-ret));
 	EXPECT_EQ(-1, tl_buf_find_not(buf + (ndev + 1) * TL_PAGE,
 				      (SHARED_PAGES - ndev - 1) * TL_PAGE, CANARY));
 }
@@ -146,7 +122,7 @@ static void three_devices(struct __test_metadata *_metadata, fx_t *self, bool sh
 	struct smmu_assign_bind out;
 	struct smmu_assign_query q;
 	struct smmua_space_desc d;
-	long long taken0, pins0;
+	long long taken0, taken, pins0;
 	long vmpin0;
 	uint8_t *buf;
 	int sp, i;
@@ -176,12 +152,13 @@ static void three_devices(struct __test_metadata *_metadata, fx_t *self, bool sh
 
 	buf = tl_buf_alloc(SHARED_PAGES * TL_PAGE, CANARY);
 	ASSERT_NE(NULL, buf);
-	taken0 = pins_taken();
-	pins0 = pins_now();
+	ASSERT_EQ(0, tl_pins_acquired(&taken0));
+	pins0 = tl_pins_now();
 	vmpin0 = tl_vmpin_kb(0);
 	ASSERT_EQ(0, smmua_map(self->fd, sp, RW, buf, BUF_IOVA, SHARED_PAGES * TL_PAGE));
-	EXPECT_EQ(taken0 + SHARED_PAGES, pins_taken()) TH_LOG("pinned more than once");
-	EXPECT_EQ(pins0 + SHARED_PAGES, pins_now());
+	ASSERT_EQ(0, tl_pins_acquired(&taken));
+	EXPECT_EQ(taken0 + SHARED_PAGES, taken) TH_LOG("pinned more than once");
+	EXPECT_EQ(pins0 + SHARED_PAGES, tl_pins_now());
 	EXPECT_EQ(vmpin0 + SHARED_PAGES * TL_PAGE / 1024, tl_vmpin_kb(0))
 		TH_LOG("charged more than once");
 	ASSERT_EQ(0, smmua_space_info(self->fd, sp, NULL, &d));
@@ -192,11 +169,12 @@ static void three_devices(struct __test_metadata *_metadata, fx_t *self, bool sh
 
 	chain(_metadata, self, NDEV, buf, BUF_IOVA, share ? 11 : 12);
 	/* The DMAs took no pins of their own. */
-	EXPECT_EQ(taken0 + SHARED_PAGES, pins_taken());
+	ASSERT_EQ(0, tl_pins_acquired(&taken));
+	EXPECT_EQ(taken0 + SHARED_PAGES, taken);
 
 	/* One UNMAP lets the pages go, once, from every domain. */
 	ASSERT_EQ(0, smmua_unmap(self->fd, sp, SMMU_ASSIGN_UNMAP_ALL, 0, 0, NULL));
-	EXPECT_EQ(pins0, pins_now());
+	EXPECT_EQ(pins0, tl_pins_now());
 	EXPECT_EQ(vmpin0, tl_vmpin_kb(0));
 	tl_buf_free(buf, SHARED_PAGES * TL_PAGE);
 }
@@ -278,7 +256,7 @@ TEST_F_TIMEOUT(spaces, attach_and_detach_while_mapped, 180)
 	NEED_DEVS(NDEV);
 	buf = tl_buf_alloc(SHARED_PAGES * TL_PAGE, CANARY);
 	ASSERT_NE(NULL, buf);
-	pins0 = pins_now();
+	pins0 = tl_pins_now();
 	sp = tl_space(self->fd, NULL, WIN_IOVA, WIN_LEN);
 	ASSERT_LT(0, sp);
 	/*
@@ -288,7 +266,7 @@ TEST_F_TIMEOUT(spaces, attach_and_detach_while_mapped, 180)
 	ASSERT_EQ(0, smmua_map(self->fd, sp, RW, buf, BUF_IOVA, TL_PAGE));
 	ASSERT_EQ(0, smmua_map(self->fd, sp, RW, buf + TL_PAGE, BUF_IOVA + TL_PAGE,
 			       (SHARED_PAGES - 1) * TL_PAGE));
-	EXPECT_EQ(pins0 + SHARED_PAGES, pins_now());
+	EXPECT_EQ(pins0 + SHARED_PAGES, tl_pins_now());
 	for (i = 0; i < NDEV; i++)
 		ASSERT_EQ(0, smmua_bind_space(self->fd, &self->edu[i].bdf, sp, NULL));
 	chain(_metadata, self, NDEV, buf, BUF_IOVA, 21);
@@ -317,7 +295,7 @@ TEST_F_TIMEOUT(spaces, attach_and_detach_while_mapped, 180)
 		ASSERT_EQ(0, tl_edu_round_trip(&self->edu[i], BUF_IOVA,
 					       BUF_IOVA + (i + 1) * TL_PAGE, 64));
 	EXPECT_EQ(-1, tl_buf_find_not(buf + TL_PAGE, (SHARED_PAGES - 1) * TL_PAGE, CANARY));
-	EXPECT_EQ(pins0 + 1, pins_now());
+	EXPECT_EQ(pins0 + 1, tl_pins_now());
 	if (!tl_faults_delivered()) {
 		EXPECT_EQ(0, tl_fault_records(self->fd, ev, 256, 1, 200));
 		TL_SKIP_FAULTS();
@@ -942,23 +920,15 @@ TEST_F_TIMEOUT(spaces, space_fields_of_other_ioctls_bad_input, 60)
 
 /* ---- a measurement, not an assertion ---- */
 
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
 /* MAP (and UNMAP) of TIMED_LEN into sp; the MAP's milliseconds, or -1. */
 static double timed_map(int fd, int sp, void *buf)
 {
 	double t0, t;
 
-	t0 = now_ms();
+	t0 = tl_now_ms();
 	if (smmua_map(fd, sp, RW, buf, TIMED_IOVA, TIMED_LEN))
 		return -1;
-	t = now_ms() - t0;
+	t = tl_now_ms() - t0;
 	return smmua_unmap(fd, sp, SMMU_ASSIGN_UNMAP_ALL, 0, 0, NULL) ? -1 : t;
 }
 

@@ -751,6 +751,13 @@ int tl_pins_acquired(long long *out)
 	return pin_counters(out, &rel);
 }
 
+long long tl_pins_now(void)
+{
+	long long pins;
+
+	return tl_pins_outstanding(&pins) ? -1 : pins;
+}
+
 int tl_param_read(const char *name, char *buf, size_t len)
 {
 	char path[PATH_MAX];
@@ -807,6 +814,14 @@ void tl_buf_pattern(void *buf, size_t len, uint32_t seed)
 		x = x * 1103515245u + 12345u;
 		p[i] = x >> 16;
 	}
+}
+
+double tl_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
 size_t tl_page_size(void)
@@ -921,6 +936,23 @@ bool tl_has_space(int fd, uint32_t space_id)
 		return false;
 	smmua_space_desc_free(&d);
 	return true;
+}
+
+int tl_edu_chain(struct tl_edu *const *e, int n, uint8_t *buf, uint64_t iova, uint32_t seed)
+{
+	int i, ret;
+
+	tl_buf_pattern(buf, TL_PAGE, seed);
+	memset(buf + TL_PAGE, 0, n * TL_PAGE);
+	for (i = 0; i < n; i++) {
+		ret = tl_edu_round_trip(e[i], iova + i * TL_PAGE, iova + (i + 1) * TL_PAGE,
+					TL_EDU_DMA_MAX);
+		if (ret)
+			return ret;
+		if (memcmp(buf + (i + 1) * TL_PAGE, buf, TL_EDU_DMA_MAX))
+			return i + 1;
+	}
+	return 0;
 }
 
 /* What of SPACE_INFO a refused call must leave as it was. */

@@ -60,6 +60,15 @@ bool tl_faults_delivered(void);
 	return;								\
 } while (0)
 
+/* In a test body: skip unless the fixture has (have) at least n edu devices. */
+#define TL_NEED_DEVS(have, n) do {						\
+	if ((have) < (n))							\
+		SKIP(return, "needs %d edu devices, found %d", (n), (have));	\
+} while (0)
+
+/* CLOCK_MONOTONIC in milliseconds. */
+double tl_now_ms(void);
+
 /* ---- PCI and the stub driver ---- */
 
 /*
@@ -170,6 +179,16 @@ int tl_edu_dma(struct tl_edu *e, uint64_t iova, uint64_t count, bool to_ram);
  */
 int tl_edu_round_trip(struct tl_edu *e, uint64_t src_iova, uint64_t dst_iova, uint64_t count);
 
+/*
+ * A copy chain through one mapping: buf (at least n + 1 pages) is what the
+ * devices see at iova. Page 0 gets seed's pattern, pages 1 to n are
+ * cleared, and device i copies TL_EDU_DMA_MAX bytes of page i to page
+ * i + 1, so each reads what the one before it wrote. Returns 0 when every
+ * page holds the pattern, i + 1 for the first device i whose page does
+ * not, or a negative errno from a DMA.
+ */
+int tl_edu_chain(struct tl_edu *const *e, int n, uint8_t *buf, uint64_t iova, uint32_t seed);
+
 static inline int tl_edu_to_dev(struct tl_edu *e, uint64_t iova, uint64_t count)
 {
 	return tl_edu_dma(e, iova, count, false);
@@ -247,6 +266,8 @@ long tl_vmpin_kb(int pid);
 int tl_pins_outstanding(long long *out);
 /* nr_foll_pin_acquired alone: pins taken, however many were let go since. */
 int tl_pins_acquired(long long *out);
+/* tl_pins_outstanding() as a value, -1 when it cannot be read. */
+long long tl_pins_now(void);
 
 /* Read and write a module parameter of smmu_assign. */
 int tl_param_read(const char *name, char *buf, size_t len);
