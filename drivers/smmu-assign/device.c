@@ -400,6 +400,48 @@ static void smmua_describe(struct smmua_device *sdev)
 			sizeof(sdev->iommu_name));
 }
 
+/* Whether a bridge above @pdev is in @group. */
+static bool smmua_below_group(struct pci_dev *pdev, struct iommu_group *group)
+{
+	struct pci_bus *bus;
+
+	for (bus = pdev->bus; bus && bus->self; bus = bus->parent) {
+		struct iommu_group *above = iommu_group_get(&bus->self->dev);
+
+		iommu_group_put(above);
+		if (above == group)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Every device below a bridge of the group must be in the group: one that
+ * has no IOMMU group there either has not been probed yet, or had its
+ * stream ID refused by arm-smmu-v3 because another device already has it
+ * (a second device behind a PCIe-to-PCI bridge). Such a device's DMA
+ * reaches the SMMU with the group's requester ID, but as it has no group
+ * nothing keeps a DMA-API driver's mappings out of the space. EBUSY,
+ * naming it.
+ */
+static int smmua_check_below(struct smmua_binding *binding, struct pci_dev *named)
+{
+	struct pci_dev *pdev = NULL;
+
+	for_each_pci_dev(pdev) {
+		struct iommu_group *group = iommu_group_get(&pdev->dev);
+
+		iommu_group_put(group);
+		if (group || !smmua_below_group(pdev, binding->group))
+			continue;
+		pr_info("%s: IOMMU group %d: %s is behind its bridge but in no IOMMU group, so its DMA would reach the space: hand it to smmu-assign (it then joins the group) or remove it first\n",
+			pci_name(named), iommu_group_id(binding->group), pci_name(pdev));
+		pci_dev_put(pdev);
+		return -EBUSY;
+	}
+	return 0;
+}
+
 /*
  * The group's devices, its reserved regions, MSI isolation and DMA
  * ownership: everything a binding needs before it joins a space. On
@@ -415,6 +457,9 @@ static int smmua_take_group(struct smmua_binding *binding, struct pci_dev *named
 	iommu_group_for_each_dev(binding->group, &c, smmua_collect_device);
 	if (c.ret)
 		return c.ret;
+	ret = smmua_check_below(binding, named);
+	if (ret)
+		return ret;
 	if (!smmua_group_has_isolated_msi(binding->group) && !allow_unsafe_interrupts) {
 		pr_info("%s: MSIs are not isolated on this platform (see allow_unsafe_interrupts)\n",
 			pci_name(named));

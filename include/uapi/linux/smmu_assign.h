@@ -167,8 +167,9 @@ struct smmu_assign_get_info {
  * (window wraps), ENOENT (no such space in this file), EEXIST (this file
  * has a space of that name), ENOSPC (this file has too many spaces), ENODEV
  * (no such device, or it has no IOMMU), EBUSY (a device of the group on
- * another driver, group owned by VFIO or bound already; the kernel log
- * names the device), ERANGE
+ * another driver, a device behind the group's bridge in no IOMMU group,
+ * group owned by VFIO or bound already; the kernel log names the device),
+ * ERANGE
  * (an allowed range or mapping outside the domain's aperture), EADDRINUSE
  * (an allowed range overlaps a reserved region of the group), EPERM (no
  * CAP_SYS_ADMIN, or MSIs not isolated).
