@@ -252,26 +252,33 @@ static int smmua_collect_device(struct device *dev, void *data)
 	return 0;
 }
 
-/* Keep the group's reserved regions: ranges must stay clear of them. */
-static int smmua_read_resv(struct smmua_binding *binding)
+/*
+ * The reserved regions of @group, as an array the caller kfree()s: what
+ * RESV_REGIONS reports, and what a binding keeps so that allowed ranges
+ * stay clear of them.
+ */
+int smmua_group_resv(struct iommu_group *group, struct smmua_resv **resv,
+		     unsigned int *nr)
 {
 	struct iommu_resv_region *region, *next;
 	LIST_HEAD(regions);
 	unsigned int n = 0;
 	int ret;
 
-	ret = iommu_get_group_resv_regions(binding->group, &regions);
+	*resv = NULL;
+	*nr = 0;
+	ret = iommu_get_group_resv_regions(group, &regions);
 	if (ret)
 		goto out;
 	list_for_each_entry(region, &regions, list)
 		n++;
-	binding->resv = kcalloc(n, sizeof(*binding->resv), GFP_KERNEL_ACCOUNT);
-	if (n && !binding->resv) {
+	*resv = kcalloc(n, sizeof(**resv), GFP_KERNEL_ACCOUNT);
+	if (n && !*resv) {
 		ret = -ENOMEM;
 		goto out;
 	}
 	list_for_each_entry(region, &regions, list)
-		binding->resv[binding->nr_resv++] = (struct smmua_resv){
+		(*resv)[(*nr)++] = (struct smmua_resv){
 			.start = region->start,
 			.last = region->start + region->length - 1,
 			.type = region->type,
@@ -465,7 +472,7 @@ static int smmua_take_group(struct smmua_binding *binding, struct pci_dev *named
 			pci_name(named));
 		return -EPERM;
 	}
-	ret = smmua_read_resv(binding);
+	ret = smmua_group_resv(binding->group, &binding->resv, &binding->nr_resv);
 	if (ret)
 		return ret;
 	/* Read while the group still has its default domain. */

@@ -264,12 +264,11 @@ out_unlock:
 int smmua_resv_regions(struct smmu_assign_ucmd *ucmd)
 {
 	struct smmu_assign_resv_regions *cmd = ucmd->cmd;
-	struct smmu_assign_resv_region *out = NULL;
-	struct iommu_resv_region *region, *next;
+	struct smmu_assign_resv_region __user *uregions = u64_to_user_ptr(cmd->regions);
 	struct iommu_group *group;
+	struct smmua_resv *resv;
 	struct pci_dev *pdev;
-	LIST_HEAD(regions);
-	u32 room, total = 0, n = 0;
+	unsigned int total, i;
 	int ret;
 
 	if (cmd->flags || cmd->__reserved)
@@ -281,42 +280,24 @@ int smmua_resv_regions(struct smmu_assign_ucmd *ucmd)
 	pci_dev_put(pdev);
 	if (!group)
 		return -ENODEV;
-	ret = iommu_get_group_resv_regions(group, &regions);
+	ret = smmua_group_resv(group, &resv, &total);
 	iommu_group_put(group);
-	if (ret)
-		goto out_free;
-
-	list_for_each_entry(region, &regions, list)
-		total++;
-	room = min(cmd->num_regions, total);
-	if (room) {
-		out = kcalloc(room, sizeof(*out), GFP_KERNEL_ACCOUNT);
-		if (!out) {
-			ret = -ENOMEM;
-			goto out_free;
-		}
-	}
-	list_for_each_entry(region, &regions, list) {
-		if (n == room)
-			break;
-		out[n++] = (struct smmu_assign_resv_region){
-			.start = region->start,
-			.last = region->start + region->length - 1,
-			.type = region->type,
+	for (i = 0; !ret && i < min(cmd->num_regions, total); i++) {
+		struct smmu_assign_resv_region out = {
+			.start = resv[i].start,
+			.last = resv[i].last,
+			.type = resv[i].type,
 		};
-	}
 
-out_free:
-	list_for_each_entry_safe(region, next, &regions, list)
-		kfree(region);
-	if (!ret && n && copy_to_user(u64_to_user_ptr(cmd->regions), out, n * sizeof(*out)))
-		ret = -EFAULT;
-	kfree(out);
+		if (copy_to_user(&uregions[i], &out, sizeof(out)))
+			ret = -EFAULT;
+	}
+	kfree(resv);
 	if (ret)
 		return ret;
+	ret = total > cmd->num_regions ? -EMSGSIZE : 0;
 	cmd->num_regions = total;
-	ret = smmu_assign_ucmd_respond(ucmd, sizeof(*cmd));
-	return ret ?: (total > n ? -EMSGSIZE : 0);
+	return smmu_assign_ucmd_respond(ucmd, sizeof(*cmd)) ?: ret;
 }
 
 /* Room for what SPACE_INFO reports of a space: its arrays, capped. */

@@ -299,6 +299,8 @@ extern struct pci_driver smmua_stub_driver;
 extern struct mutex smmua_devices_lock;
 extern struct list_head smmua_devices;
 int smmua_check_bdf(const struct smmu_assign_bdf *bdf);
+int smmua_group_resv(struct iommu_group *group, struct smmua_resv **resv,
+		     unsigned int *nr);
 struct pci_dev *smmua_pci_get(const struct smmu_assign_bdf *bdf);
 struct smmua_device *smmua_device_get(const struct smmu_assign_bdf *bdf);
 struct smmua_device *smmua_device_get_live(const struct smmu_assign_bdf *bdf);
