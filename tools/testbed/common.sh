@@ -71,3 +71,21 @@ ensure_arm64_arch() {
 	dpkg --add-architecture arm64
 	apt-get update -qq >&2 || die "apt-get update failed"
 }
+
+# Run one kselftest-harness unit test on the host: a result line per TAP
+# line, labelled LABEL, and a failure if it dies without saying so. Adds to
+# the caller's pass and fail.
+unit_tap() { # LABEL BINARY
+	local label=$1 tap rc failed=0 line
+	tap=$("$2" 2>&1)
+	rc=$?
+	while IFS= read -r line; do
+		case $line in
+		"ok "*) pass=$((pass + 1)); echo "ok      $label: ${line#ok }" ;;
+		"not ok "*) fail=$((fail + 1)) failed=1; echo "FAIL    $label: ${line#not ok }" ;;
+		esac
+	done <<<"$tap"
+	if [ "$rc" != 0 ] && [ $failed = 0 ]; then
+		fail=$((fail + 1)); echo "FAIL    $label exited with status $rc"
+	fi
+}

@@ -176,17 +176,7 @@ check "smmuctl (native) prints its usage" "$tmp/tools/smmuctl" help
 # as one host test; a harness that dies without saying so fails too.
 ut_out=$tmp/tests
 if ut_log=$(make -C "$TOP/tools/tests" OUTPUT="$ut_out" 2>&1); then
-	ut_tap=$("$ut_out/parse_test" 2>&1)
-	ut_rc=$? ut_failed=0
-	while IFS= read -r line; do
-		case $line in
-		"ok "*) pass=$((pass + 1)); echo "ok      host: parse_test: ${line#ok }" ;;
-		"not ok "*) fail=$((fail + 1)) ut_failed=1; echo "FAIL    host: parse_test: ${line#not ok }" ;;
-		esac
-	done <<<"$ut_tap"
-	if [ $ut_rc != 0 ] && [ $ut_failed = 0 ]; then
-		fail=$((fail + 1)); echo "FAIL    host: parse_test exited with status $ut_rc"
-	fi
+	unit_tap "host: parse_test" "$ut_out/parse_test"
 else
 	fail=$((fail + 1)); echo "FAIL    host: tools/tests build"; echo "$ut_log" | sed 's/^/          /'
 fi

@@ -55,17 +55,7 @@ copy_tree "$src"
 # ---- smmuctl apply's configuration: host unit tests (tools/tests) ----
 
 if ut_log=$(make -C "$TOP/tools/tests" OUTPUT="$tmp/tests" "$tmp/tests/conf_test" 2>&1); then
-	ut_tap=$("$tmp/tests/conf_test" 2>&1)
-	ut_rc=$? ut_failed=0
-	while IFS= read -r line; do
-		case $line in
-		"ok "*) pass=$((pass + 1)); echo "ok      install: conf_test: ${line#ok }" ;;
-		"not ok "*) fail=$((fail + 1)) ut_failed=1; echo "FAIL    install: conf_test: ${line#not ok }" ;;
-		esac
-	done <<<"$ut_tap"
-	if [ $ut_rc != 0 ] && [ $ut_failed = 0 ]; then
-		fail=$((fail + 1)); echo "FAIL    install: conf_test exited with status $ut_rc"
-	fi
+	unit_tap "install: conf_test" "$tmp/tests/conf_test"
 else
 	fail=$((fail + 1)); echo "FAIL    install: conf_test build"; echo "$ut_log" | sed 's/^/          /'
 fi
