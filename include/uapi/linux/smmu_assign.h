@@ -46,6 +46,7 @@ enum {
 	SMMU_ASSIGN_CMD_SPACE_DESTROY,
 	SMMU_ASSIGN_CMD_SPACE_ALLOW_IOVAS,
 	SMMU_ASSIGN_CMD_SPACE_INFO,
+	SMMU_ASSIGN_CMD_DEVICE_FD,
 };
 
 /* GET_INFO out_capabilities */
@@ -57,6 +58,7 @@ enum {
 #define SMMU_ASSIGN_CAP_DELEGATE	(1ULL << 5)	/* DELEGATE */
 #define SMMU_ASSIGN_CAP_SPACES		(1ULL << 6)	/* SPACE_*; MAP by space */
 #define SMMU_ASSIGN_CAP_GROUPS		(1ULL << 7)	/* groups of several devices */
+#define SMMU_ASSIGN_CAP_DEVICE_FD	(1ULL << 8)	/* DEVICE_FD; QUERY's out_irq_* */
 
 /**
  * struct smmu_assign_bdf - a PCI function
@@ -455,6 +457,7 @@ struct smmu_assign_stats {
 #define SMMU_ASSIGN_STATE_PERSISTENT	(1U << 0)	/* outlives its files */
 #define SMMU_ASSIGN_STATE_OWNED		(1U << 1)	/* a file maps for it */
 #define SMMU_ASSIGN_STATE_MINE		(1U << 2)	/* ...and it is this file */
+#define SMMU_ASSIGN_STATE_DEVICE_FD	(1U << 3)	/* a device fd is open */
 
 /**
  * struct smmu_assign_query - ioctl(SMMU_ASSIGN_QUERY)
@@ -480,6 +483,9 @@ struct smmu_assign_stats {
  * @out_delegate_uid: the user a persistent binding is delegated to, or
  *		      SMMU_ASSIGN_NO_ID
  * @out_delegate_gid: the group it is delegated to, or SMMU_ASSIGN_NO_ID
+ * @out_irq_index: while a device fd is open, the VFIO_PCI_*_IRQ_INDEX its
+ *		   interrupts are enabled on, or VFIO_PCI_NUM_IRQS for none
+ * @out_irq_count: the vectors enabled on it (INTx: 1)
  *
  * Errors: EINVAL (bad BDF), ENOENT (not bound).
  */
@@ -504,6 +510,8 @@ struct smmu_assign_query {
 	struct smmu_assign_stats out_stats;
 	__u32 out_delegate_uid;
 	__u32 out_delegate_gid;
+	__u32 out_irq_index;
+	__u32 out_irq_count;
 };
 
 #define SMMU_ASSIGN_QUERY	_IO(SMMU_ASSIGN_TYPE, SMMU_ASSIGN_CMD_QUERY)
@@ -864,5 +872,44 @@ struct smmu_assign_space_info {
 };
 
 #define SMMU_ASSIGN_SPACE_INFO	_IO(SMMU_ASSIGN_TYPE, SMMU_ASSIGN_CMD_SPACE_INFO)
+
+/**
+ * struct smmu_assign_device_fd - ioctl(SMMU_ASSIGN_DEVICE_FD)
+ * @size: sizeof(struct smmu_assign_device_fd)
+ * @flags: must be 0
+ * @bdf: a bound device of a group this file owns (BIND, or CLAIM)
+ * @out_fd: the new device fd (close-on-exec)
+ * @__reserved: must be 0
+ *
+ * Opens the device for access: a file that speaks the device ABI of
+ * <linux/vfio.h> (VFIO_DEVICE_GET_INFO, _GET_REGION_INFO, _GET_IRQ_INFO,
+ * _SET_IRQS, _RESET; pread, pwrite and mmap at region offsets) with
+ * vfio-pci's semantics, config space virtualized as vfio-pci does it. The
+ * device's DMA stays confined by its binding. The fd gives only this
+ * device, to whichever process holds it; it keeps this file, and so the
+ * binding and its space, alive until it is closed. One device fd per
+ * device at a time. On close the device is quiesced (bus master off,
+ * interrupts freed) and reset where it can be.
+ *
+ * While a device fd is open, UNBIND and a CLAIM_RELEASE of the binding
+ * fail with EBUSY. When the device is to leave (sysfs remove or unbind,
+ * hot-unplug), the fd's VFIO_PCI_REQ_IRQ_INDEX eventfd is signalled, every
+ * 10 s, until the fd is closed; then the binding ends.
+ *
+ * Errors: EINVAL (bad BDF), ENOENT (not bound), EPERM (the binding is not
+ * this file's), EBUSY (a device fd is open already), ENODEV (the device
+ * is not on the smmu-assign stub or vfio-pci, as a group member on no
+ * driver may be), EOPNOTSUPP (@flags or @__reserved), EMFILE, ENOMEM,
+ * and errors of enabling the device (pci_enable_device()).
+ */
+struct smmu_assign_device_fd {
+	__u32 size;
+	__u32 flags;
+	struct smmu_assign_bdf bdf;
+	__s32 out_fd;
+	__u32 __reserved;
+};
+
+#define SMMU_ASSIGN_DEVICE_FD	_IO(SMMU_ASSIGN_TYPE, SMMU_ASSIGN_CMD_DEVICE_FD)
 
 #endif /* _UAPI_LINUX_SMMU_ASSIGN_H */
