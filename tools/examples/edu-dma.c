@@ -14,13 +14,17 @@
  * (or claims) every device into that space.
  *
  * Then it maps two buffers into the space, once for all the devices: they
- * are pinned and charged once. Each device copies one buffer into the other
- * by DMA through the SMMU. Finally it unmaps the destination and each device
- * aims a DMA at it again: the SMMU blocks it, the memory stays as it was,
- * and where the kernel delivers faults (GET_INFO's SMMU_ASSIGN_CAP_FAULTS;
- * not from 6.9 on, where arm-smmu-v3 only logs them) the fault arrives on
- * the file descriptor, naming the device. Closing the descriptor undoes
- * everything.
+ * are pinned and charged once. It opens each device through a device fd
+ * (SMMU_ASSIGN_DEVICE_FD), which speaks VFIO's device ABI: BAR0 is region
+ * 0, mmap()ed; bus mastering is turned on in the config region; the
+ * interrupt that ends a DMA arrives on an eventfd, by MSI, else by INTx,
+ * else the command register is polled (see edu.c). Each device copies one
+ * buffer into the other by DMA through the SMMU. Finally it unmaps the
+ * destination and each device aims a DMA at it again: the SMMU blocks it,
+ * the memory stays as it was, and where the kernel delivers faults
+ * (GET_INFO's SMMU_ASSIGN_CAP_FAULTS; not from 6.9 on, where arm-smmu-v3
+ * only logs them) the fault arrives on the file descriptor, naming the
+ * device. Closing the device fds and the descriptor undoes everything.
  *
  * Binding takes the device's whole IOMMU group: every function of it is
  * bound together, into the same space.
@@ -35,6 +39,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#include <linux/vfio.h>
 
 #include "edu.h"
 #include "smmu_assign_lib.h"
@@ -153,6 +158,25 @@ static int show_space(int fd, __u32 space, struct dev *devs, int n, size_t pages
 	return ret;
 }
 
+/* How the device is reached, and how a DMA's end is learnt. */
+static void show_access(const struct dev *d)
+{
+	const struct edu *e = &d->edu;
+
+	printf("%sdevice fd: BAR0 mmap()ed from region 0; ", d->prefix);
+	if (e->irq_index == VFIO_PCI_MSI_IRQ_INDEX)
+		printf("DMA completion by %s interrupt, through an eventfd\n",
+		       smmua_irq_index_name(e->irq_index));
+	else if (e->irq_index == VFIO_PCI_INTX_IRQ_INDEX)
+		printf("DMA completion by %s interrupt, through an eventfd, unmasked after each (%s: %s)\n",
+		       smmua_irq_index_name(e->irq_index),
+		       smmua_irq_index_name(VFIO_PCI_MSI_IRQ_INDEX), strerror(-e->msi_err));
+	else
+		printf("DMA completion by polling the command register (%s: %s, %s: %s)\n",
+		       smmua_irq_index_name(VFIO_PCI_MSI_IRQ_INDEX), strerror(-e->msi_err),
+		       smmua_irq_index_name(VFIO_PCI_INTX_IRQ_INDEX), strerror(-e->intx_err));
+}
+
 /* Wait for the fault record of d's blocked DMA; skip other devices' ones. */
 static int wait_fault(int fd, struct dev *d)
 {
@@ -203,6 +227,11 @@ int main(int argc, char **argv)
 	ret = smmua_get_info(fd, &info);
 	if (ret)
 		return fail("GET_INFO", ret);
+	/* The device fd is this driver's only way to the device. */
+	if (!(info.out_capabilities & SMMU_ASSIGN_CAP_DEVICE_FD)) {
+		fprintf(stderr, "edu-dma: the loaded smmu_assign module gives no device fds (GET_INFO lacks SMMU_ASSIGN_CAP_DEVICE_FD): load the module built with these tools\n");
+		return 1;
+	}
 	if (n > 1) {
 		/* A VMM's way: one space for the guest, its IOVAs allowed first. */
 		ret = smmua_space_alloc(fd, "edu-dma", &space);
@@ -241,9 +270,18 @@ int main(int argc, char **argv)
 		return 1;
 
 	for (i = 0; i < n; i++) {
-		ret = edu_open(&devs[i].edu, devs[i].name);
-		if (ret)
-			return fail("edu BAR0", ret);
+		ret = edu_open(&devs[i].edu, fd, &devs[i].bdf);
+		if (ret) {
+			fprintf(stderr, "edu-dma: %s: device fd: %s\n", devs[i].name,
+				strerror(-ret));
+			return 1;
+		}
+		if (!edu_alive(&devs[i].edu)) {
+			fprintf(stderr, "edu-dma: %s: BAR0 does not answer as an edu's\n",
+				devs[i].name);
+			return 1;
+		}
+		show_access(&devs[i]);
 		memset(mem + page, 0, page);
 		ret = edu_dma(&devs[i].edu, SRC_IOVA, DMA_LEN, EDU_DMA_TO_DEVICE);
 		if (!ret)
@@ -285,6 +323,7 @@ int main(int argc, char **argv)
 		edu_close(&devs[i].edu);
 	}
 
+	/* The device fds are closed by now: open, they would keep fd alive. */
 	close(fd);	/* unbinds (or releases the claims), unmaps, unpins, frees the space */
 	printf("closed: mappings gone, pages unpinned\n");
 	return 0;
