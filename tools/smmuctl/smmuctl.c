@@ -1871,10 +1871,13 @@ static const struct command {
 	  "         [driver=smmu-assign|vfio-pci]\n"
 	  "DEVICE is a BDF or VENDOR:DEVICE[/N], the N-th (from 0) with that ID.\n" },
 	{ "info", cmd_info, "info BDF",
-	  "The device's sysfs view, its IOMMU group's reserved regions and other\n"
-	  "members and, when bound, its binding: owner, SIDs, SMMU, window, page\n"
-	  "sizes, mappings, and its space: ID, name, domain, owner, allowed ranges,\n"
-	  "the reserved regions of its groups, devices, bytes mapped.\n" },
+	  "The device's sysfs view: its regions (BARs and ROM: size, flags, whether\n"
+	  "a device fd can mmap them) and interrupts (INTx pin, MSI and MSI-X\n"
+	  "vectors); its IOMMU group's reserved regions and other members and,\n"
+	  "when bound, its binding: owner, whether it holds a device fd and the\n"
+	  "interrupts enabled through it, SIDs, SMMU, window, page sizes,\n"
+	  "mappings, and its space: ID, name, domain, owner, allowed ranges, the\n"
+	  "reserved regions of its groups, devices, bytes mapped.\n" },
 	{ "stats", cmd_stats, "stats [BDF]",
 	  "Global counters, per-device counters (of BDF or of every bound device:\n"
 	  "its faults, and the figures of its space, shared by the space's\n"
