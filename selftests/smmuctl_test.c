@@ -538,15 +538,15 @@ TEST_F(smmuctl, faults_follow)
 	ASSERT_EQ(0, ctl("unbind %s", self->name));
 }
 
-/* Run the example driver on bdf; its exit status, its output in out_buf. */
-static int run_edu_dma(const char *bdf)
+/* Run the example driver with args; its exit status, its output in out_buf. */
+static int run_edu_dma(const char *args)
 {
 	char cmd[128];
 	size_t n = 0, r;
 	FILE *f;
 	int st;
 
-	snprintf(cmd, sizeof(cmd), "/usr/bin/edu-dma %s 2>&1", bdf);
+	snprintf(cmd, sizeof(cmd), "/usr/bin/edu-dma %s 2>&1", args);
 	f = popen(cmd, "r");
 	if (!f)
 		return -1;
@@ -578,6 +578,27 @@ TEST_F(smmuctl, edu_dma_example)
 		EXPECT_NE(NULL, strstr(out_buf, "fault record not delivered by this kernel"));
 	}
 	EXPECT_NE(NULL, strstr(out_buf, "closed: mappings gone, pages unpinned"));
+}
+
+/* The example's other ways to learn a DMA's end, asked for with --irq. */
+TEST_F(smmuctl, edu_dma_example_intx_and_polling)
+{
+	char args[64];
+
+	ASSERT_EQ(0, ctl("takeover %s", self->name));
+	snprintf(args, sizeof(args), "--irq intx %s", self->name);
+	ASSERT_EQ(0, run_edu_dma(args)) TH_LOG("%s", out_buf);
+	EXPECT_NE(NULL, strstr(out_buf, "DMA completion by intx interrupt, through an eventfd, unmasked after each (msi: not tried)"))
+		TH_LOG("%s", out_buf);
+	EXPECT_NE(NULL, strstr(out_buf, "DMA round trip: 2048 bytes RAM -> device -> RAM through the SMMU, verified"));
+	EXPECT_NE(NULL, strstr(out_buf, "refused, the memory behind it unchanged"));
+
+	snprintf(args, sizeof(args), "--irq poll %s", self->name);
+	ASSERT_EQ(0, run_edu_dma(args)) TH_LOG("%s", out_buf);
+	EXPECT_NE(NULL, strstr(out_buf, "DMA completion by polling the command register (msi: not tried, intx: not tried)"))
+		TH_LOG("%s", out_buf);
+	EXPECT_NE(NULL, strstr(out_buf, "DMA round trip: 2048 bytes RAM -> device -> RAM through the SMMU, verified"));
+	EXPECT_EQ(2, run_edu_dma("--irq msix 00:02.0"));
 }
 
 /* The JSON region of index, or NULL. */

@@ -156,11 +156,14 @@ void edu_attach(struct edu *edu, volatile void *bar0)
 	edu->bar0 = bar0;
 }
 
-int edu_open(struct edu *edu, int fd, const struct smmu_assign_bdf *bdf)
+int edu_open(struct edu *edu, int fd, const struct smmu_assign_bdf *bdf, __u32 irq_index)
 {
 	int devfd, ret;
 
 	edu_attach(edu, NULL);
+	if (irq_index != VFIO_PCI_MSI_IRQ_INDEX && irq_index != VFIO_PCI_INTX_IRQ_INDEX &&
+	    irq_index != VFIO_PCI_NUM_IRQS)
+		return -EINVAL;
 	devfd = smmua_device_fd(fd, bdf);
 	if (devfd < 0)
 		return devfd;
@@ -176,9 +179,11 @@ int edu_open(struct edu *edu, int fd, const struct smmu_assign_bdf *bdf)
 	 * MSI first: an edge, nothing to unmask. INTx is level-triggered:
 	 * vfio-pci masks the line at each interrupt, until the driver has
 	 * quietened the device and unmasks it. Without either, polling.
+	 * The caller may start further down.
 	 */
-	edu->msi_err = enable_irq(edu, VFIO_PCI_MSI_IRQ_INDEX);
-	if (edu->msi_err)
+	if (irq_index == VFIO_PCI_MSI_IRQ_INDEX)
+		edu->msi_err = enable_irq(edu, VFIO_PCI_MSI_IRQ_INDEX);
+	if (edu->efd < 0 && irq_index != VFIO_PCI_NUM_IRQS)
 		edu->intx_err = enable_irq(edu, VFIO_PCI_INTX_IRQ_INDEX);
 	return 0;
 }

@@ -33,7 +33,7 @@ struct edu {
 	 */
 	__u32 irq_index;
 	int efd;
-	/* Why MSI, and then INTx, could not be had: a negative errno, or 0. */
+	/* Why MSI, and then INTx, could not be had: a negative errno, or 0 (not tried). */
 	int msi_err;
 	int intx_err;
 };
@@ -42,10 +42,12 @@ struct edu {
  * Open bdf, a bound device of a group that fd (the caller's
  * /dev/smmu-assign) owns, through a device fd: map BAR0 (region 0), turn
  * on memory decoding and bus mastering in its config space (the config
- * region, as vfio-pci virtualizes it), and take DMA completions by MSI,
- * else by INTx, else by polling. Returns 0 or a negative errno.
+ * region, as vfio-pci virtualizes it), and take DMA completions by
+ * interrupt: from irq_index on, VFIO_PCI_MSI_IRQ_INDEX, then
+ * VFIO_PCI_INTX_IRQ_INDEX, then VFIO_PCI_NUM_IRQS, polling. Returns 0 or a
+ * negative errno.
  */
-int edu_open(struct edu *edu, int fd, const struct smmu_assign_bdf *bdf);
+int edu_open(struct edu *edu, int fd, const struct smmu_assign_bdf *bdf, __u32 irq_index);
 
 /*
  * An edu whose BAR0 the caller mapped some other way (the selftests, from
