@@ -20,13 +20,13 @@
  * interrupt that ends a DMA arrives on an eventfd, by MSI, else by INTx,
  * else the command register is polled (see edu.c); --irq starts further
  * down that list, to show (and test) each way on a device that has MSI.
- * Each device copies one
- * buffer into the other by DMA through the SMMU. Finally it unmaps the
- * destination and each device aims a DMA at it again: the SMMU blocks it,
- * the memory stays as it was, and where the kernel delivers faults
- * (GET_INFO's SMMU_ASSIGN_CAP_FAULTS; not from 6.9 on, where arm-smmu-v3
- * only logs them) the fault arrives on the file descriptor, naming the
- * device. Closing the device fds and the descriptor undoes everything.
+ * Each device copies one buffer into the other by DMA through the SMMU.
+ * Finally it unmaps the destination and each device aims a DMA at it
+ * again: the SMMU blocks it, the memory stays as it was, and where the
+ * kernel delivers faults (GET_INFO's SMMU_ASSIGN_CAP_FAULTS; not from 6.9
+ * on, where arm-smmu-v3 only logs them) the fault arrives on the file
+ * descriptor, naming the device. Closing the device fds and the descriptor
+ * undoes everything.
  *
  * Binding takes the device's whole IOMMU group: every function of it is
  * bound together, into the same space.
