@@ -166,7 +166,7 @@ static long get_info(int c, struct info *out)
 	off = info->flags & VFIO_IOMMU_INFO_CAPS ? info->cap_offset : 0;
 	while (off) {
 		if (off < sizeof(*info) || off + sizeof(*hdr) > info->argsz ||
-		    out->nr_caps == sizeof(out->cap_ids) / sizeof(out->cap_ids[0])) {
+		    out->nr_caps == ARRAY_SIZE(out->cap_ids)) {
 			ret = -EPROTO;
 			goto out;
 		}
@@ -438,7 +438,8 @@ FIXTURE_SETUP(vfio)
 	struct smmu_assign_bind out;
 	int i;
 
-	self->admin = self->container = -1;
+	self->admin = -1;
+	self->container = -1;
 	for (i = 0; i < NDEV; i++) {
 		self->group[i] = -1;
 		edu_attach(&self->edu[i], NULL);
@@ -1046,12 +1047,17 @@ TEST_F(vfio, container_bad_input)
 	EXPECT_EQ(-EINVAL, iocp(self->container, VFIO_IOMMU_GET_INFO, &info));
 
 	/* MAP_DMA. */
-	m = (struct vfio_iommu_type1_dma_map){ .argsz = offsetof(struct vfio_iommu_type1_dma_map, size),
-					       .flags = RW, .vaddr = (uintptr_t)(buf + 2 * PG),
-					       .iova = MAP_IOVA + 2 * PG, .size = PG };
+	m = (struct vfio_iommu_type1_dma_map){
+		.argsz = offsetof(struct vfio_iommu_type1_dma_map, size),
+		.flags = RW,
+		.vaddr = (uintptr_t)(buf + 2 * PG),
+		.iova = MAP_IOVA + 2 * PG,
+		.size = PG,
+	};
 	EXPECT_EQ(-EINVAL, iocp(self->container, VFIO_IOMMU_MAP_DMA, &m));
 	EXPECT_EQ(-EINVAL, vmap(self->container, buf + 2 * PG, MAP_IOVA + 2 * PG, PG, 0));
-	EXPECT_EQ(-EINVAL, vmap(self->container, buf + 2 * PG, MAP_IOVA + 2 * PG, PG, RW | 1U << 3));
+	EXPECT_EQ(-EINVAL, vmap(self->container, buf + 2 * PG, MAP_IOVA + 2 * PG, PG,
+				RW | 1U << 3));
 	EXPECT_EQ(-EINVAL, vmap(self->container, buf + 2 * PG, MAP_IOVA + 2 * PG, 0, RW));
 	EXPECT_EQ(-EINVAL, vmap(self->container, buf + 2 * PG, MAP_IOVA + 2 * PG + PG / 2, PG, RW));
 	EXPECT_EQ(-EINVAL, vmap(self->container, buf + 2 * PG, MAP_IOVA + 2 * PG, PG / 2, RW));
@@ -1084,8 +1090,11 @@ TEST_F(vfio, container_bad_input)
 	UNCHANGED(&s);
 
 	/* UNMAP_DMA. */
-	u = (struct vfio_iommu_type1_dma_unmap){ .argsz = offsetof(struct vfio_iommu_type1_dma_unmap, size),
-						 .iova = MAP_IOVA, .size = 2 * PG };
+	u = (struct vfio_iommu_type1_dma_unmap){
+		.argsz = offsetof(struct vfio_iommu_type1_dma_unmap, size),
+		.iova = MAP_IOVA,
+		.size = 2 * PG,
+	};
 	EXPECT_EQ(-EINVAL, iocp(self->container, VFIO_IOMMU_UNMAP_DMA, &u));
 	EXPECT_EQ(-EINVAL, vunmap(self->container, MAP_IOVA, 2 * PG, 1U << 3));
 	EXPECT_EQ(-EINVAL, vunmap(self->container, MAP_IOVA, 0, 0));
@@ -1668,7 +1677,9 @@ TEST_F_TIMEOUT(vfio, errnos_match_vfio, 120)
 	for (k = 0; k < 2; k++) {
 		ASSERT_LE(0, sides[k].container);
 		sides[k].other_container = sides[1 - k].container;
-		sides[k].group = sides[k].devfd = sides[k].devfd2 = -1;
+		sides[k].group = -1;
+		sides[k].devfd = -1;
+		sides[k].devfd2 = -1;
 	}
 	buf = tl_buf_alloc(8 * PG, CANARY);
 	ASSERT_NE(NULL, buf);
@@ -1687,7 +1698,7 @@ TEST_F_TIMEOUT(vfio, errnos_match_vfio, 120)
 			VFIO_NOIOMMU_IOMMU, VFIO_UNMAP_ALL, 0, BOGUS_IOMMU,
 		};
 
-		for (i = 0; i < (int)(sizeof(exts) / sizeof(exts[0])); i++) {
+		for (i = 0; i < (int)ARRAY_SIZE(exts); i++) {
 			snprintf(name, sizeof(name), "CHECK_EXTENSION(%lu)", exts[i]);
 			SAME(name, ioc(S->container, VFIO_CHECK_EXTENSION, exts[i]));
 		}
@@ -1746,6 +1757,7 @@ TEST_F_TIMEOUT(vfio, errnos_match_vfio, 120)
 			TH_LOG("capability %u VFIO does not have", in[1].cap_ids[i]);
 	SAME("GET_INFO argsz short", ({
 		struct vfio_iommu_type1_info x = { .argsz = 8 };
+
 		iocp(S->container, VFIO_IOMMU_GET_INFO, &x);
 	}));
 
@@ -1757,7 +1769,8 @@ TEST_F_TIMEOUT(vfio, errnos_match_vfio, 120)
 	SAME("MAP_DMA of 0 bytes", vmap(S->container, buf, MAP_IOVA + 4 * PG, 0, RW));
 	SAME("MAP_DMA unaligned iova", vmap(S->container, buf, MAP_IOVA + 4 * PG + PG / 2, PG, RW));
 	SAME("MAP_DMA unaligned size", vmap(S->container, buf, MAP_IOVA + 4 * PG, PG / 2, RW));
-	SAME("MAP_DMA unaligned vaddr", vmap(S->container, buf + PG / 2, MAP_IOVA + 4 * PG, PG, RW));
+	SAME("MAP_DMA unaligned vaddr",
+	     vmap(S->container, buf + PG / 2, MAP_IOVA + 4 * PG, PG, RW));
 	SAME("MAP_DMA iova wraps", vmap(S->container, buf, -PG, 2 * PG, RW));
 	SAME("MAP_DMA vaddr wraps", vmap(S->container, (void *)-PG, MAP_IOVA + 4 * PG, 2 * PG, RW));
 	SAME("MAP_DMA in the MSI window", vmap(S->container, buf, TL_MSI_IOVA, PG, RW));
@@ -1796,8 +1809,9 @@ TEST_F_TIMEOUT(vfio, errnos_match_vfio, 120)
 	SAME("UNMAP_DMA ALL with a size", vunmap(S->container, 0, PG, VFIO_DMA_UNMAP_FLAG_ALL));
 	SAME("UNMAP_DMA dirty bitmap", vunmap(S->container, MAP_IOVA, 3 * PG,
 					      VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP));
-	SAME("UNMAP_DMA dirty bitmap and ALL", vunmap(S->container, 0, 0,
-		VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP | VFIO_DMA_UNMAP_FLAG_ALL));
+	SAME("UNMAP_DMA dirty bitmap and ALL",
+	     vunmap(S->container, 0, 0,
+		    VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP | VFIO_DMA_UNMAP_FLAG_ALL));
 	SAME("UNMAP_DMA argsz short", ({
 		struct vfio_iommu_type1_dma_unmap x = { .argsz = 16, .iova = MAP_IOVA,
 							.size = 3 * PG };
@@ -1813,11 +1827,13 @@ TEST_F_TIMEOUT(vfio, errnos_match_vfio, 120)
 	SAME("GET_DEVICE_FD of \"\"", try_device_fd(S->group, ""));
 	SAME("GET_DEVICE_FD with an unknown option", ({
 		char n_[64];
+
 		snprintf(n_, sizeof(n_), "%s junk", S->dev);
 		try_device_fd(S->group, n_);
 	}));
 	SAME("GET_DEVICE_FD with a VF token", ({
 		char n_[96];
+
 		snprintf(n_, sizeof(n_), "%s vf_token=2ab74924-c335-45f4-9b16-8569e5b08258",
 			 S->dev);
 		try_device_fd(S->group, n_);
@@ -1925,10 +1941,12 @@ TEST_F(vfio, vfio_exec)
 {
 	char exe[PATH_MAX], group[16], out[8192], before[4096], after[4096], ours[4096];
 	const char *probe_argv[] = { SMMUCTL, "vfio-exec", "--", exe, "--probe", group, NULL };
-	const char *exit7[] = { SMMUCTL, "vfio-exec", "--", "/bin/sh", "-c", "exit 7", NULL };
-	const char *missing[] = { SMMUCTL, "vfio-exec", "--", "/nonexistent", NULL };
-	const char *none[] = { SMMUCTL, "vfio-exec", NULL };
-	const char *unpriv[] = { SMMUCTL, "vfio-exec", "--", "/bin/true", NULL };
+	static const char * const exit7[] = {
+		SMMUCTL, "vfio-exec", "--", "/bin/sh", "-c", "exit 7", NULL
+	};
+	static const char * const missing[] = { SMMUCTL, "vfio-exec", "--", "/nonexistent", NULL };
+	static const char * const none[] = { SMMUCTL, "vfio-exec", NULL };
+	static const char * const unpriv[] = { SMMUCTL, "vfio-exec", "--", "/bin/true", NULL };
 	struct stat c, host;
 	bool host_vfio;
 	ssize_t n;
