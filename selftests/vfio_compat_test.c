@@ -43,177 +43,31 @@
 #define HIGH_IOVA	(TL_MSI_IOVA + TL_MSI_LENGTH)
 /* A device name no group has. */
 #define NO_DEVICE	"0000:ff:1f.7"
+/* A well-formed VF token (vfio-pci's vf_token= option). */
+#define VF_TOKEN	"2ab74924-c335-45f4-9b16-8569e5b08258"
 #define DMA_LEN		TL_EDU_DMA_MAX
 #define CANARY		0x5a
 #define FAULT_WAIT_MS	3000
 #define NDEV		2
-#define MAX_RANGES	64
 /* An ioctl number neither VFIO nor smmu-assign knows. */
 #define VFIO_BOGUS	_IO(VFIO_TYPE, VFIO_BASE + 99)
 /* A VFIO_SET_IOMMU type nobody implements. */
 #define BOGUS_IOMMU	0x1234
 
 #define RW		(VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE)
+/* As the kernel's: where VFIO's minsz of a struct ends. */
+#define offsetofend(type, member) (offsetof(type, member) + sizeof(((type *)0)->member))
 #define PG		((uint64_t)TL_PAGE)
-
-/* ---- VFIO ioctls, answering a value or a negative errno ---- */
-
-static long ioc(int fd, unsigned long req, unsigned long arg)
-{
-	long ret = ioctl(fd, req, arg);
-
-	return ret < 0 ? -errno : ret;
-}
-
-#define iocp(fd, req, p)	ioc(fd, req, (unsigned long)(p))
-
-static long set_container(int group, int container)
-{
-	return iocp(group, VFIO_GROUP_SET_CONTAINER, &container);
-}
-
-/* VFIO_GROUP_GET_STATUS: the flags, or a negative errno. */
-static long group_status(int group)
-{
-	struct vfio_group_status st = { .argsz = sizeof(st) };
-	long ret = iocp(group, VFIO_GROUP_GET_STATUS, &st);
-
-	return ret ? ret : st.flags;
-}
-
-static long get_device_fd(int group, const char *name)
-{
-	return iocp(group, VFIO_GROUP_GET_DEVICE_FD, name);
-}
 
 /* GET_DEVICE_FD as 0 or a negative errno, the fd closed again. */
 static long try_device_fd(int group, const char *name)
 {
-	long fd = get_device_fd(group, name);
+	long fd = tl_vfio_device_fd(group, name);
 
 	if (fd < 0)
 		return fd;
 	close(fd);
 	return 0;
-}
-
-static long vmap(int c, const void *va, uint64_t iova, uint64_t size, uint32_t flags)
-{
-	struct vfio_iommu_type1_dma_map m = {
-		.argsz = sizeof(m),
-		.flags = flags,
-		.vaddr = (uintptr_t)va,
-		.iova = iova,
-		.size = size,
-	};
-
-	return iocp(c, VFIO_IOMMU_MAP_DMA, &m);
-}
-
-/* UNMAP_DMA: the bytes unmapped, or a negative errno. */
-static long vunmap(int c, uint64_t iova, uint64_t size, uint32_t flags)
-{
-	struct vfio_iommu_type1_dma_unmap u = {
-		.argsz = sizeof(u),
-		.flags = flags,
-		.iova = iova,
-		.size = size,
-	};
-	long ret = iocp(c, VFIO_IOMMU_UNMAP_DMA, &u);
-
-	return ret ? ret : (long)u.size;
-}
-
-/* What VFIO_IOMMU_GET_INFO says, its capability chain walked. */
-struct info {
-	uint32_t flags;
-	uint64_t pgsizes;
-	long avail;			/* DMA_AVAIL, -1 without the capability */
-	int nr_ranges;			/* IOVA_RANGE's, -1 without it */
-	struct vfio_iova_range ranges[MAX_RANGES];
-	unsigned int nr_caps;
-	uint16_t cap_ids[8];
-};
-
-static long get_info(int c, struct info *out)
-{
-	struct vfio_iommu_type1_info probe = { .argsz = sizeof(probe) };
-	struct vfio_iommu_type1_info_cap_iova_range *iovas;
-	struct vfio_iommu_type1_info_dma_avail *avail;
-	struct vfio_iommu_type1_info *info;
-	struct vfio_info_cap_header *hdr;
-	uint32_t off, i;
-	long ret;
-
-	memset(out, 0, sizeof(*out));
-	out->avail = -1;
-	out->nr_ranges = -1;
-	/* First with no room for the capabilities, as QEMU does: argsz says how much. */
-	ret = iocp(c, VFIO_IOMMU_GET_INFO, &probe);
-	if (ret)
-		return ret;
-	if (probe.argsz < sizeof(probe))
-		return -EPROTO;
-	info = calloc(1, probe.argsz);
-	if (!info)
-		return -ENOMEM;
-	info->argsz = probe.argsz;
-	ret = iocp(c, VFIO_IOMMU_GET_INFO, info);
-	if (ret)
-		goto out;
-	out->flags = info->flags;
-	out->pgsizes = info->iova_pgsizes;
-	off = info->flags & VFIO_IOMMU_INFO_CAPS ? info->cap_offset : 0;
-	while (off) {
-		if (off < sizeof(*info) || off + sizeof(*hdr) > info->argsz ||
-		    out->nr_caps == ARRAY_SIZE(out->cap_ids)) {
-			ret = -EPROTO;
-			goto out;
-		}
-		hdr = (void *)info + off;
-		out->cap_ids[out->nr_caps++] = hdr->id;
-		if (hdr->id == VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL) {
-			avail = (void *)hdr;
-			if (hdr->version != 1 || off + sizeof(*avail) > info->argsz) {
-				ret = -EPROTO;
-				goto out;
-			}
-			out->avail = avail->avail;
-		} else if (hdr->id == VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE) {
-			iovas = (void *)hdr;
-			if (hdr->version != 1 || iovas->nr_iovas > MAX_RANGES ||
-			    off + sizeof(*iovas) + iovas->nr_iovas * sizeof(iovas->iova_ranges[0]) >
-			    info->argsz) {
-				ret = -EPROTO;
-				goto out;
-			}
-			out->nr_ranges = iovas->nr_iovas;
-			for (i = 0; i < iovas->nr_iovas; i++)
-				out->ranges[i] = iovas->iova_ranges[i];
-		}
-		off = hdr->next;
-	}
-out:
-	free(info);
-	return ret;
-}
-
-static bool has_cap(const struct info *info, uint16_t id)
-{
-	unsigned int i;
-
-	for (i = 0; i < info->nr_caps; i++)
-		if (info->cap_ids[i] == id)
-			return true;
-	return false;
-}
-
-static long dma_avail(int c)
-{
-	struct info info;
-	long ret = get_info(c, &info);
-
-	return ret ? ret : info.avail;
 }
 
 /* "EINVAL" for -EINVAL, the number for a value. */
@@ -249,7 +103,7 @@ static int ranges_less_resv(uint64_t start, uint64_t last, struct smmu_assign_re
 				resv[i] = resv[j];
 				resv[j] = t;
 			}
-	for (i = 0; i < nr_resv && !done && n < MAX_RANGES; i++) {
+	for (i = 0; i < nr_resv && !done && n < TL_VFIO_MAX_RANGES; i++) {
 		if (resv[i].last < cur || resv[i].start > last)
 			continue;
 		if (resv[i].start > cur)
@@ -259,7 +113,7 @@ static int ranges_less_resv(uint64_t start, uint64_t last, struct smmu_assign_re
 		else
 			cur = resv[i].last + 1;
 	}
-	if (!done && n < MAX_RANGES)
+	if (!done && n < TL_VFIO_MAX_RANGES)
 		out[n++] = (struct vfio_iova_range){ cur, last };
 	return n;
 }
@@ -387,14 +241,14 @@ static int probe(const char *group)
 		return 1;
 	}
 	printf("container_major=%u\ncontainer_minor=%u\n", major(st.st_rdev), minor(st.st_rdev));
-	printf("api=%ld\n", ioc(c, VFIO_GET_API_VERSION, 0));
-	printf("type1v2=%ld\n", ioc(c, VFIO_CHECK_EXTENSION, VFIO_TYPE1v2_IOMMU));
-	printf("nesting=%ld\n", ioc(c, VFIO_CHECK_EXTENSION, VFIO_TYPE1_NESTING_IOMMU));
+	printf("api=%ld\n", tl_ioctl(c, VFIO_GET_API_VERSION, 0));
+	printf("type1v2=%ld\n", tl_ioctl(c, VFIO_CHECK_EXTENSION, VFIO_TYPE1v2_IOMMU));
+	printf("nesting=%ld\n", tl_ioctl(c, VFIO_CHECK_EXTENSION, VFIO_TYPE1_NESTING_IOMMU));
 	snprintf(path, sizeof(path), "/dev/vfio/%s", group);
 	g = open(path, O_RDWR | O_CLOEXEC);
-	printf("group=%ld\n", g < 0 ? -errno : group_status(g));
+	printf("group=%ld\n", g < 0 ? -errno : tl_vfio_group_status(g));
 	if (g >= 0)
-		printf("join=%ld\n", set_container(g, c));
+		printf("join=%ld\n", tl_vfio_set_container(g, c));
 	listing("/dev/vfio", nodes, sizeof(nodes));
 	printf("nodes=%s\n", nodes);
 	return 0;
@@ -522,15 +376,15 @@ static void vmm_start(struct __test_metadata *_metadata, FIXTURE_DATA(vfio) *sel
 	OPEN_CONTAINER();
 	for (i = 0; i < n; i++) {
 		OPEN_GROUP(i);
-		ASSERT_EQ(0, set_container(self->group[i], self->container));
+		ASSERT_EQ(0, tl_vfio_set_container(self->group[i], self->container));
 	}
-	ASSERT_EQ(0, ioc(self->container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU));
+	ASSERT_EQ(0, tl_ioctl(self->container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU));
 }
 
 /* edu[i] through a device fd of its group node, its DMAs ending by MSI. */
 static void open_edu(struct __test_metadata *_metadata, FIXTURE_DATA(vfio) *self, int i)
 {
-	long fd = get_device_fd(self->group[i], self->names[i]);
+	long fd = tl_vfio_device_fd(self->group[i], self->names[i]);
 
 	ASSERT_LE(0, fd) TH_LOG("GET_DEVICE_FD %s: %s", self->names[i], strerror(-fd));
 	ASSERT_EQ(0, edu_open_fd(&self->edu[i], fd, VFIO_PCI_MSI_IRQ_INDEX));
@@ -546,7 +400,7 @@ struct snap {
 
 static int take_snap(FIXTURE_DATA(vfio) *self, int i, struct snap *s)
 {
-	s->avail = dma_avail(self->container);
+	s->avail = tl_vfio_dma_avail(self->container);
 	s->pins = tl_pins_now();
 	return smmua_space_info(self->admin, 0, &self->bdf[i], &s->d);
 }
@@ -576,24 +430,24 @@ TEST_F(vfio, vmm_flow)
 
 	NEED_DEVS(1);
 	OPEN_CONTAINER();
-	EXPECT_EQ(VFIO_API_VERSION, ioc(self->container, VFIO_GET_API_VERSION, 0));
-	EXPECT_EQ(1, ioc(self->container, VFIO_CHECK_EXTENSION, VFIO_TYPE1_IOMMU));
-	EXPECT_EQ(1, ioc(self->container, VFIO_CHECK_EXTENSION, VFIO_TYPE1v2_IOMMU));
-	EXPECT_EQ(1, ioc(self->container, VFIO_CHECK_EXTENSION, VFIO_UNMAP_ALL));
+	EXPECT_EQ(VFIO_API_VERSION, tl_ioctl(self->container, VFIO_GET_API_VERSION, 0));
+	EXPECT_EQ(1, tl_ioctl(self->container, VFIO_CHECK_EXTENSION, VFIO_TYPE1_IOMMU));
+	EXPECT_EQ(1, tl_ioctl(self->container, VFIO_CHECK_EXTENSION, VFIO_TYPE1v2_IOMMU));
+	EXPECT_EQ(1, tl_ioctl(self->container, VFIO_CHECK_EXTENSION, VFIO_UNMAP_ALL));
 	/* Not offered: nesting, VFIO_UPDATE_VADDR; arm-smmu-v3 enforces no coherency. */
-	EXPECT_EQ(0, ioc(self->container, VFIO_CHECK_EXTENSION, VFIO_TYPE1_NESTING_IOMMU));
-	EXPECT_EQ(0, ioc(self->container, VFIO_CHECK_EXTENSION, VFIO_UPDATE_VADDR));
-	EXPECT_EQ(0, ioc(self->container, VFIO_CHECK_EXTENSION, VFIO_DMA_CC_IOMMU));
-	EXPECT_EQ(0, ioc(self->container, VFIO_CHECK_EXTENSION, VFIO_SPAPR_TCE_IOMMU));
-	EXPECT_EQ(0, ioc(self->container, VFIO_CHECK_EXTENSION, VFIO_NOIOMMU_IOMMU));
+	EXPECT_EQ(0, tl_ioctl(self->container, VFIO_CHECK_EXTENSION, VFIO_TYPE1_NESTING_IOMMU));
+	EXPECT_EQ(0, tl_ioctl(self->container, VFIO_CHECK_EXTENSION, VFIO_UPDATE_VADDR));
+	EXPECT_EQ(0, tl_ioctl(self->container, VFIO_CHECK_EXTENSION, VFIO_DMA_CC_IOMMU));
+	EXPECT_EQ(0, tl_ioctl(self->container, VFIO_CHECK_EXTENSION, VFIO_SPAPR_TCE_IOMMU));
+	EXPECT_EQ(0, tl_ioctl(self->container, VFIO_CHECK_EXTENSION, VFIO_NOIOMMU_IOMMU));
 
 	OPEN_GROUP(0);
-	EXPECT_EQ(VFIO_GROUP_FLAGS_VIABLE, group_status(self->group[0]));
-	ASSERT_EQ(0, set_container(self->group[0], self->container));
+	EXPECT_EQ(VFIO_GROUP_FLAGS_VIABLE, tl_vfio_group_status(self->group[0]));
+	ASSERT_EQ(0, tl_vfio_set_container(self->group[0], self->container));
 	EXPECT_EQ(VFIO_GROUP_FLAGS_VIABLE | VFIO_GROUP_FLAGS_CONTAINER_SET,
-		  group_status(self->group[0]));
-	ASSERT_EQ(0, ioc(self->container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU));
-	avail0 = dma_avail(self->container);
+		  tl_vfio_group_status(self->group[0]));
+	ASSERT_EQ(0, tl_ioctl(self->container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU));
+	avail0 = tl_vfio_dma_avail(self->container);
 	ASSERT_LT(0, avail0);
 
 	src = tl_buf_alloc(PG, 0);
@@ -603,12 +457,12 @@ TEST_F(vfio, vmm_flow)
 	ASSERT_NE(NULL, dst);
 	ASSERT_NE(NULL, high);
 	tl_buf_pattern(src, PG, 0xf10);
-	ASSERT_EQ(0, vmap(self->container, src, SRC_IOVA, PG, VFIO_DMA_MAP_FLAG_READ));
-	EXPECT_EQ(avail0 - 1, dma_avail(self->container));
-	ASSERT_EQ(0, vmap(self->container, dst, DST_IOVA, PG, RW));
-	EXPECT_EQ(avail0 - 2, dma_avail(self->container));
-	ASSERT_EQ(0, vmap(self->container, high, HIGH_IOVA, PG, RW));
-	EXPECT_EQ(avail0 - 3, dma_avail(self->container));
+	ASSERT_EQ(0, tl_vfio_map(self->container, src, SRC_IOVA, PG, VFIO_DMA_MAP_FLAG_READ));
+	EXPECT_EQ(avail0 - 1, tl_vfio_dma_avail(self->container));
+	ASSERT_EQ(0, tl_vfio_map(self->container, dst, DST_IOVA, PG, RW));
+	EXPECT_EQ(avail0 - 2, tl_vfio_dma_avail(self->container));
+	ASSERT_EQ(0, tl_vfio_map(self->container, high, HIGH_IOVA, PG, RW));
+	EXPECT_EQ(avail0 - 3, tl_vfio_dma_avail(self->container));
 	EXPECT_EQ(self->pins0 + 3, tl_pins_now());
 
 	open_edu(_metadata, self, 0);
@@ -619,8 +473,8 @@ TEST_F(vfio, vmm_flow)
 	EXPECT_EQ(0, memcmp(src, high, DMA_LEN));
 
 	/* Unmapped: the device's write is refused, the memory behind it unchanged. */
-	EXPECT_EQ(PG, vunmap(self->container, DST_IOVA, PG, 0));
-	EXPECT_EQ(avail0 - 2, dma_avail(self->container));
+	EXPECT_EQ(PG, tl_vfio_unmap(self->container, DST_IOVA, PG, 0));
+	EXPECT_EQ(avail0 - 2, tl_vfio_dma_avail(self->container));
 	memset(dst, CANARY, PG);
 	faults0 = faults_of(self->admin, &self->bdf[0]);
 	ASSERT_LE(0, faults0);
@@ -658,19 +512,19 @@ TEST_F(vfio, vmm_flow)
  */
 TEST_F(vfio, get_info)
 {
-	struct vfio_iova_range want[MAX_RANGES];
+	struct vfio_iova_range want[TL_VFIO_MAX_RANGES];
 	struct smmu_assign_resv_region *resv;
 	struct vfio_iommu_type1_info small;
 	struct smmua_space_desc d;
 	char max[32];
-	struct info info;
+	struct tl_vfio_info info;
 	size_t nr_resv;
 	bool below = false, above = false;
 	int i, n;
 
 	NEED_DEVS(1);
 	vmm_start(_metadata, self, 1);
-	ASSERT_EQ(0, get_info(self->container, &info));
+	ASSERT_EQ(0, tl_vfio_info(self->container, &info));
 	EXPECT_EQ(VFIO_IOMMU_INFO_PGSIZES | VFIO_IOMMU_INFO_CAPS, info.flags);
 	ASSERT_EQ(0, tl_param_read("max_mappings", max, sizeof(max)));
 	EXPECT_EQ(atol(max), info.avail);
@@ -708,20 +562,20 @@ TEST_F(vfio, get_info)
 	/* No room for the capabilities: flagged, argsz grown, cap_offset 0. */
 	memset(&small, 0xff, sizeof(small));
 	small.argsz = sizeof(small);
-	ASSERT_EQ(0, iocp(self->container, VFIO_IOMMU_GET_INFO, &small));
+	ASSERT_EQ(0, tl_ioctl_p(self->container, VFIO_IOMMU_GET_INFO, &small));
 	EXPECT_EQ(VFIO_IOMMU_INFO_PGSIZES | VFIO_IOMMU_INFO_CAPS, small.flags);
 	EXPECT_LT(sizeof(small), small.argsz);
 	EXPECT_EQ(0, small.cap_offset);
 	/* An older user's struct ends at iova_pgsizes: cap_offset is not written. */
 	memset(&small, 0xff, sizeof(small));
 	small.argsz = offsetof(struct vfio_iommu_type1_info, cap_offset);
-	ASSERT_EQ(0, iocp(self->container, VFIO_IOMMU_GET_INFO, &small));
+	ASSERT_EQ(0, tl_ioctl_p(self->container, VFIO_IOMMU_GET_INFO, &small));
 	EXPECT_EQ(info.pgsizes, small.iova_pgsizes);
 	EXPECT_EQ(0xffffffff, small.cap_offset);
 	/* Shorter than that is EINVAL, and nothing is written. */
 	memset(&small, 0xff, sizeof(small));
 	small.argsz = offsetof(struct vfio_iommu_type1_info, cap_offset) - 1;
-	EXPECT_EQ(-EINVAL, iocp(self->container, VFIO_IOMMU_GET_INFO, &small));
+	EXPECT_EQ(-EINVAL, tl_ioctl_p(self->container, VFIO_IOMMU_GET_INFO, &small));
 	EXPECT_EQ(0xffffffff, small.flags);
 }
 
@@ -741,24 +595,24 @@ TEST_F(vfio, unmap_semantics)
 	NEED_DEVS(1);
 	vmm_start(_metadata, self, 1);
 	open_edu(_metadata, self, 0);
-	avail0 = dma_avail(self->container);
+	avail0 = tl_vfio_dma_avail(self->container);
 	buf = tl_buf_alloc(8 * PG, CANARY);
 	ASSERT_NE(NULL, buf);
 	/* M1: 3 pages at MAP_IOVA; M2: 2 pages at MAP_IOVA + 8 pages. */
-	ASSERT_EQ(0, vmap(self->container, buf, MAP_IOVA, 3 * PG, RW));
-	ASSERT_EQ(0, vmap(self->container, buf + 3 * PG, MAP_IOVA + 8 * PG, 2 * PG, RW));
+	ASSERT_EQ(0, tl_vfio_map(self->container, buf, MAP_IOVA, 3 * PG, RW));
+	ASSERT_EQ(0, tl_vfio_map(self->container, buf + 3 * PG, MAP_IOVA + 8 * PG, 2 * PG, RW));
 	ASSERT_EQ(0, take_snap(self, 0, &s));
 	EXPECT_EQ(avail0 - 2, s.avail);
 
 	/* Bisected at its start, at its end, and M2 by the end of a larger range. */
-	EXPECT_EQ(-EINVAL, vunmap(self->container, MAP_IOVA + PG, PG, 0));
-	EXPECT_EQ(-EINVAL, vunmap(self->container, MAP_IOVA, PG, 0));
-	EXPECT_EQ(-EINVAL, vunmap(self->container, MAP_IOVA + PG, 2 * PG, 0));
-	EXPECT_EQ(-EINVAL, vunmap(self->container, MAP_IOVA, 9 * PG, 0));
+	EXPECT_EQ(-EINVAL, tl_vfio_unmap(self->container, MAP_IOVA + PG, PG, 0));
+	EXPECT_EQ(-EINVAL, tl_vfio_unmap(self->container, MAP_IOVA, PG, 0));
+	EXPECT_EQ(-EINVAL, tl_vfio_unmap(self->container, MAP_IOVA + PG, 2 * PG, 0));
+	EXPECT_EQ(-EINVAL, tl_vfio_unmap(self->container, MAP_IOVA, 9 * PG, 0));
 	/* A refused UNMAP writes nothing back. */
 	u = (struct vfio_iommu_type1_dma_unmap){ .argsz = sizeof(u), .iova = MAP_IOVA + PG,
 						 .size = PG };
-	EXPECT_EQ(-EINVAL, iocp(self->container, VFIO_IOMMU_UNMAP_DMA, &u));
+	EXPECT_EQ(-EINVAL, tl_ioctl_p(self->container, VFIO_IOMMU_UNMAP_DMA, &u));
 	EXPECT_EQ(PG, u.size);
 	UNCHANGED(&s);
 	/* The device still reaches all of M1. */
@@ -768,30 +622,30 @@ TEST_F(vfio, unmap_semantics)
 	EXPECT_EQ(0, memcmp(buf, buf + 2 * PG, DMA_LEN));
 
 	/* Nothing mapped in the range: success, 0 bytes. */
-	EXPECT_EQ(0, vunmap(self->container, MAP_IOVA + 3 * PG, 5 * PG, 0));
-	EXPECT_EQ(0, vunmap(self->container, SRC_IOVA, PG, 0));
+	EXPECT_EQ(0, tl_vfio_unmap(self->container, MAP_IOVA + 3 * PG, 5 * PG, 0));
+	EXPECT_EQ(0, tl_vfio_unmap(self->container, SRC_IOVA, PG, 0));
 	UNCHANGED(&s);
 	/* Whole mappings: M1 exactly, M2 inside a larger range. */
-	EXPECT_EQ(3 * PG, vunmap(self->container, MAP_IOVA, 3 * PG, 0));
-	EXPECT_EQ(2 * PG, vunmap(self->container, MAP_IOVA + 6 * PG, 8 * PG, 0));
-	EXPECT_EQ(avail0, dma_avail(self->container));
+	EXPECT_EQ(3 * PG, tl_vfio_unmap(self->container, MAP_IOVA, 3 * PG, 0));
+	EXPECT_EQ(2 * PG, tl_vfio_unmap(self->container, MAP_IOVA + 6 * PG, 8 * PG, 0));
+	EXPECT_EQ(avail0, tl_vfio_dma_avail(self->container));
 	smmua_space_desc_free(&s.d);
 
 	/* Both ranges in one UNMAP, then VFIO_DMA_UNMAP_FLAG_ALL. */
-	ASSERT_EQ(0, vmap(self->container, buf, MAP_IOVA, 3 * PG, RW));
-	ASSERT_EQ(0, vmap(self->container, buf + 3 * PG, MAP_IOVA + 8 * PG, 2 * PG, RW));
-	EXPECT_EQ(5 * PG, vunmap(self->container, MAP_IOVA, 10 * PG, 0));
-	ASSERT_EQ(0, vmap(self->container, buf, MAP_IOVA, 3 * PG, RW));
-	ASSERT_EQ(0, vmap(self->container, buf + 3 * PG, HIGH_IOVA, 2 * PG, RW));
+	ASSERT_EQ(0, tl_vfio_map(self->container, buf, MAP_IOVA, 3 * PG, RW));
+	ASSERT_EQ(0, tl_vfio_map(self->container, buf + 3 * PG, MAP_IOVA + 8 * PG, 2 * PG, RW));
+	EXPECT_EQ(5 * PG, tl_vfio_unmap(self->container, MAP_IOVA, 10 * PG, 0));
+	ASSERT_EQ(0, tl_vfio_map(self->container, buf, MAP_IOVA, 3 * PG, RW));
+	ASSERT_EQ(0, tl_vfio_map(self->container, buf + 3 * PG, HIGH_IOVA, 2 * PG, RW));
 	ASSERT_EQ(0, take_snap(self, 0, &s));
-	EXPECT_EQ(-EINVAL, vunmap(self->container, MAP_IOVA, 0, VFIO_DMA_UNMAP_FLAG_ALL));
-	EXPECT_EQ(-EINVAL, vunmap(self->container, 0, 3 * PG, VFIO_DMA_UNMAP_FLAG_ALL));
+	EXPECT_EQ(-EINVAL, tl_vfio_unmap(self->container, MAP_IOVA, 0, VFIO_DMA_UNMAP_FLAG_ALL));
+	EXPECT_EQ(-EINVAL, tl_vfio_unmap(self->container, 0, 3 * PG, VFIO_DMA_UNMAP_FLAG_ALL));
 	UNCHANGED(&s);
 	smmua_space_desc_free(&s.d);
-	EXPECT_EQ(5 * PG, vunmap(self->container, 0, 0, VFIO_DMA_UNMAP_FLAG_ALL));
-	EXPECT_EQ(avail0, dma_avail(self->container));
+	EXPECT_EQ(5 * PG, tl_vfio_unmap(self->container, 0, 0, VFIO_DMA_UNMAP_FLAG_ALL));
+	EXPECT_EQ(avail0, tl_vfio_dma_avail(self->container));
 	EXPECT_EQ(self->pins0, tl_pins_now());
-	EXPECT_EQ(0, vunmap(self->container, 0, 0, VFIO_DMA_UNMAP_FLAG_ALL));
+	EXPECT_EQ(0, tl_vfio_unmap(self->container, 0, 0, VFIO_DMA_UNMAP_FLAG_ALL));
 	tl_buf_free(buf, 8 * PG);
 }
 
@@ -812,24 +666,25 @@ TEST_F(vfio, mapping_limit)
 	vmm_start(_metadata, self, 1);
 	buf = tl_buf_alloc(8 * PG, CANARY);
 	ASSERT_NE(NULL, buf);
-	EXPECT_EQ(4, dma_avail(self->container));
+	EXPECT_EQ(4, tl_vfio_dma_avail(self->container));
 	for (i = 0; i < 4; i++) {
-		ASSERT_EQ(0, vmap(self->container, buf + i * PG, MAP_IOVA + 2 * i * PG, PG, RW));
-		EXPECT_EQ(3 - i, dma_avail(self->container));
+		ASSERT_EQ(0, tl_vfio_map(self->container, buf + i * PG, MAP_IOVA + 2 * i * PG, PG,
+					 RW));
+		EXPECT_EQ(3 - i, tl_vfio_dma_avail(self->container));
 	}
 	ASSERT_EQ(0, take_snap(self, 0, &s));
-	EXPECT_EQ(-ENOSPC, vmap(self->container, buf + 4 * PG, MAP_IOVA + 8 * PG, PG, RW));
+	EXPECT_EQ(-ENOSPC, tl_vfio_map(self->container, buf + 4 * PG, MAP_IOVA + 8 * PG, PG, RW));
 	/* An overlap is EEXIST before the limit is looked at. */
-	EXPECT_EQ(-EEXIST, vmap(self->container, buf, MAP_IOVA, PG, RW));
+	EXPECT_EQ(-EEXIST, tl_vfio_map(self->container, buf, MAP_IOVA, PG, RW));
 	UNCHANGED(&s);
 	smmua_space_desc_free(&s.d);
 	/* One unmapped makes room for one. */
-	EXPECT_EQ(PG, vunmap(self->container, MAP_IOVA, PG, 0));
-	EXPECT_EQ(1, dma_avail(self->container));
-	EXPECT_EQ(0, vmap(self->container, buf + 4 * PG, MAP_IOVA + 8 * PG, PG, RW));
-	EXPECT_EQ(0, dma_avail(self->container));
-	EXPECT_EQ(4 * PG, vunmap(self->container, 0, 0, VFIO_DMA_UNMAP_FLAG_ALL));
-	EXPECT_EQ(4, dma_avail(self->container));
+	EXPECT_EQ(PG, tl_vfio_unmap(self->container, MAP_IOVA, PG, 0));
+	EXPECT_EQ(1, tl_vfio_dma_avail(self->container));
+	EXPECT_EQ(0, tl_vfio_map(self->container, buf + 4 * PG, MAP_IOVA + 8 * PG, PG, RW));
+	EXPECT_EQ(0, tl_vfio_dma_avail(self->container));
+	EXPECT_EQ(4 * PG, tl_vfio_unmap(self->container, 0, 0, VFIO_DMA_UNMAP_FLAG_ALL));
+	EXPECT_EQ(4, tl_vfio_dma_avail(self->container));
 	tl_buf_free(buf, 8 * PG);
 }
 
@@ -852,11 +707,11 @@ TEST_F_TIMEOUT(vfio, two_groups_share_mappings, 120)
 	vmm_start(_metadata, self, 1);
 	buf = tl_buf_alloc(4 * PG, 0);
 	ASSERT_NE(NULL, buf);
-	ASSERT_EQ(0, vmap(self->container, buf, SHARED_IOVA, 4 * PG, RW));
+	ASSERT_EQ(0, tl_vfio_map(self->container, buf, SHARED_IOVA, 4 * PG, RW));
 	OPEN_GROUP(1);
-	ASSERT_EQ(0, set_container(self->group[1], self->container));
+	ASSERT_EQ(0, tl_vfio_set_container(self->group[1], self->container));
 	/* SET_IOMMU once per container: the second group needs none. */
-	EXPECT_EQ(-EINVAL, ioc(self->container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU));
+	EXPECT_EQ(-EINVAL, tl_ioctl(self->container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU));
 	EXPECT_EQ(self->pins0 + 4, tl_pins_now());
 	EXPECT_EQ(vmpin0 + (long)(4 * PG / 1024), tl_vmpin_kb(0));
 
@@ -885,10 +740,10 @@ TEST_F_TIMEOUT(vfio, two_groups_share_mappings, 120)
 	}
 
 	/* Group 1 leaves, once its device fd is closed; group 0 keeps working. */
-	EXPECT_EQ(-EBUSY, ioc(self->group[1], VFIO_GROUP_UNSET_CONTAINER, 0));
+	EXPECT_EQ(-EBUSY, tl_ioctl(self->group[1], VFIO_GROUP_UNSET_CONTAINER, 0));
 	edu_close(&self->edu[1]);
-	ASSERT_EQ(0, ioc(self->group[1], VFIO_GROUP_UNSET_CONTAINER, 0));
-	EXPECT_EQ(VFIO_GROUP_FLAGS_VIABLE, group_status(self->group[1]));
+	ASSERT_EQ(0, tl_ioctl(self->group[1], VFIO_GROUP_UNSET_CONTAINER, 0));
+	EXPECT_EQ(VFIO_GROUP_FLAGS_VIABLE, tl_vfio_group_status(self->group[1]));
 	ASSERT_EQ(0, smmua_query(self->admin, &self->bdf[1], &q1));
 	EXPECT_EQ(0, q1.out_state & SMMU_ASSIGN_STATE_OWNED);
 	memset(buf + PG, CANARY, PG);
@@ -898,16 +753,16 @@ TEST_F_TIMEOUT(vfio, two_groups_share_mappings, 120)
 
 	/* The last group out: no IOMMU, no mappings, no pins. */
 	edu_close(&self->edu[0]);
-	ASSERT_EQ(0, ioc(self->group[0], VFIO_GROUP_UNSET_CONTAINER, 0));
+	ASSERT_EQ(0, tl_ioctl(self->group[0], VFIO_GROUP_UNSET_CONTAINER, 0));
 	EXPECT_EQ(self->pins0, tl_pins_now());
 	EXPECT_EQ(vmpin0, tl_vmpin_kb(0));
-	EXPECT_EQ(-EINVAL, vmap(self->container, buf, SHARED_IOVA, PG, RW));
-	EXPECT_EQ(-EINVAL, dma_avail(self->container));
+	EXPECT_EQ(-EINVAL, tl_vfio_map(self->container, buf, SHARED_IOVA, PG, RW));
+	EXPECT_EQ(-EINVAL, tl_vfio_dma_avail(self->container));
 	/* And it starts over: a group again, then SET_IOMMU. */
-	EXPECT_EQ(-EINVAL, ioc(self->container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU));
-	ASSERT_EQ(0, set_container(self->group[1], self->container));
-	EXPECT_EQ(0, ioc(self->container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU));
-	EXPECT_EQ(0, vmap(self->container, buf, SHARED_IOVA, PG, RW));
+	EXPECT_EQ(-EINVAL, tl_ioctl(self->container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU));
+	ASSERT_EQ(0, tl_vfio_set_container(self->group[1], self->container));
+	EXPECT_EQ(0, tl_ioctl(self->container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU));
+	EXPECT_EQ(0, tl_vfio_map(self->container, buf, SHARED_IOVA, PG, RW));
 	tl_buf_free(buf, 4 * PG);
 }
 
@@ -922,7 +777,7 @@ TEST_F(vfio, query_shows_container_ownership)
 	struct smmu_assign_mapping_info *maps;
 	struct smmu_assign_query q;
 	struct smmua_space_desc d;
-	struct info info;
+	struct tl_vfio_info info;
 	uint64_t maps0, unmaps0;
 	size_t nmaps;
 	uint8_t *buf;
@@ -937,7 +792,7 @@ TEST_F(vfio, query_shows_container_ownership)
 
 	OPEN_CONTAINER();
 	OPEN_GROUP(0);
-	ASSERT_EQ(0, set_container(self->group[0], self->container));
+	ASSERT_EQ(0, tl_vfio_set_container(self->group[0], self->container));
 	ASSERT_EQ(0, smmua_query(self->admin, &self->bdf[0], &q));
 	EXPECT_EQ(SMMU_ASSIGN_STATE_PERSISTENT | SMMU_ASSIGN_STATE_OWNED, q.out_state);
 	EXPECT_EQ(getpid(), q.out_owner_pid);
@@ -948,10 +803,10 @@ TEST_F(vfio, query_shows_container_ownership)
 	maps0 = q.out_stats.maps;
 	unmaps0 = q.out_stats.unmaps;
 
-	ASSERT_EQ(0, ioc(self->container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU));
+	ASSERT_EQ(0, tl_ioctl(self->container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU));
 	buf = tl_buf_alloc(2 * PG, CANARY);
 	ASSERT_NE(NULL, buf);
-	ASSERT_EQ(0, vmap(self->container, buf, MAP_IOVA, 2 * PG, RW));
+	ASSERT_EQ(0, tl_vfio_map(self->container, buf, MAP_IOVA, 2 * PG, RW));
 	ASSERT_EQ(0, smmua_query(self->admin, &self->bdf[0], &q));
 	EXPECT_EQ(1, q.out_num_mappings);
 	EXPECT_EQ(maps0 + 1, q.out_stats.maps);
@@ -962,7 +817,7 @@ TEST_F(vfio, query_shows_container_ownership)
 	ASSERT_EQ(0, smmua_space_info(self->admin, 0, &self->bdf[0], &d));
 	EXPECT_EQ(getpid(), d.info.out_owner_pid);
 	EXPECT_EQ(1, d.num_devices);
-	ASSERT_EQ(0, get_info(self->container, &info));
+	ASSERT_EQ(0, tl_vfio_info(self->container, &info));
 	ASSERT_EQ(info.nr_ranges, d.num_ranges);
 	for (i = 0; i < info.nr_ranges; i++)
 		EXPECT_EQ(info.ranges[i].start, d.ranges[i].iova);
@@ -980,7 +835,7 @@ TEST_F(vfio, query_shows_container_ownership)
 	EXPECT_EQ(VFIO_PCI_MSI_IRQ_INDEX, q.out_irq_index);
 	edu_close(&self->edu[0]);
 
-	EXPECT_EQ(2 * PG, vunmap(self->container, MAP_IOVA, 2 * PG, 0));
+	EXPECT_EQ(2 * PG, tl_vfio_unmap(self->container, MAP_IOVA, 2 * PG, 0));
 	ASSERT_EQ(0, smmua_query(self->admin, &self->bdf[0], &q));
 	EXPECT_EQ(0, q.out_num_mappings);
 	EXPECT_EQ(unmaps0 + 1, q.out_stats.unmaps);
@@ -1016,35 +871,35 @@ TEST_F(vfio, container_bad_input)
 	ASSERT_NE(NULL, buf);
 	OPEN_CONTAINER();
 	/* No group: no IOMMU can be set, and no IOMMU ioctl answers. */
-	EXPECT_EQ(-EINVAL, ioc(self->container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU));
-	EXPECT_EQ(-EINVAL, iocp(self->container, VFIO_IOMMU_GET_INFO, &info));
-	EXPECT_EQ(-EINVAL, vmap(self->container, buf, MAP_IOVA, PG, RW));
-	EXPECT_EQ(-EINVAL, vunmap(self->container, MAP_IOVA, PG, 0));
-	EXPECT_EQ(-EINVAL, ioc(self->container, VFIO_BOGUS, 0));
-	EXPECT_EQ(0, ioc(self->container, VFIO_CHECK_EXTENSION, BOGUS_IOMMU));
+	EXPECT_EQ(-EINVAL, tl_ioctl(self->container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU));
+	EXPECT_EQ(-EINVAL, tl_ioctl_p(self->container, VFIO_IOMMU_GET_INFO, &info));
+	EXPECT_EQ(-EINVAL, tl_vfio_map(self->container, buf, MAP_IOVA, PG, RW));
+	EXPECT_EQ(-EINVAL, tl_vfio_unmap(self->container, MAP_IOVA, PG, 0));
+	EXPECT_EQ(-EINVAL, tl_ioctl(self->container, VFIO_BOGUS, 0));
+	EXPECT_EQ(0, tl_ioctl(self->container, VFIO_CHECK_EXTENSION, BOGUS_IOMMU));
 
 	OPEN_GROUP(0);
-	ASSERT_EQ(0, set_container(self->group[0], self->container));
+	ASSERT_EQ(0, tl_vfio_set_container(self->group[0], self->container));
 	/* A group, but no IOMMU yet: the same. */
-	EXPECT_EQ(-EINVAL, iocp(self->container, VFIO_IOMMU_GET_INFO, &info));
-	EXPECT_EQ(-EINVAL, vmap(self->container, buf, MAP_IOVA, PG, RW));
-	EXPECT_EQ(-EINVAL, vunmap(self->container, 0, 0, VFIO_DMA_UNMAP_FLAG_ALL));
+	EXPECT_EQ(-EINVAL, tl_ioctl_p(self->container, VFIO_IOMMU_GET_INFO, &info));
+	EXPECT_EQ(-EINVAL, tl_vfio_map(self->container, buf, MAP_IOVA, PG, RW));
+	EXPECT_EQ(-EINVAL, tl_vfio_unmap(self->container, 0, 0, VFIO_DMA_UNMAP_FLAG_ALL));
 	/* Types no IOMMU driver takes. */
-	EXPECT_EQ(-ENODEV, ioc(self->container, VFIO_SET_IOMMU, BOGUS_IOMMU));
-	EXPECT_EQ(-ENODEV, ioc(self->container, VFIO_SET_IOMMU, VFIO_SPAPR_TCE_IOMMU));
-	EXPECT_EQ(-ENODEV, ioc(self->container, VFIO_SET_IOMMU, VFIO_NOIOMMU_IOMMU));
+	EXPECT_EQ(-ENODEV, tl_ioctl(self->container, VFIO_SET_IOMMU, BOGUS_IOMMU));
+	EXPECT_EQ(-ENODEV, tl_ioctl(self->container, VFIO_SET_IOMMU, VFIO_SPAPR_TCE_IOMMU));
+	EXPECT_EQ(-ENODEV, tl_ioctl(self->container, VFIO_SET_IOMMU, VFIO_NOIOMMU_IOMMU));
 	/* Not offered (CHECK_EXTENSION says 0), so no driver takes it either. */
-	EXPECT_EQ(-ENODEV, ioc(self->container, VFIO_SET_IOMMU, VFIO_TYPE1_NESTING_IOMMU));
-	ASSERT_EQ(0, ioc(self->container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU));
-	EXPECT_EQ(-EINVAL, ioc(self->container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU));
-	EXPECT_EQ(-EINVAL, ioc(self->container, VFIO_SET_IOMMU, VFIO_TYPE1_IOMMU));
+	EXPECT_EQ(-ENODEV, tl_ioctl(self->container, VFIO_SET_IOMMU, VFIO_TYPE1_NESTING_IOMMU));
+	ASSERT_EQ(0, tl_ioctl(self->container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU));
+	EXPECT_EQ(-EINVAL, tl_ioctl(self->container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU));
+	EXPECT_EQ(-EINVAL, tl_ioctl(self->container, VFIO_SET_IOMMU, VFIO_TYPE1_IOMMU));
 
-	ASSERT_EQ(0, vmap(self->container, buf, MAP_IOVA, 2 * PG, RW));
+	ASSERT_EQ(0, tl_vfio_map(self->container, buf, MAP_IOVA, 2 * PG, RW));
 	ASSERT_EQ(0, take_snap(self, 0, &s));
 
 	/* GET_INFO shorter than its fixed part. */
 	info.argsz = offsetof(struct vfio_iommu_type1_info, iova_pgsizes);
-	EXPECT_EQ(-EINVAL, iocp(self->container, VFIO_IOMMU_GET_INFO, &info));
+	EXPECT_EQ(-EINVAL, tl_ioctl_p(self->container, VFIO_IOMMU_GET_INFO, &info));
 
 	/* MAP_DMA. */
 	m = (struct vfio_iommu_type1_dma_map){
@@ -1054,39 +909,43 @@ TEST_F(vfio, container_bad_input)
 		.iova = MAP_IOVA + 2 * PG,
 		.size = PG,
 	};
-	EXPECT_EQ(-EINVAL, iocp(self->container, VFIO_IOMMU_MAP_DMA, &m));
-	EXPECT_EQ(-EINVAL, vmap(self->container, buf + 2 * PG, MAP_IOVA + 2 * PG, PG, 0));
-	EXPECT_EQ(-EINVAL, vmap(self->container, buf + 2 * PG, MAP_IOVA + 2 * PG, PG,
-				RW | 1U << 3));
-	EXPECT_EQ(-EINVAL, vmap(self->container, buf + 2 * PG, MAP_IOVA + 2 * PG, 0, RW));
-	EXPECT_EQ(-EINVAL, vmap(self->container, buf + 2 * PG, MAP_IOVA + 2 * PG + PG / 2, PG, RW));
-	EXPECT_EQ(-EINVAL, vmap(self->container, buf + 2 * PG, MAP_IOVA + 2 * PG, PG / 2, RW));
-	EXPECT_EQ(-EINVAL, vmap(self->container, buf + 2 * PG + PG / 2, MAP_IOVA + 2 * PG, PG, RW));
-	EXPECT_EQ(-EINVAL, vmap(self->container, buf, -PG, 2 * PG, RW));
-	EXPECT_EQ(-EINVAL, vmap(self->container, (void *)-PG, MAP_IOVA + 2 * PG, 2 * PG, RW));
+	EXPECT_EQ(-EINVAL, tl_ioctl_p(self->container, VFIO_IOMMU_MAP_DMA, &m));
+	EXPECT_EQ(-EINVAL, tl_vfio_map(self->container, buf + 2 * PG, MAP_IOVA + 2 * PG, PG, 0));
+	EXPECT_EQ(-EINVAL,
+		  tl_vfio_map(self->container, buf + 2 * PG, MAP_IOVA + 2 * PG, PG, RW | 1U << 3));
+	EXPECT_EQ(-EINVAL, tl_vfio_map(self->container, buf + 2 * PG, MAP_IOVA + 2 * PG, 0, RW));
+	EXPECT_EQ(-EINVAL,
+		  tl_vfio_map(self->container, buf + 2 * PG, MAP_IOVA + 2 * PG + PG / 2, PG, RW));
+	EXPECT_EQ(-EINVAL,
+		  tl_vfio_map(self->container, buf + 2 * PG, MAP_IOVA + 2 * PG, PG / 2, RW));
+	EXPECT_EQ(-EINVAL,
+		  tl_vfio_map(self->container, buf + 2 * PG + PG / 2, MAP_IOVA + 2 * PG, PG, RW));
+	EXPECT_EQ(-EINVAL, tl_vfio_map(self->container, buf, -PG, 2 * PG, RW));
+	EXPECT_EQ(-EINVAL,
+		  tl_vfio_map(self->container, (void *)-PG, MAP_IOVA + 2 * PG, 2 * PG, RW));
 	/* Outside the IOVA ranges: the MSI window, beyond the aperture. */
-	EXPECT_EQ(-EINVAL, vmap(self->container, buf + 2 * PG, TL_MSI_IOVA, PG, RW));
-	EXPECT_EQ(-EINVAL, vmap(self->container, buf + 2 * PG, TL_MSI_IOVA + TL_MSI_LENGTH - PG,
-				PG, RW));
+	EXPECT_EQ(-EINVAL, tl_vfio_map(self->container, buf + 2 * PG, TL_MSI_IOVA, PG, RW));
+	EXPECT_EQ(-EINVAL, tl_vfio_map(self->container, buf + 2 * PG,
+				       TL_MSI_IOVA + TL_MSI_LENGTH - PG, PG, RW));
 	if (self->aperture_last < UINT64_MAX - PG)
-		EXPECT_EQ(-EINVAL, vmap(self->container, buf + 2 * PG, self->aperture_last + 1,
-					PG, RW));
+		EXPECT_EQ(-EINVAL, tl_vfio_map(self->container, buf + 2 * PG,
+					       self->aperture_last + 1, PG, RW));
 	/* Over a mapping, whole or in part. */
-	EXPECT_EQ(-EEXIST, vmap(self->container, buf, MAP_IOVA, 2 * PG, RW));
-	EXPECT_EQ(-EEXIST, vmap(self->container, buf + 2 * PG, MAP_IOVA + PG, 2 * PG, RW));
-	EXPECT_EQ(-EEXIST, vmap(self->container, buf + 2 * PG, MAP_IOVA - PG, 2 * PG, RW));
+	EXPECT_EQ(-EEXIST, tl_vfio_map(self->container, buf, MAP_IOVA, 2 * PG, RW));
+	EXPECT_EQ(-EEXIST, tl_vfio_map(self->container, buf + 2 * PG, MAP_IOVA + PG, 2 * PG, RW));
+	EXPECT_EQ(-EEXIST, tl_vfio_map(self->container, buf + 2 * PG, MAP_IOVA - PG, 2 * PG, RW));
 	/* Memory that is not there, or that the device may not write. */
 	gone = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, gone);
 	munmap(gone, PG);
-	EXPECT_EQ(-EFAULT, vmap(self->container, gone, MAP_IOVA + 2 * PG, PG, RW));
+	EXPECT_EQ(-EFAULT, tl_vfio_map(self->container, gone, MAP_IOVA + 2 * PG, PG, RW));
 	ro = mmap(NULL, PG, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 	ASSERT_NE(MAP_FAILED, ro);
-	EXPECT_EQ(-EFAULT, vmap(self->container, ro, MAP_IOVA + 2 * PG, PG, RW));
+	EXPECT_EQ(-EFAULT, tl_vfio_map(self->container, ro, MAP_IOVA + 2 * PG, PG, RW));
 	munmap(ro, PG);
 	/* VFIO_UPDATE_VADDR is not offered (CHECK_EXTENSION says 0). */
-	EXPECT_EQ(-EOPNOTSUPP, vmap(self->container, buf, MAP_IOVA, 2 * PG,
-				    VFIO_DMA_MAP_FLAG_VADDR));
+	EXPECT_EQ(-EOPNOTSUPP,
+		  tl_vfio_map(self->container, buf, MAP_IOVA, 2 * PG, VFIO_DMA_MAP_FLAG_VADDR));
 	UNCHANGED(&s);
 
 	/* UNMAP_DMA. */
@@ -1095,25 +954,26 @@ TEST_F(vfio, container_bad_input)
 		.iova = MAP_IOVA,
 		.size = 2 * PG,
 	};
-	EXPECT_EQ(-EINVAL, iocp(self->container, VFIO_IOMMU_UNMAP_DMA, &u));
-	EXPECT_EQ(-EINVAL, vunmap(self->container, MAP_IOVA, 2 * PG, 1U << 3));
-	EXPECT_EQ(-EINVAL, vunmap(self->container, MAP_IOVA, 0, 0));
-	EXPECT_EQ(-EINVAL, vunmap(self->container, MAP_IOVA + PG / 2, 2 * PG, 0));
-	EXPECT_EQ(-EINVAL, vunmap(self->container, MAP_IOVA, 2 * PG + PG / 2, 0));
-	EXPECT_EQ(-EINVAL, vunmap(self->container, -PG, 2 * PG, 0));
+	EXPECT_EQ(-EINVAL, tl_ioctl_p(self->container, VFIO_IOMMU_UNMAP_DMA, &u));
+	EXPECT_EQ(-EINVAL, tl_vfio_unmap(self->container, MAP_IOVA, 2 * PG, 1U << 3));
+	EXPECT_EQ(-EINVAL, tl_vfio_unmap(self->container, MAP_IOVA, 0, 0));
+	EXPECT_EQ(-EINVAL, tl_vfio_unmap(self->container, MAP_IOVA + PG / 2, 2 * PG, 0));
+	EXPECT_EQ(-EINVAL, tl_vfio_unmap(self->container, MAP_IOVA, 2 * PG + PG / 2, 0));
+	EXPECT_EQ(-EINVAL, tl_vfio_unmap(self->container, -PG, 2 * PG, 0));
 	/* No dirty tracking to report from, with or without the other flags. */
-	EXPECT_EQ(-EINVAL, vunmap(self->container, MAP_IOVA, 2 * PG,
-				  VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP));
-	EXPECT_EQ(-EINVAL, vunmap(self->container, 0, 0,
-				  VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP | VFIO_DMA_UNMAP_FLAG_ALL));
-	EXPECT_EQ(-EOPNOTSUPP, vunmap(self->container, MAP_IOVA, 2 * PG,
-				      VFIO_DMA_UNMAP_FLAG_VADDR));
+	EXPECT_EQ(-EINVAL, tl_vfio_unmap(self->container, MAP_IOVA, 2 * PG,
+					 VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP));
+	EXPECT_EQ(-EINVAL,
+		  tl_vfio_unmap(self->container, 0, 0,
+				VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP | VFIO_DMA_UNMAP_FLAG_ALL));
+	EXPECT_EQ(-EOPNOTSUPP,
+		  tl_vfio_unmap(self->container, MAP_IOVA, 2 * PG, VFIO_DMA_UNMAP_FLAG_VADDR));
 	UNCHANGED(&s);
 
 	/* Migration's dirty tracking is not offered; nor is anything unknown. */
-	EXPECT_EQ(-ENOTTY, ioc(self->container, VFIO_IOMMU_DIRTY_PAGES, 0));
-	EXPECT_EQ(-ENOTTY, ioc(self->container, VFIO_BOGUS, 0));
-	EXPECT_EQ(0, ioc(self->container, VFIO_CHECK_EXTENSION, BOGUS_IOMMU));
+	EXPECT_EQ(-ENOTTY, tl_ioctl(self->container, VFIO_IOMMU_DIRTY_PAGES, 0));
+	EXPECT_EQ(-ENOTTY, tl_ioctl(self->container, VFIO_BOGUS, 0));
+	EXPECT_EQ(0, tl_ioctl(self->container, VFIO_CHECK_EXTENSION, BOGUS_IOMMU));
 	UNCHANGED(&s);
 	smmua_space_desc_free(&s.d);
 	tl_buf_free(buf, 4 * PG);
@@ -1136,54 +996,54 @@ TEST_F(vfio, group_bad_input)
 	EXPECT_EQ(EBUSY, errno);
 
 	st = (struct vfio_group_status){ .argsz = offsetof(struct vfio_group_status, flags) };
-	EXPECT_EQ(-EINVAL, iocp(self->group[0], VFIO_GROUP_GET_STATUS, &st));
-	EXPECT_EQ(-EINVAL, ioc(self->group[0], VFIO_GROUP_UNSET_CONTAINER, 0));
+	EXPECT_EQ(-EINVAL, tl_ioctl_p(self->group[0], VFIO_GROUP_GET_STATUS, &st));
+	EXPECT_EQ(-EINVAL, tl_ioctl(self->group[0], VFIO_GROUP_UNSET_CONTAINER, 0));
 	EXPECT_EQ(-EINVAL, try_device_fd(self->group[0], self->names[0]));
-	EXPECT_EQ(-ENOTTY, ioc(self->group[0], VFIO_BOGUS, 0));
+	EXPECT_EQ(-ENOTTY, tl_ioctl(self->group[0], VFIO_BOGUS, 0));
 
 	/* SET_CONTAINER with what is no container of ours. */
 	null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, null);
-	EXPECT_EQ(-EBADF, set_container(self->group[0], -1));
-	EXPECT_EQ(-EBADF, set_container(self->group[0], 999));
-	EXPECT_EQ(-EINVAL, set_container(self->group[0], null));
-	EXPECT_EQ(-EINVAL, set_container(self->group[0], self->group[0]));
-	EXPECT_EQ(-EINVAL, set_container(self->group[0], self->admin));
+	EXPECT_EQ(-EBADF, tl_vfio_set_container(self->group[0], -1));
+	EXPECT_EQ(-EBADF, tl_vfio_set_container(self->group[0], 999));
+	EXPECT_EQ(-EINVAL, tl_vfio_set_container(self->group[0], null));
+	EXPECT_EQ(-EINVAL, tl_vfio_set_container(self->group[0], self->group[0]));
+	EXPECT_EQ(-EINVAL, tl_vfio_set_container(self->group[0], self->admin));
 	close(null);
-	EXPECT_EQ(VFIO_GROUP_FLAGS_VIABLE, group_status(self->group[0]));
+	EXPECT_EQ(VFIO_GROUP_FLAGS_VIABLE, tl_vfio_group_status(self->group[0]));
 
 	OPEN_CONTAINER();
-	ASSERT_EQ(0, set_container(self->group[0], self->container));
+	ASSERT_EQ(0, tl_vfio_set_container(self->group[0], self->container));
 	/* Set already, to this container or to another. */
-	EXPECT_EQ(-EINVAL, set_container(self->group[0], self->container));
+	EXPECT_EQ(-EINVAL, tl_vfio_set_container(self->group[0], self->container));
 	second = open(SMMUA_VFIO_CONTAINER, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, second);
-	EXPECT_EQ(-EINVAL, set_container(self->group[0], second));
+	EXPECT_EQ(-EINVAL, tl_vfio_set_container(self->group[0], second));
 	close(second);
 	EXPECT_EQ(VFIO_GROUP_FLAGS_VIABLE | VFIO_GROUP_FLAGS_CONTAINER_SET,
-		  group_status(self->group[0]));
+		  tl_vfio_group_status(self->group[0]));
 
 	/* A device fd needs the container's IOMMU set. */
 	EXPECT_EQ(-EINVAL, try_device_fd(self->group[0], self->names[0]));
-	ASSERT_EQ(0, ioc(self->container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU));
+	ASSERT_EQ(0, tl_ioctl(self->container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU));
 	/* Names of no device of the group, among them another group's device. */
 	EXPECT_EQ(-ENODEV, try_device_fd(self->group[0], NO_DEVICE));
 	EXPECT_EQ(-ENODEV, try_device_fd(self->group[0], ""));
 	EXPECT_EQ(-ENODEV, try_device_fd(self->group[0], self->names[1]));
 	/* The lspci short form is not the device's name. */
 	EXPECT_EQ(-ENODEV, try_device_fd(self->group[0], self->names[0] + 5));
-	EXPECT_EQ(-EFAULT, ioc(self->group[0], VFIO_GROUP_GET_DEVICE_FD, 1));
+	EXPECT_EQ(-EFAULT, tl_ioctl(self->group[0], VFIO_GROUP_GET_DEVICE_FD, 1));
 	EXPECT_EQ(VFIO_GROUP_FLAGS_VIABLE | VFIO_GROUP_FLAGS_CONTAINER_SET,
-		  group_status(self->group[0]));
+		  tl_vfio_group_status(self->group[0]));
 
 	/* A device fd open: the group cannot leave. */
 	open_edu(_metadata, self, 0);
-	EXPECT_EQ(-EBUSY, ioc(self->group[0], VFIO_GROUP_UNSET_CONTAINER, 0));
+	EXPECT_EQ(-EBUSY, tl_ioctl(self->group[0], VFIO_GROUP_UNSET_CONTAINER, 0));
 	EXPECT_EQ(1, edu_alive(&self->edu[0]));
 	edu_close(&self->edu[0]);
-	EXPECT_EQ(0, ioc(self->group[0], VFIO_GROUP_UNSET_CONTAINER, 0));
-	EXPECT_EQ(-EINVAL, ioc(self->group[0], VFIO_GROUP_UNSET_CONTAINER, 0));
-	EXPECT_EQ(VFIO_GROUP_FLAGS_VIABLE, group_status(self->group[0]));
+	EXPECT_EQ(0, tl_ioctl(self->group[0], VFIO_GROUP_UNSET_CONTAINER, 0));
+	EXPECT_EQ(-EINVAL, tl_ioctl(self->group[0], VFIO_GROUP_UNSET_CONTAINER, 0));
+	EXPECT_EQ(VFIO_GROUP_FLAGS_VIABLE, tl_vfio_group_status(self->group[0]));
 	EXPECT_EQ(self->pins0, tl_pins_now());
 }
 
@@ -1218,7 +1078,7 @@ TEST_F(vfio, group_of_another_owner)
 		ASSERT_LE(0, g);
 		vc = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
 		ASSERT_LE(0, vc);
-		want = set_container(g, vc);
+		want = tl_vfio_set_container(g, vc);
 		close(g);
 		close(vc);
 		close(other);
@@ -1233,10 +1093,10 @@ TEST_F(vfio, group_of_another_owner)
 	ASSERT_LE(0, other);
 	ASSERT_LT(0, tl_bind(other, &self->bdf[1], 0, WIN_IOVA, WIN_LEN));
 	OPEN_GROUP(1);
-	got = set_container(self->group[1], self->container);
+	got = tl_vfio_set_container(self->group[1], self->container);
 	EXPECT_EQ(want, got) TH_LOG("another file's binding: VFIO %s, smmu-assign %s",
 				    strerrorname_np(-want), strerrorname_np(-got));
-	EXPECT_EQ(VFIO_GROUP_FLAGS_VIABLE, group_status(self->group[1]));
+	EXPECT_EQ(VFIO_GROUP_FLAGS_VIABLE, tl_vfio_group_status(self->group[1]));
 	close(self->group[1]);
 	self->group[1] = -1;
 	ASSERT_EQ(0, smmua_unbind(other, &self->bdf[1]));
@@ -1245,12 +1105,12 @@ TEST_F(vfio, group_of_another_owner)
 	ASSERT_EQ(0, bind_persistent(self, 1));
 	ASSERT_EQ(0, smmua_claim(other, &self->bdf[1], 0, 0, NULL));
 	OPEN_GROUP(1);
-	got = set_container(self->group[1], self->container);
+	got = tl_vfio_set_container(self->group[1], self->container);
 	EXPECT_EQ(want, got) TH_LOG("another file's claim: VFIO %s, smmu-assign %s",
 				    strerrorname_np(-want), strerrorname_np(-got));
 	close(other);
 	/* Unclaimed again when that file closes: now it joins. */
-	EXPECT_EQ(0, set_container(self->group[1], self->container));
+	EXPECT_EQ(0, tl_vfio_set_container(self->group[1], self->container));
 }
 
 /* ---- nodes and lifetimes ---- */
@@ -1299,7 +1159,7 @@ TEST_F(vfio, nodes_follow_bindings)
 	ASSERT_EQ(0, bind_persistent(self, 0));
 	fd = open(self->node[0], O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, fd);
-	EXPECT_EQ(VFIO_GROUP_FLAGS_VIABLE, group_status(fd));
+	EXPECT_EQ(VFIO_GROUP_FLAGS_VIABLE, tl_vfio_group_status(fd));
 	close(fd);
 }
 
@@ -1322,7 +1182,7 @@ TEST_F(vfio, binding_ends_while_in_container)
 	vmm_start(_metadata, self, 1);
 	buf = tl_buf_alloc(PG, CANARY);
 	ASSERT_NE(NULL, buf);
-	ASSERT_EQ(0, vmap(self->container, buf, MAP_IOVA, PG, RW));
+	ASSERT_EQ(0, tl_vfio_map(self->container, buf, MAP_IOVA, PG, RW));
 	EXPECT_EQ(-EBUSY, smmua_unbind(self->admin, &self->bdf[0]));
 	EXPECT_EQ(0, access(self->node[0], F_OK));
 
@@ -1331,13 +1191,13 @@ TEST_F(vfio, binding_ends_while_in_container)
 	EXPECT_EQ(-ENOENT, smmua_query(self->admin, &self->bdf[0], &q));
 	/* The container lost its last group: no IOMMU, nothing mapped or pinned. */
 	EXPECT_EQ(self->pins0, tl_pins_now());
-	EXPECT_EQ(-EINVAL, vmap(self->container, buf, MAP_IOVA + PG, PG, RW));
-	EXPECT_EQ(-EINVAL, dma_avail(self->container));
+	EXPECT_EQ(-EINVAL, tl_vfio_map(self->container, buf, MAP_IOVA + PG, PG, RW));
+	EXPECT_EQ(-EINVAL, tl_vfio_dma_avail(self->container));
 	/* The group's file knows no group any more, and is in no container. */
-	EXPECT_EQ(-ENODEV, group_status(self->group[0]));
-	EXPECT_EQ(-ENODEV, set_container(self->group[0], self->container));
+	EXPECT_EQ(-ENODEV, tl_vfio_group_status(self->group[0]));
+	EXPECT_EQ(-ENODEV, tl_vfio_set_container(self->group[0], self->container));
 	EXPECT_EQ(-ENODEV, try_device_fd(self->group[0], self->names[0]));
-	EXPECT_EQ(-EINVAL, ioc(self->group[0], VFIO_GROUP_UNSET_CONTAINER, 0));
+	EXPECT_EQ(-EINVAL, tl_ioctl(self->group[0], VFIO_GROUP_UNSET_CONTAINER, 0));
 	close(self->group[0]);
 	self->group[0] = -1;
 	EXPECT_EQ(self->pins0, tl_pins_now());
@@ -1347,7 +1207,7 @@ TEST_F(vfio, binding_ends_while_in_container)
 	ASSERT_EQ(0, bind_persistent(self, 0));
 	fd = open(self->node[0], O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, fd);
-	EXPECT_EQ(0, set_container(fd, self->container));
+	EXPECT_EQ(0, tl_vfio_set_container(fd, self->container));
 	close(fd);
 	tl_buf_free(buf, PG);
 }
@@ -1370,7 +1230,7 @@ TEST_F(vfio, pins_back_to_baseline)
 
 	/* The container's fd first: the group still holds it, mapped. */
 	vmm_start(_metadata, self, 1);
-	ASSERT_EQ(0, vmap(self->container, buf, MAP_IOVA, 16 * PG, RW));
+	ASSERT_EQ(0, tl_vfio_map(self->container, buf, MAP_IOVA, 16 * PG, RW));
 	EXPECT_EQ(self->pins0 + 16, tl_pins_now());
 	EXPECT_EQ(vmpin0 + (long)(16 * PG / 1024), tl_vmpin_kb(0));
 	close(self->container);
@@ -1383,7 +1243,7 @@ TEST_F(vfio, pins_back_to_baseline)
 
 	/* With a device fd: the group's and the container's fds, then the device's. */
 	vmm_start(_metadata, self, 1);
-	ASSERT_EQ(0, vmap(self->container, buf, MAP_IOVA, 16 * PG, RW));
+	ASSERT_EQ(0, tl_vfio_map(self->container, buf, MAP_IOVA, 16 * PG, RW));
 	open_edu(_metadata, self, 0);
 	close(self->group[0]);
 	self->group[0] = -1;
@@ -1420,13 +1280,13 @@ TEST_F(vfio, set_iommu_errnos_as_vfio)
 {
 	NEED_DEVS(1);
 	OPEN_CONTAINER();
-	EXPECT_EQ(-EINVAL, ioc(self->container, VFIO_SET_IOMMU, BOGUS_IOMMU));
+	EXPECT_EQ(-EINVAL, tl_ioctl(self->container, VFIO_SET_IOMMU, BOGUS_IOMMU));
 	OPEN_GROUP(0);
-	ASSERT_EQ(0, set_container(self->group[0], self->container));
-	EXPECT_EQ(-EINVAL, ioc(self->container, VFIO_SET_IOMMU, VFIO_UNMAP_ALL));
-	EXPECT_EQ(-ENODEV, ioc(self->container, VFIO_SET_IOMMU, BOGUS_IOMMU));
-	ASSERT_EQ(0, ioc(self->container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU));
-	EXPECT_EQ(-EINVAL, ioc(self->container, VFIO_SET_IOMMU, BOGUS_IOMMU));
+	ASSERT_EQ(0, tl_vfio_set_container(self->group[0], self->container));
+	EXPECT_EQ(-EINVAL, tl_ioctl(self->container, VFIO_SET_IOMMU, VFIO_UNMAP_ALL));
+	EXPECT_EQ(-ENODEV, tl_ioctl(self->container, VFIO_SET_IOMMU, BOGUS_IOMMU));
+	ASSERT_EQ(0, tl_ioctl(self->container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU));
+	EXPECT_EQ(-EINVAL, tl_ioctl(self->container, VFIO_SET_IOMMU, BOGUS_IOMMU));
 }
 
 /*
@@ -1445,11 +1305,11 @@ TEST_F(vfio, map_errno_order_as_type1)
 	buf = tl_buf_alloc(4 * PG, CANARY);
 	ASSERT_NE(NULL, buf);
 	/* The one mapping allowed, just below the MSI window. */
-	ASSERT_EQ(0, vmap(self->container, buf, TL_MSI_IOVA - PG, PG, RW));
+	ASSERT_EQ(0, tl_vfio_map(self->container, buf, TL_MSI_IOVA - PG, PG, RW));
 	/* Over it and on into the window: the overlap counts first. */
-	EXPECT_EQ(-EEXIST, vmap(self->container, buf + PG, TL_MSI_IOVA - PG, 2 * PG, RW));
+	EXPECT_EQ(-EEXIST, tl_vfio_map(self->container, buf + PG, TL_MSI_IOVA - PG, 2 * PG, RW));
 	/* In the window, with no mapping left: the limit counts first. */
-	EXPECT_EQ(-ENOSPC, vmap(self->container, buf + PG, TL_MSI_IOVA, PG, RW));
+	EXPECT_EQ(-ENOSPC, tl_vfio_map(self->container, buf + PG, TL_MSI_IOVA, PG, RW));
 	tl_buf_free(buf, 4 * PG);
 }
 
@@ -1468,13 +1328,12 @@ TEST_F(vfio, device_name_errnos_as_vfio)
 	OPEN_GROUP(0);
 	EXPECT_EQ(-ENODEV, try_device_fd(self->group[0], NO_DEVICE));
 	OPEN_CONTAINER();
-	ASSERT_EQ(0, set_container(self->group[0], self->container));
+	ASSERT_EQ(0, tl_vfio_set_container(self->group[0], self->container));
 	EXPECT_EQ(-ENODEV, try_device_fd(self->group[0], NO_DEVICE));
-	ASSERT_EQ(0, ioc(self->container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU));
+	ASSERT_EQ(0, tl_ioctl(self->container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU));
 	snprintf(name, sizeof(name), "%s junk", self->names[0]);
 	EXPECT_EQ(-EINVAL, try_device_fd(self->group[0], name));
-	snprintf(name, sizeof(name), "%s vf_token=2ab74924-c335-45f4-9b16-8569e5b08258",
-		 self->names[0]);
+	snprintf(name, sizeof(name), "%s vf_token=" VF_TOKEN, self->names[0]);
 	EXPECT_EQ(-EINVAL, try_device_fd(self->group[0], name));
 	/* A name that merely starts like the device's is no match at all. */
 	snprintf(name, sizeof(name), "%sjunk", self->names[0]);
@@ -1495,7 +1354,7 @@ TEST_F(vfio, device_fds_as_vfio)
 	NEED_DEVS(1);
 	vmm_start(_metadata, self, 1);
 	open_edu(_metadata, self, 0);
-	second = get_device_fd(self->group[0], self->names[0]);
+	second = tl_vfio_device_fd(self->group[0], self->names[0]);
 	EXPECT_LE(0, second) TH_LOG("a second device fd: %s", strerror(-second));
 	if (second >= 0)
 		close(second);
@@ -1512,7 +1371,7 @@ TEST_F(vfio, device_fds_as_vfio)
 	edu_close(&self->edu[0]);
 	fd = open(self->node[0], O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, fd);
-	EXPECT_EQ(VFIO_GROUP_FLAGS_VIABLE, group_status(fd));
+	EXPECT_EQ(VFIO_GROUP_FLAGS_VIABLE, tl_vfio_group_status(fd));
 	close(fd);
 }
 
@@ -1529,13 +1388,13 @@ TEST_F(vfio, type1v1_unmap_as_type1)
 	NEED_DEVS(1);
 	OPEN_CONTAINER();
 	OPEN_GROUP(0);
-	ASSERT_EQ(0, set_container(self->group[0], self->container));
-	ASSERT_EQ(0, ioc(self->container, VFIO_SET_IOMMU, VFIO_TYPE1_IOMMU));
+	ASSERT_EQ(0, tl_vfio_set_container(self->group[0], self->container));
+	ASSERT_EQ(0, tl_ioctl(self->container, VFIO_SET_IOMMU, VFIO_TYPE1_IOMMU));
 	buf = tl_buf_alloc(4 * PG, CANARY);
 	ASSERT_NE(NULL, buf);
-	ASSERT_EQ(0, vmap(self->container, buf, MAP_IOVA, 4 * PG, RW));
-	EXPECT_EQ(0, vunmap(self->container, MAP_IOVA + PG, PG, 0));
-	EXPECT_EQ(4 * PG, vunmap(self->container, MAP_IOVA, PG, 0));
+	ASSERT_EQ(0, tl_vfio_map(self->container, buf, MAP_IOVA, 4 * PG, RW));
+	EXPECT_EQ(0, tl_vfio_unmap(self->container, MAP_IOVA + PG, PG, 0));
+	EXPECT_EQ(4 * PG, tl_vfio_unmap(self->container, MAP_IOVA, PG, 0));
 	EXPECT_EQ(self->pins0, tl_pins_now());
 	tl_buf_free(buf, 4 * PG);
 }
@@ -1552,8 +1411,8 @@ TEST_F(vfio, map_vaddr_with_access_as_type1)
 	vmm_start(_metadata, self, 1);
 	buf = tl_buf_alloc(PG, CANARY);
 	ASSERT_NE(NULL, buf);
-	EXPECT_EQ(-EINVAL, vmap(self->container, buf, MAP_IOVA, PG,
-				VFIO_DMA_MAP_FLAG_VADDR | VFIO_DMA_MAP_FLAG_READ));
+	EXPECT_EQ(-EINVAL, tl_vfio_map(self->container, buf, MAP_IOVA, PG,
+				       VFIO_DMA_MAP_FLAG_VADDR | VFIO_DMA_MAP_FLAG_READ));
 	tl_buf_free(buf, PG);
 }
 
@@ -1613,7 +1472,7 @@ static long close_fd(int *fd)
 /* GET_DEVICE_FD into s->devfd (or devfd2, when one is open): 0 or -errno. */
 static long keep_device_fd(struct side *s, const char *name)
 {
-	long fd = get_device_fd(s->group, name);
+	long fd = tl_vfio_device_fd(s->group, name);
 	int *slot = s->devfd < 0 ? &s->devfd : &s->devfd2;
 
 	if (fd < 0)
@@ -1632,9 +1491,51 @@ static long leave_driver(struct side *s)
 	return tl_write_file(path, s->dev);
 }
 
-static long info_of(struct side *s, struct info *out)
+/* GET_DEVICE_FD of the side's device, its name followed by text. */
+static long try_device_fd_with(struct side *s, const char *text)
 {
-	return get_info(s->container, out);
+	char name[128];
+
+	snprintf(name, sizeof(name), "%s%s", s->dev, text);
+	return try_device_fd(s->group, name);
+}
+
+/*
+ * GET_INFO, MAP_DMA or UNMAP_DMA with an argsz one byte short of the
+ * fixed part, the rest as a good call would have it (MAP_DMA: buf at
+ * MAP_IOVA + 4 pages).
+ */
+static long short_argsz(int container, unsigned long req, void *buf)
+{
+	union {
+		struct vfio_iommu_type1_info info;
+		struct vfio_iommu_type1_dma_map map;
+		struct vfio_iommu_type1_dma_unmap unmap;
+	} u = {};
+
+	if (req == VFIO_IOMMU_GET_INFO) {
+		u.info.argsz = offsetofend(struct vfio_iommu_type1_info, iova_pgsizes) - 1;
+	} else if (req == VFIO_IOMMU_MAP_DMA) {
+		u.map = (struct vfio_iommu_type1_dma_map){
+			.argsz = offsetofend(struct vfio_iommu_type1_dma_map, size) - 1,
+			.flags = RW,
+			.vaddr = (uintptr_t)buf,
+			.iova = MAP_IOVA + 4 * PG,
+			.size = PG,
+		};
+	} else {
+		u.unmap = (struct vfio_iommu_type1_dma_unmap){
+			.argsz = offsetofend(struct vfio_iommu_type1_dma_unmap, size) - 1,
+			.iova = MAP_IOVA,
+			.size = 3 * PG,
+		};
+	}
+	return tl_ioctl_p(container, req, &u);
+}
+
+static long info_of(struct side *s, struct tl_vfio_info *out)
+{
+	return tl_vfio_info(s->container, out);
 }
 
 /*
@@ -1650,7 +1551,7 @@ TEST_F_TIMEOUT(vfio, errnos_match_vfio, 120)
 	struct side sides[2];
 	struct smmu_assign_bdf ref;
 	struct smmua_pci_dev d;
-	struct info in[2];
+	struct tl_vfio_info in[2];
 	uint8_t *buf, *gone;
 	char name[128];
 	int null, k, i;
@@ -1690,7 +1591,7 @@ TEST_F_TIMEOUT(vfio, errnos_match_vfio, 120)
 	ASSERT_LE(0, null);
 
 	/* The container alone. */
-	SAME("GET_API_VERSION", ioc(S->container, VFIO_GET_API_VERSION, 0));
+	SAME("GET_API_VERSION", tl_ioctl(S->container, VFIO_GET_API_VERSION, 0));
 	{
 		static const unsigned long exts[] = {
 			VFIO_TYPE1_IOMMU, VFIO_SPAPR_TCE_IOMMU, VFIO_TYPE1v2_IOMMU,
@@ -1700,45 +1601,48 @@ TEST_F_TIMEOUT(vfio, errnos_match_vfio, 120)
 
 		for (i = 0; i < (int)ARRAY_SIZE(exts); i++) {
 			snprintf(name, sizeof(name), "CHECK_EXTENSION(%lu)", exts[i]);
-			SAME(name, ioc(S->container, VFIO_CHECK_EXTENSION, exts[i]));
+			SAME(name, tl_ioctl(S->container, VFIO_CHECK_EXTENSION, exts[i]));
 		}
 	}
 	SAME("SET_IOMMU(TYPE1v2) with no group",
-	     ioc(S->container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU));
-	SAME("SET_IOMMU(unknown) with no group", ioc(S->container, VFIO_SET_IOMMU, BOGUS_IOMMU));
+	     tl_ioctl(S->container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU));
+	SAME("SET_IOMMU(unknown) with no group",
+	     tl_ioctl(S->container, VFIO_SET_IOMMU, BOGUS_IOMMU));
 	SAME("GET_INFO with no IOMMU", info_of(S, &in[0]));
-	SAME("MAP_DMA with no IOMMU", vmap(S->container, buf, MAP_IOVA, PG, RW));
-	SAME("UNMAP_DMA with no IOMMU", vunmap(S->container, MAP_IOVA, PG, 0));
-	SAME("unknown container ioctl with no IOMMU", ioc(S->container, VFIO_BOGUS, 0));
+	SAME("MAP_DMA with no IOMMU", tl_vfio_map(S->container, buf, MAP_IOVA, PG, RW));
+	SAME("UNMAP_DMA with no IOMMU", tl_vfio_unmap(S->container, MAP_IOVA, PG, 0));
+	SAME("unknown container ioctl with no IOMMU", tl_ioctl(S->container, VFIO_BOGUS, 0));
 
 	/* The group alone. */
 	SAME("open the group node", open_group(S));
 	SAME("open the group node twice", try_open(S->group_path));
-	SAME("GET_STATUS", group_status(S->group));
-	SAME("UNSET_CONTAINER with none", ioc(S->group, VFIO_GROUP_UNSET_CONTAINER, 0));
+	SAME("GET_STATUS", tl_vfio_group_status(S->group));
+	SAME("UNSET_CONTAINER with none", tl_ioctl(S->group, VFIO_GROUP_UNSET_CONTAINER, 0));
 	SAME("GET_DEVICE_FD with no container", try_device_fd(S->group, S->dev));
 	SAME("GET_DEVICE_FD of no device, no container", try_device_fd(S->group, NO_DEVICE));
-	SAME("SET_CONTAINER(-1)", set_container(S->group, -1));
-	SAME("SET_CONTAINER(/dev/null)", set_container(S->group, null));
-	SAME("SET_CONTAINER(the group)", set_container(S->group, S->group));
-	SAME("SET_CONTAINER(the other's container)", set_container(S->group, S->other_container));
-	SAME("unknown group ioctl", ioc(S->group, VFIO_BOGUS, 0));
+	SAME("SET_CONTAINER(-1)", tl_vfio_set_container(S->group, -1));
+	SAME("SET_CONTAINER(/dev/null)", tl_vfio_set_container(S->group, null));
+	SAME("SET_CONTAINER(the group)", tl_vfio_set_container(S->group, S->group));
+	SAME("SET_CONTAINER(the other's container)",
+	     tl_vfio_set_container(S->group, S->other_container));
+	SAME("unknown group ioctl", tl_ioctl(S->group, VFIO_BOGUS, 0));
 
 	/* In the container, no IOMMU yet. */
-	SAME("SET_CONTAINER", set_container(S->group, S->container));
-	SAME("SET_CONTAINER again", set_container(S->group, S->container));
-	SAME("GET_STATUS in a container", group_status(S->group));
+	SAME("SET_CONTAINER", tl_vfio_set_container(S->group, S->container));
+	SAME("SET_CONTAINER again", tl_vfio_set_container(S->group, S->container));
+	SAME("GET_STATUS in a container", tl_vfio_group_status(S->group));
 	SAME("GET_DEVICE_FD with no IOMMU", try_device_fd(S->group, S->dev));
-	SAME("SET_IOMMU(unknown)", ioc(S->container, VFIO_SET_IOMMU, BOGUS_IOMMU));
-	SAME("SET_IOMMU(VFIO_UNMAP_ALL)", ioc(S->container, VFIO_SET_IOMMU, VFIO_UNMAP_ALL));
-	SAME("SET_IOMMU(SPAPR_TCE)", ioc(S->container, VFIO_SET_IOMMU, VFIO_SPAPR_TCE_IOMMU));
-	SAME("SET_IOMMU(TYPE1v2)", ioc(S->container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU));
-	SAME("SET_IOMMU(TYPE1v2) again", ioc(S->container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU));
-	SAME("SET_IOMMU(unknown) once set", ioc(S->container, VFIO_SET_IOMMU, BOGUS_IOMMU));
+	SAME("SET_IOMMU(unknown)", tl_ioctl(S->container, VFIO_SET_IOMMU, BOGUS_IOMMU));
+	SAME("SET_IOMMU(VFIO_UNMAP_ALL)", tl_ioctl(S->container, VFIO_SET_IOMMU, VFIO_UNMAP_ALL));
+	SAME("SET_IOMMU(SPAPR_TCE)", tl_ioctl(S->container, VFIO_SET_IOMMU, VFIO_SPAPR_TCE_IOMMU));
+	SAME("SET_IOMMU(TYPE1v2)", tl_ioctl(S->container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU));
+	SAME("SET_IOMMU(TYPE1v2) again",
+	     tl_ioctl(S->container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU));
+	SAME("SET_IOMMU(unknown) once set", tl_ioctl(S->container, VFIO_SET_IOMMU, BOGUS_IOMMU));
 
 	/* GET_INFO: the same page sizes, DMA_AVAIL and IOVA ranges. */
 	for (k = 0; k < 2; k++)
-		ASSERT_EQ(0, get_info(sides[k].container, &in[k]));
+		ASSERT_EQ(0, tl_vfio_info(sides[k].container, &in[k]));
 	EXPECT_EQ(in[0].flags, in[1].flags);
 	EXPECT_EQ(in[0].pgsizes, in[1].pgsizes);
 	EXPECT_EQ(in[0].avail, in[1].avail);
@@ -1750,116 +1654,100 @@ TEST_F_TIMEOUT(vfio, errnos_match_vfio, 120)
 	/* The same capabilities but migration's, which has no dirty tracking to offer. */
 	for (i = 0; i < (int)in[0].nr_caps; i++)
 		if (in[0].cap_ids[i] != VFIO_IOMMU_TYPE1_INFO_CAP_MIGRATION)
-			EXPECT_TRUE(has_cap(&in[1], in[0].cap_ids[i]))
+			EXPECT_TRUE(tl_vfio_has_cap(&in[1], in[0].cap_ids[i]))
 				TH_LOG("capability %u missing", in[0].cap_ids[i]);
 	for (i = 0; i < (int)in[1].nr_caps; i++)
-		EXPECT_TRUE(has_cap(&in[0], in[1].cap_ids[i]))
+		EXPECT_TRUE(tl_vfio_has_cap(&in[0], in[1].cap_ids[i]))
 			TH_LOG("capability %u VFIO does not have", in[1].cap_ids[i]);
-	SAME("GET_INFO argsz short", ({
-		struct vfio_iommu_type1_info x = { .argsz = 8 };
-
-		iocp(S->container, VFIO_IOMMU_GET_INFO, &x);
-	}));
+	SAME("GET_INFO argsz short", short_argsz(S->container, VFIO_IOMMU_GET_INFO, buf));
 
 	/* MAP_DMA. */
-	SAME("MAP_DMA", vmap(S->container, buf, MAP_IOVA, 3 * PG, RW));
-	SAME("MAP_DMA again", vmap(S->container, buf, MAP_IOVA, 3 * PG, RW));
-	SAME("MAP_DMA over the tail", vmap(S->container, buf, MAP_IOVA + 2 * PG, 2 * PG, RW));
-	SAME("MAP_DMA over the head", vmap(S->container, buf, MAP_IOVA - PG, 2 * PG, RW));
-	SAME("MAP_DMA of 0 bytes", vmap(S->container, buf, MAP_IOVA + 4 * PG, 0, RW));
-	SAME("MAP_DMA unaligned iova", vmap(S->container, buf, MAP_IOVA + 4 * PG + PG / 2, PG, RW));
-	SAME("MAP_DMA unaligned size", vmap(S->container, buf, MAP_IOVA + 4 * PG, PG / 2, RW));
+	SAME("MAP_DMA", tl_vfio_map(S->container, buf, MAP_IOVA, 3 * PG, RW));
+	SAME("MAP_DMA again", tl_vfio_map(S->container, buf, MAP_IOVA, 3 * PG, RW));
+	SAME("MAP_DMA over the tail",
+	     tl_vfio_map(S->container, buf, MAP_IOVA + 2 * PG, 2 * PG, RW));
+	SAME("MAP_DMA over the head", tl_vfio_map(S->container, buf, MAP_IOVA - PG, 2 * PG, RW));
+	SAME("MAP_DMA of 0 bytes", tl_vfio_map(S->container, buf, MAP_IOVA + 4 * PG, 0, RW));
+	SAME("MAP_DMA unaligned iova",
+	     tl_vfio_map(S->container, buf, MAP_IOVA + 4 * PG + PG / 2, PG, RW));
+	SAME("MAP_DMA unaligned size",
+	     tl_vfio_map(S->container, buf, MAP_IOVA + 4 * PG, PG / 2, RW));
 	SAME("MAP_DMA unaligned vaddr",
-	     vmap(S->container, buf + PG / 2, MAP_IOVA + 4 * PG, PG, RW));
-	SAME("MAP_DMA iova wraps", vmap(S->container, buf, -PG, 2 * PG, RW));
-	SAME("MAP_DMA vaddr wraps", vmap(S->container, (void *)-PG, MAP_IOVA + 4 * PG, 2 * PG, RW));
-	SAME("MAP_DMA in the MSI window", vmap(S->container, buf, TL_MSI_IOVA, PG, RW));
+	     tl_vfio_map(S->container, buf + PG / 2, MAP_IOVA + 4 * PG, PG, RW));
+	SAME("MAP_DMA iova wraps", tl_vfio_map(S->container, buf, -PG, 2 * PG, RW));
+	SAME("MAP_DMA vaddr wraps",
+	     tl_vfio_map(S->container, (void *)-PG, MAP_IOVA + 4 * PG, 2 * PG, RW));
+	SAME("MAP_DMA in the MSI window", tl_vfio_map(S->container, buf, TL_MSI_IOVA, PG, RW));
 	SAME("MAP_DMA into the MSI window",
-	     vmap(S->container, buf, TL_MSI_IOVA - PG, 2 * PG, RW));
+	     tl_vfio_map(S->container, buf, TL_MSI_IOVA - PG, 2 * PG, RW));
 	SAME("MAP_DMA beyond the aperture",
-	     vmap(S->container, buf, self->aperture_last + 1, PG, RW));
-	SAME("MAP_DMA with no access", vmap(S->container, buf, MAP_IOVA + 4 * PG, PG, 0));
+	     tl_vfio_map(S->container, buf, self->aperture_last + 1, PG, RW));
+	SAME("MAP_DMA with no access", tl_vfio_map(S->container, buf, MAP_IOVA + 4 * PG, PG, 0));
 	SAME("MAP_DMA unknown flag",
-	     vmap(S->container, buf, MAP_IOVA + 4 * PG, PG, RW | 1U << 3));
-	SAME("MAP_DMA VADDR with access", vmap(S->container, buf, MAP_IOVA, 3 * PG,
-					       VFIO_DMA_MAP_FLAG_VADDR | VFIO_DMA_MAP_FLAG_READ));
-	SAME("MAP_DMA argsz short", ({
-		struct vfio_iommu_type1_dma_map x = { .argsz = 16, .flags = RW,
-			.vaddr = (uintptr_t)buf, .iova = MAP_IOVA + 4 * PG, .size = PG };
-		iocp(S->container, VFIO_IOMMU_MAP_DMA, &x);
-	}));
-	SAME("MAP_DMA of no memory", vmap(S->container, gone, MAP_IOVA + 4 * PG, PG, RW));
-	SAME("MAP_DMA write-only", vmap(S->container, buf + 4 * PG, MAP_IOVA + 8 * PG, PG,
-					VFIO_DMA_MAP_FLAG_WRITE));
-	SAME("MAP_DMA read-only", vmap(S->container, buf + 5 * PG, MAP_IOVA + 10 * PG, PG,
-				       VFIO_DMA_MAP_FLAG_READ));
-	SAME("MAP_DMA above the MSI window", vmap(S->container, buf + 6 * PG, HIGH_IOVA, PG, RW));
+	     tl_vfio_map(S->container, buf, MAP_IOVA + 4 * PG, PG, RW | 1U << 3));
+	SAME("MAP_DMA VADDR with access",
+	     tl_vfio_map(S->container, buf, MAP_IOVA, 3 * PG,
+			 VFIO_DMA_MAP_FLAG_VADDR | VFIO_DMA_MAP_FLAG_READ));
+	SAME("MAP_DMA argsz short", short_argsz(S->container, VFIO_IOMMU_MAP_DMA, buf));
+	SAME("MAP_DMA of no memory", tl_vfio_map(S->container, gone, MAP_IOVA + 4 * PG, PG, RW));
+	SAME("MAP_DMA write-only", tl_vfio_map(S->container, buf + 4 * PG, MAP_IOVA + 8 * PG, PG,
+					       VFIO_DMA_MAP_FLAG_WRITE));
+	SAME("MAP_DMA read-only", tl_vfio_map(S->container, buf + 5 * PG, MAP_IOVA + 10 * PG, PG,
+					      VFIO_DMA_MAP_FLAG_READ));
+	SAME("MAP_DMA above the MSI window",
+	     tl_vfio_map(S->container, buf + 6 * PG, HIGH_IOVA, PG, RW));
 
 	/* UNMAP_DMA: M at MAP_IOVA (3 pages); one page at +8, +10 and HIGH_IOVA. */
-	SAME("UNMAP_DMA bisecting the start", vunmap(S->container, MAP_IOVA + PG, PG, 0));
-	SAME("UNMAP_DMA bisecting the end", vunmap(S->container, MAP_IOVA, PG, 0));
-	SAME("UNMAP_DMA of nothing", vunmap(S->container, MAP_IOVA + 4 * PG, 4 * PG, 0));
-	SAME("UNMAP_DMA of 0 bytes", vunmap(S->container, MAP_IOVA, 0, 0));
-	SAME("UNMAP_DMA unaligned", vunmap(S->container, MAP_IOVA + PG / 2, PG, 0));
-	SAME("UNMAP_DMA unaligned size", vunmap(S->container, MAP_IOVA, PG + PG / 2, 0));
-	SAME("UNMAP_DMA wrapping", vunmap(S->container, -PG, 2 * PG, 0));
-	SAME("UNMAP_DMA unknown flag", vunmap(S->container, MAP_IOVA, 3 * PG, 1U << 3));
-	SAME("UNMAP_DMA ALL with an iova", vunmap(S->container, MAP_IOVA, 0,
-						  VFIO_DMA_UNMAP_FLAG_ALL));
-	SAME("UNMAP_DMA ALL with a size", vunmap(S->container, 0, PG, VFIO_DMA_UNMAP_FLAG_ALL));
-	SAME("UNMAP_DMA dirty bitmap", vunmap(S->container, MAP_IOVA, 3 * PG,
-					      VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP));
+	SAME("UNMAP_DMA bisecting the start", tl_vfio_unmap(S->container, MAP_IOVA + PG, PG, 0));
+	SAME("UNMAP_DMA bisecting the end", tl_vfio_unmap(S->container, MAP_IOVA, PG, 0));
+	SAME("UNMAP_DMA of nothing", tl_vfio_unmap(S->container, MAP_IOVA + 4 * PG, 4 * PG, 0));
+	SAME("UNMAP_DMA of 0 bytes", tl_vfio_unmap(S->container, MAP_IOVA, 0, 0));
+	SAME("UNMAP_DMA unaligned", tl_vfio_unmap(S->container, MAP_IOVA + PG / 2, PG, 0));
+	SAME("UNMAP_DMA unaligned size", tl_vfio_unmap(S->container, MAP_IOVA, PG + PG / 2, 0));
+	SAME("UNMAP_DMA wrapping", tl_vfio_unmap(S->container, -PG, 2 * PG, 0));
+	SAME("UNMAP_DMA unknown flag", tl_vfio_unmap(S->container, MAP_IOVA, 3 * PG, 1U << 3));
+	SAME("UNMAP_DMA ALL with an iova",
+	     tl_vfio_unmap(S->container, MAP_IOVA, 0, VFIO_DMA_UNMAP_FLAG_ALL));
+	SAME("UNMAP_DMA ALL with a size",
+	     tl_vfio_unmap(S->container, 0, PG, VFIO_DMA_UNMAP_FLAG_ALL));
+	SAME("UNMAP_DMA dirty bitmap",
+	     tl_vfio_unmap(S->container, MAP_IOVA, 3 * PG, VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP));
 	SAME("UNMAP_DMA dirty bitmap and ALL",
-	     vunmap(S->container, 0, 0,
-		    VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP | VFIO_DMA_UNMAP_FLAG_ALL));
-	SAME("UNMAP_DMA argsz short", ({
-		struct vfio_iommu_type1_dma_unmap x = { .argsz = 16, .iova = MAP_IOVA,
-							.size = 3 * PG };
-		iocp(S->container, VFIO_IOMMU_UNMAP_DMA, &x);
-	}));
-	SAME("UNMAP_DMA whole", vunmap(S->container, MAP_IOVA, 3 * PG, 0));
-	SAME("UNMAP_DMA of two", vunmap(S->container, MAP_IOVA + 8 * PG, 4 * PG, 0));
-	SAME("DMA_AVAIL after", dma_avail(S->container));
-	SAME("MAP_DMA", vmap(S->container, buf, MAP_IOVA, 3 * PG, RW));
+	     tl_vfio_unmap(S->container, 0, 0,
+			   VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP | VFIO_DMA_UNMAP_FLAG_ALL));
+	SAME("UNMAP_DMA argsz short", short_argsz(S->container, VFIO_IOMMU_UNMAP_DMA, buf));
+	SAME("UNMAP_DMA whole", tl_vfio_unmap(S->container, MAP_IOVA, 3 * PG, 0));
+	SAME("UNMAP_DMA of two", tl_vfio_unmap(S->container, MAP_IOVA + 8 * PG, 4 * PG, 0));
+	SAME("DMA_AVAIL after", tl_vfio_dma_avail(S->container));
+	SAME("MAP_DMA", tl_vfio_map(S->container, buf, MAP_IOVA, 3 * PG, RW));
 
 	/* Device fds. */
 	SAME("GET_DEVICE_FD of no device", try_device_fd(S->group, NO_DEVICE));
 	SAME("GET_DEVICE_FD of \"\"", try_device_fd(S->group, ""));
-	SAME("GET_DEVICE_FD with an unknown option", ({
-		char n_[64];
-
-		snprintf(n_, sizeof(n_), "%s junk", S->dev);
-		try_device_fd(S->group, n_);
-	}));
-	SAME("GET_DEVICE_FD with a VF token", ({
-		char n_[96];
-
-		snprintf(n_, sizeof(n_), "%s vf_token=2ab74924-c335-45f4-9b16-8569e5b08258",
-			 S->dev);
-		try_device_fd(S->group, n_);
-	}));
+	SAME("GET_DEVICE_FD with an unknown option", try_device_fd_with(S, " junk"));
+	SAME("GET_DEVICE_FD with a VF token", try_device_fd_with(S, " vf_token=" VF_TOKEN));
 	SAME("GET_DEVICE_FD", keep_device_fd(S, S->dev));
 	SAME("GET_DEVICE_FD again", keep_device_fd(S, S->dev));
-	SAME("UNSET_CONTAINER with a device fd", ioc(S->group, VFIO_GROUP_UNSET_CONTAINER, 0));
+	SAME("UNSET_CONTAINER with a device fd", tl_ioctl(S->group, VFIO_GROUP_UNSET_CONTAINER, 0));
 	SAME("close the group with a device fd", close_fd(&S->group));
 	SAME("open the group node with a device fd", open_group(S));
 	SAME("close the device fds", close_fd(&S->devfd) + close_fd(&S->devfd2));
 	SAME("close the group", close_fd(&S->group));
-	SAME("MAP_DMA with the last group gone", vmap(S->container, buf, MAP_IOVA, PG, RW));
-	SAME("unknown container ioctl", ioc(S->container, VFIO_BOGUS, 0));
+	SAME("MAP_DMA with the last group gone", tl_vfio_map(S->container, buf, MAP_IOVA, PG, RW));
+	SAME("unknown container ioctl", tl_ioctl(S->container, VFIO_BOGUS, 0));
 
 	/* The group's device leaves its driver, the group in the container. */
 	SAME("open the group node", open_group(S));
-	SAME("SET_CONTAINER", set_container(S->group, S->container));
-	SAME("SET_IOMMU(TYPE1v2)", ioc(S->container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU));
-	SAME("MAP_DMA", vmap(S->container, buf, MAP_IOVA, PG, RW));
+	SAME("SET_CONTAINER", tl_vfio_set_container(S->group, S->container));
+	SAME("SET_IOMMU(TYPE1v2)", tl_ioctl(S->container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU));
+	SAME("MAP_DMA", tl_vfio_map(S->container, buf, MAP_IOVA, PG, RW));
 	SAME("the device leaves its driver", leave_driver(S));
-	SAME("MAP_DMA, the device gone", vmap(S->container, buf, MAP_IOVA + PG, PG, RW));
-	SAME("GET_INFO, the device gone", dma_avail(S->container));
-	SAME("GET_STATUS, the device gone", group_status(S->group));
-	SAME("SET_CONTAINER, the device gone", set_container(S->group, S->container));
+	SAME("MAP_DMA, the device gone", tl_vfio_map(S->container, buf, MAP_IOVA + PG, PG, RW));
+	SAME("GET_INFO, the device gone", tl_vfio_dma_avail(S->container));
+	SAME("GET_STATUS, the device gone", tl_vfio_group_status(S->group));
+	SAME("SET_CONTAINER, the device gone", tl_vfio_set_container(S->group, S->container));
 	SAME("GET_DEVICE_FD, the device gone", try_device_fd(S->group, S->dev));
-	SAME("UNSET_CONTAINER, the device gone", ioc(S->group, VFIO_GROUP_UNSET_CONTAINER, 0));
+	SAME("UNSET_CONTAINER, the device gone", tl_ioctl(S->group, VFIO_GROUP_UNSET_CONTAINER, 0));
 	SAME("open the group node, the device gone", try_open(S->group_path));
 	for (k = 0; k < 2; k++) {
 		close_fd(&sides[k].group);
@@ -1895,12 +1783,12 @@ TEST_F(vfio, kvm_vfio_device)
 		     strerror(errno));
 	vm = ioctl(kvm, KVM_CREATE_VM, 0);
 	ASSERT_LE(0, vm) TH_LOG("KVM_CREATE_VM: %s", strerror(errno));
-	ret = ioc(vm, KVM_CREATE_DEVICE, (unsigned long)&cd);
+	ret = tl_ioctl(vm, KVM_CREATE_DEVICE, (unsigned long)&cd);
 	ASSERT_EQ(0, ret) TH_LOG("KVM_CREATE_DEVICE(VFIO): %s", strerror(-ret));
 	OPEN_GROUP(0);
 	g = self->group[0];
 	attr.addr = (uintptr_t)&g;
-	ret = ioc(cd.fd, KVM_SET_DEVICE_ATTR, (unsigned long)&attr);
+	ret = tl_ioctl(cd.fd, KVM_SET_DEVICE_ATTR, (unsigned long)&attr);
 	TH_LOG("KVM_DEV_VFIO_GROUP_ADD of smmu-assign's group fd: %s",
 	       ret ? strerrorname_np(-ret) : "0");
 	EXPECT_EQ(-EINVAL, ret);
@@ -1918,7 +1806,7 @@ TEST_F(vfio, kvm_vfio_device)
 		snprintf(path, sizeof(path), "/dev/vfio/%d", d.iommu_group);
 		g = open(path, O_RDWR | O_CLOEXEC);
 		ASSERT_LE(0, g);
-		ret = ioc(cd.fd, KVM_SET_DEVICE_ATTR, (unsigned long)&attr);
+		ret = tl_ioctl(cd.fd, KVM_SET_DEVICE_ATTR, (unsigned long)&attr);
 		TH_LOG("KVM_DEV_VFIO_GROUP_ADD of VFIO's group fd: %s",
 		       ret ? strerrorname_np(-ret) : "0");
 		EXPECT_EQ(0, ret);
