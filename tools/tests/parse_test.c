@@ -2,13 +2,14 @@
 /*
  * Host unit tests: the BDF parser and formatter, number and size parsing
  * and formatting, the JSON writer's escaping, smmuctl's space names and
- * cells, and what the library's address-space wrappers send to a stand-in
- * for the kernel.
+ * cells, what the library's address-space and device-fd wrappers send to
+ * a stand-in for the kernel, and the interrupt index names.
  */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/vfio.h>
 
 #include "kselftest_harness.h"
 #include "smmu_assign_lib.h"
@@ -356,6 +357,7 @@ static struct {
 	struct smmu_assign_claim claim;
 	struct smmu_assign_bind bind;
 	struct smmu_assign_space_alloc alloc;
+	struct smmu_assign_device_fd device_fd;
 } fake;
 
 static struct smmu_assign_bdf dev_n(unsigned int n)
@@ -432,6 +434,10 @@ int ioctl(int fd, unsigned long cmd, ...)
 	case SMMU_ASSIGN_SPACE_ALLOC:
 		fake.alloc = *(struct smmu_assign_space_alloc *)arg;
 		((struct smmu_assign_space_alloc *)arg)->out_space_id = 5;
+		return 0;
+	case SMMU_ASSIGN_DEVICE_FD:
+		fake.device_fd = *(struct smmu_assign_device_fd *)arg;
+		((struct smmu_assign_device_fd *)arg)->out_fd = 42;
 		return 0;
 	}
 	errno = ENOTTY;
@@ -554,6 +560,30 @@ TEST(bind_claim_alloc)
 	fake.calls = 0;
 	EXPECT_EQ(-EINVAL, smmua_space_alloc(-1, "abcdefghijklmnopqrstuvwxyz012345", &id));
 	EXPECT_EQ(0, fake.calls);
+}
+
+TEST(device_fd)
+{
+	struct smmu_assign_bdf bdf = dev_n(3);
+
+	EXPECT_EQ(42, smmua_device_fd(-1, &bdf));
+	EXPECT_EQ(sizeof(struct smmu_assign_device_fd), fake.device_fd.size);
+	EXPECT_EQ(0, fake.device_fd.flags);
+	EXPECT_EQ(0, memcmp(&bdf, &fake.device_fd.bdf, sizeof(bdf)));
+	fake.err = EBUSY;
+	EXPECT_EQ(-EBUSY, smmua_device_fd(-1, &bdf));
+}
+
+TEST(irq_index_names)
+{
+	EXPECT_STREQ("intx", smmua_irq_index_name(VFIO_PCI_INTX_IRQ_INDEX));
+	EXPECT_STREQ("msi", smmua_irq_index_name(VFIO_PCI_MSI_IRQ_INDEX));
+	EXPECT_STREQ("msix", smmua_irq_index_name(VFIO_PCI_MSIX_IRQ_INDEX));
+	EXPECT_STREQ("err", smmua_irq_index_name(VFIO_PCI_ERR_IRQ_INDEX));
+	EXPECT_STREQ("req", smmua_irq_index_name(VFIO_PCI_REQ_IRQ_INDEX));
+	/* QUERY's "no interrupts enabled". */
+	EXPECT_STREQ("none", smmua_irq_index_name(VFIO_PCI_NUM_IRQS));
+	EXPECT_STREQ("none", smmua_irq_index_name(~0U));
 }
 
 TEST_HARNESS_MAIN
