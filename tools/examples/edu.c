@@ -13,14 +13,16 @@
 #include "edu.h"
 #include "smmu_assign_lib.h"
 
-#define EDU_BAR0_SIZE		(1 << 20)
 #define EDU_REG_LIVENESS	0x04
+#define EDU_REG_IRQ_STATUS	0x24
+#define EDU_REG_IRQ_ACK		0x64
 #define EDU_REG_DMA_SRC		0x80
 #define EDU_REG_DMA_DST		0x88
 #define EDU_REG_DMA_COUNT	0x90
 #define EDU_REG_DMA_CMD		0x98
 #define EDU_DMA_START		0x1
 #define EDU_DMA_DIR_TO_RAM	0x2
+#define EDU_DMA_RAISE_IRQ	0x4
 
 int edu_open(struct edu *edu, const char *bdf)
 {
@@ -92,7 +94,8 @@ static int edu_wait_idle(struct edu *edu)
 	return -ETIMEDOUT;
 }
 
-int edu_dma(struct edu *edu, uint64_t iova, uint32_t len, int direction)
+static int edu_dma_cmd(struct edu *edu, uint64_t iova, uint32_t len, int direction,
+		       uint32_t cmd)
 {
 	int ret = edu_wait_idle(edu);
 
@@ -108,7 +111,27 @@ int edu_dma(struct edu *edu, uint64_t iova, uint32_t len, int direction)
 		edu_write64(edu, EDU_REG_DMA_DST, EDU_BUF_ADDR);
 	}
 	edu_write64(edu, EDU_REG_DMA_COUNT, len);
-	edu_write32(edu, EDU_REG_DMA_CMD, EDU_DMA_START |
+	edu_write32(edu, EDU_REG_DMA_CMD, EDU_DMA_START | cmd |
 		    (direction == EDU_DMA_FROM_DEVICE ? EDU_DMA_DIR_TO_RAM : 0));
 	return edu_wait_idle(edu);
+}
+
+int edu_dma(struct edu *edu, uint64_t iova, uint32_t len, int direction)
+{
+	return edu_dma_cmd(edu, iova, len, direction, 0);
+}
+
+int edu_dma_irq(struct edu *edu, uint64_t iova, uint32_t len, int direction)
+{
+	return edu_dma_cmd(edu, iova, len, direction, EDU_DMA_RAISE_IRQ);
+}
+
+uint32_t edu_irq_status(struct edu *edu)
+{
+	return edu_read32(edu, EDU_REG_IRQ_STATUS);
+}
+
+void edu_irq_ack(struct edu *edu, uint32_t bits)
+{
+	edu_write32(edu, EDU_REG_IRQ_ACK, bits);
 }

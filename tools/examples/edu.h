@@ -11,6 +11,8 @@
 
 #define EDU_VENDOR		0x1234
 #define EDU_DEVICE		0x11e8
+/* BAR0, the registers: 1 MiB of MMIO. */
+#define EDU_BAR0_SIZE		(1 << 20)
 /* The device's own 4 KiB buffer, as a DMA address. */
 #define EDU_BUF_ADDR		0x40000
 /* QEMU 7.2 aborts the machine on a transfer of the buffer's full 4 KiB. */
@@ -40,5 +42,15 @@ int edu_alive(struct edu *edu);
  * -ETIMEDOUT.
  */
 int edu_dma(struct edu *edu, uint64_t iova, uint32_t len, int direction);
+
+/*
+ * The same DMA, and the device raises its interrupt when it is done:
+ * EDU_IRQ_DMA in the status register, INTx held asserted (or one MSI)
+ * until edu_irq_ack() clears the status.
+ */
+#define EDU_IRQ_DMA		0x100
+int edu_dma_irq(struct edu *edu, uint64_t iova, uint32_t len, int direction);
+uint32_t edu_irq_status(struct edu *edu);
+void edu_irq_ack(struct edu *edu, uint32_t bits);
 
 #endif /* SMMU_ASSIGN_EDU_H */
