@@ -13,6 +13,8 @@
 #include <linux/eventfd.h>
 #include <linux/iommu.h>
 #include <linux/irqdomain.h>
+#include <linux/vfio.h>
+#include <linux/vfio_pci_core.h>
 
 struct smmua_device;
 void smmua_report_fault(struct smmua_device *sdev, u64 iova, bool write, u32 reason);
@@ -125,5 +127,33 @@ static inline int smmua_unregister_fault_handler(struct device *dev)
 	return 0;
 }
 #endif
+
+/*
+ * 6.12: vfio-pci-core zaps a device's BAR mmaps through the mapping of the
+ * vfio_device's inode (before, it tracked the vmas itself), so a device
+ * file must share that mapping, as VFIO's own does.
+ */
+static inline void smmua_vfio_file_mapping(struct file *file, struct vfio_device *vdev)
+{
+#ifdef SMMUA_HAVE_VFIO_DEVICE_INODE
+	file->f_mapping = vdev->inode->i_mapping;
+#endif
+}
+
+/* 6.5: vfio-pci-core keeps interrupt contexts in an xarray, not an array. */
+static inline u32 smmua_vfio_irq_count(struct vfio_pci_core_device *vdev)
+{
+#ifdef SMMUA_HAVE_VFIO_NUM_CTX
+	return vdev->num_ctx;
+#else
+	unsigned long index;
+	void *ctx;
+	u32 n = 0;
+
+	xa_for_each(&vdev->ctx, index, ctx)
+		n++;
+	return n;
+#endif
+}
 
 #endif /* _SMMU_ASSIGN_COMPAT_H */

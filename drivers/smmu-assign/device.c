@@ -823,6 +823,8 @@ int smmua_unbind(struct smmu_assign_ucmd *ucmd)
 		ret = -EBUSY;
 	else if (!binding->persistent && binding->owner != ucmd->ctx)
 		ret = -EPERM;
+	else if (smmua_binding_has_devfd(binding))
+		ret = -EBUSY;
 	if (!ret) {
 		pci_info(sdev->pdev, "unbound: IOMMU group %d\n", iommu_group_id(binding->group));
 		smmua_teardown_locked(binding, false);
@@ -935,6 +937,8 @@ int smmua_claim(struct smmu_assign_ucmd *ucmd)
 	if (release) {
 		if (binding->owner != ctx)
 			ret = -EPERM;
+		else if (smmua_binding_has_devfd(binding))
+			ret = -EBUSY;
 		else
 			smmua_space_detach(binding);
 	} else if (binding->owner == ctx) {
@@ -965,7 +969,9 @@ int smmua_claim(struct smmu_assign_ucmd *ucmd)
 	if (ret) {
 		sdev = smmua_get_persistent(&cmd->bdf);
 		if (!IS_ERR(sdev)) {
-			if (sdev->binding == binding && binding->space == space)
+			/* A device fd opened meanwhile keeps the claim. */
+			if (sdev->binding == binding && binding->space == space &&
+			    !smmua_binding_has_devfd(binding))
 				smmua_space_detach(binding);
 			smmua_device_unlock_put(sdev);
 		}
@@ -1041,6 +1047,9 @@ static int smmua_pci_notify(struct notifier_block *nb, unsigned long action,
 		return NOTIFY_DONE;
 	binding = sdev->binding;
 	mutex_lock(&binding->lock);
+	/* The devices are quiesced by their fds' release, while still confined. */
+	if (!binding->dead)
+		smmua_devfd_wait_closed(binding);
 	if (!binding->dead) {
 		pci_warn(pdev, "leaving while bound: binding of IOMMU group %d removed\n",
 			 iommu_group_id(binding->group));

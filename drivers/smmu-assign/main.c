@@ -47,7 +47,7 @@ static int smmu_assign_get_info(struct smmu_assign_ucmd *ucmd)
 	cmd->out_capabilities = SMMU_ASSIGN_CAP_BIND | SMMU_ASSIGN_CAP_PERSISTENT |
 				SMMU_ASSIGN_CAP_QUERY | SMMU_ASSIGN_CAP_RESV_REGIONS |
 				SMMU_ASSIGN_CAP_DELEGATE | SMMU_ASSIGN_CAP_SPACES |
-				SMMU_ASSIGN_CAP_GROUPS;
+				SMMU_ASSIGN_CAP_GROUPS | SMMU_ASSIGN_CAP_DEVICE_FD;
 	if (smmua_faults_delivered())
 		cmd->out_capabilities |= SMMU_ASSIGN_CAP_FAULTS;
 	cmd->out_num_devices = smmua_count_devices();
@@ -77,6 +77,7 @@ union smmu_assign_ucmd_buffer {
 	struct smmu_assign_space_destroy space_destroy;
 	struct smmu_assign_space_allow_iovas space_allow_iovas;
 	struct smmu_assign_space_info space_info;
+	struct smmu_assign_device_fd device_fd;
 };
 
 struct smmu_assign_ioctl_op {
@@ -131,6 +132,8 @@ static const struct smmu_assign_ioctl_op smmu_assign_ioctl_ops[] = {
 		 struct smmu_assign_space_allow_iovas, ranges),
 	IOCTL_OP(SPACE_INFO, smmua_space_info, struct smmu_assign_space_info,
 		 devices),
+	IOCTL_OP(DEVICE_FD, smmua_device_fd, struct smmu_assign_device_fd,
+		 __reserved),
 };
 
 static long smmu_assign_fops_ioctl(struct file *filp, unsigned int cmd,
@@ -155,6 +158,7 @@ static long smmu_assign_fops_ioctl(struct file *filp, unsigned int cmd,
 	 * pins the caller's memory and charges the caller.
 	 */
 	ucmd.ctx = filp->private_data;
+	ucmd.file = filp;
 	ucmd.ubuffer = (void __user *)arg;
 	ret = get_user(ucmd.user_size, (u32 __user *)ucmd.ubuffer);
 	if (ret)

@@ -27,4 +27,9 @@ has iommu.h 'iommu_register_device_fault_handler\(' -DSMMUA_HAVE_DEVICE_FAULT_HA
 # Before 6.2, a long-term read-only pin could pin a page shared with the
 # zero page or the page cache; the fix gave gup_must_unshare() its vma.
 has mm.h 'gup_must_unshare\(unsigned int flags' -DSMMUA_HAVE_SHARED_RO_PIN
+# 6.12: a vfio_device has an inode whose mapping
+# holds every mmap of its regions, for unmap_mapping_range().
+has vfio.h 'struct inode \*inode;' -DSMMUA_HAVE_VFIO_DEVICE_INODE
+# Before 6.5, vfio-pci-core kept MSI/MSI-X contexts in an array of num_ctx.
+has vfio_pci_core.h ' num_ctx;' -DSMMUA_HAVE_VFIO_NUM_CTX
 exit 0

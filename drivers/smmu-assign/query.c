@@ -94,6 +94,9 @@ int smmua_query(struct smmu_assign_ucmd *ucmd)
 		cmd->out_state |= SMMU_ASSIGN_STATE_OWNED;
 	if (binding->owner == ucmd->ctx)
 		cmd->out_state |= SMMU_ASSIGN_STATE_MINE;
+	if (sdev->devfd)
+		cmd->out_state |= SMMU_ASSIGN_STATE_DEVICE_FD;
+	smmua_devfd_irqs(sdev, &cmd->out_irq_index, &cmd->out_irq_count);
 	cmd->out_window_iova = 0;
 	cmd->out_window_length = 0;
 	if (binding->persistent) {

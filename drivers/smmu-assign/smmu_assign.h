@@ -12,6 +12,7 @@
  *   device_lock(&pdev->dev)   (BIND, of the device it names; the driver
  *                              core holds it around the bus notifier)
  *   smmua_binding.lock        (one bound group: owner, space, teardown)
+ *   vfio device set lock      (a device fd's open and close; devfd.c)
  *   smmua_ctx.lock            (a file's space names and ids)
  *   smmua_space.lock          (one space: mappings, ranges, domains)
  *   mmap_lock                 (taken by pinning)
@@ -43,6 +44,7 @@
 
 struct dentry;
 struct eventfd_ctx;
+struct smmua_devfd;
 struct iommu_domain;
 struct iommu_group;
 
@@ -178,6 +180,7 @@ struct smmua_binding {
 
 	unsigned int nr_devices;
 	struct list_head devices;	/* smmua_device.binding_node; fixed */
+	bool leaving;			/* a device is leaving; lock */
 };
 
 /*
@@ -195,6 +198,7 @@ struct smmua_device {
 	u32 sids[SMMU_ASSIGN_MAX_SIDS];
 	char iommu_name[SMMU_ASSIGN_IOMMU_NAME_LEN];
 	struct dentry *debugfs;
+	struct smmua_devfd *devfd;	/* its open device fd; binding->lock */
 
 	/*
 	 * Fault logging, touched only by the SMMU's event thread: a device
@@ -257,6 +261,7 @@ struct smmua_mapping {
  */
 struct smmu_assign_ucmd {
 	struct smmua_ctx *ctx;
+	struct file *file;		/* the ctx's /dev/smmu-assign file */
 	void __user *ubuffer;
 	u32 user_size;
 	void *cmd;
@@ -363,6 +368,12 @@ ssize_t smmua_events_read(struct smmua_ctx *ctx, char __user *buf, size_t count,
 __poll_t smmua_events_poll(struct smmua_ctx *ctx, struct file *filp,
 			   struct poll_table_struct *wait);
 int smmua_set_eventfd(struct smmu_assign_ucmd *ucmd);
+
+/* devfd.c: the device fd, VFIO's device ABI through vfio-pci-core */
+int smmua_device_fd(struct smmu_assign_ucmd *ucmd);
+bool smmua_binding_has_devfd(struct smmua_binding *binding);
+void smmua_devfd_wait_closed(struct smmua_binding *binding);
+void smmua_devfd_irqs(struct smmua_device *sdev, u32 *index, u32 *count);
 
 /* query.c */
 int smmua_query(struct smmu_assign_ucmd *ucmd);

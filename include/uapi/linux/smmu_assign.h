@@ -211,7 +211,8 @@ struct smmu_assign_bind {
  * untouched.
  *
  * Errors: EINVAL (bad BDF), ENOENT (not bound), EPERM (bound by another
- * file), EBUSY (persistent binding claimed by another file).
+ * file), EBUSY (persistent binding claimed by another file, or a device
+ * fd of the group is open).
  */
 struct smmu_assign_unbind {
 	__u32 size;
@@ -336,7 +337,8 @@ struct smmu_assign_unmap {
  * Errors: EINVAL (bad BDF, not persistent, a @space_id with RELEASE, a
  * mapping of the space misaligned for the domain), ENOENT (not bound, or
  * no such space in this file), EALREADY (this file holds the claim
- * already), EBUSY (claimed by another file), EPERM (release of a claim
+ * already), EBUSY (claimed by another file; on release, a device fd of
+ * the group is open), EPERM (release of a claim
  * this file does not hold, or a claim without CAP_SYS_ADMIN of a binding
  * not delegated to the caller), ENOSPC, ERANGE and EADDRINUSE (as for
  * BIND).
@@ -896,11 +898,14 @@ struct smmu_assign_space_info {
  * hot-unplug), the fd's VFIO_PCI_REQ_IRQ_INDEX eventfd is signalled, every
  * 10 s, until the fd is closed; then the binding ends.
  *
+ * Enabling the device for access can also fail with the errno of
+ * pci_enable_device().
+ *
  * Errors: EINVAL (bad BDF), ENOENT (not bound), EPERM (the binding is not
  * this file's), EBUSY (a device fd is open already), ENODEV (the device
  * is not on the smmu-assign stub or vfio-pci, as a group member on no
- * driver may be), EOPNOTSUPP (@flags or @__reserved), EMFILE, ENOMEM,
- * and errors of enabling the device (pci_enable_device()).
+ * driver may be, or it is leaving), EOPNOTSUPP (@flags or @__reserved),
+ * EMFILE, ENOMEM.
  */
 struct smmu_assign_device_fd {
 	__u32 size;
