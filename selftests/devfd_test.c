@@ -206,6 +206,9 @@ FIXTURE(devfd) {
 	uint8_t *buf;		/* BUF_PAGES at WIN_IOVA, read-write */
 	long long pins0;
 	char ivs[SMMUA_BDF_STRLEN];	/* the ivshmem, when a test took it */
+	int idfd;		/* its device fd */
+	volatile uint8_t *bar2;	/* and its BAR2, bar2_len bytes */
+	size_t bar2_len;
 	mode_t mode;		/* of the node, when a test opened it up */
 };
 
@@ -213,7 +216,7 @@ FIXTURE_SETUP(devfd)
 {
 	int i, ret;
 
-	self->fd = self->dfd = -1;
+	self->fd = self->dfd = self->idfd = -1;
 	self->nr = tl_find_edus(self->names, TL_MAX_DEVS);
 	if (self->nr < 1) {
 		self->absent = "needs an edu on the root bus";
@@ -246,9 +249,17 @@ FIXTURE_TEARDOWN(devfd)
 
 	if (self->mode)
 		chmod(SMMU_ASSIGN_DEV_PATH, self->mode);
+	/*
+	 * Device fds and their mmaps go first: while one is open, taking its
+	 * device off its driver waits for it to close, here forever.
+	 */
 	tl_edu_close(&self->e);
 	if (self->dfd >= 0)
 		close(self->dfd);
+	if (self->bar2)
+		munmap((void *)self->bar2, self->bar2_len);
+	if (self->idfd >= 0)
+		close(self->idfd);
 	if (self->fd >= 0)
 		close(self->fd);
 	tl_buf_free(self->buf, BUF_PAGES * TL_PAGE);
@@ -1026,9 +1037,9 @@ TEST_F(devfd, peer_to_peer_dma_into_a_bar)
 {
 	struct vfio_region_info ri;
 	struct smmu_assign_bdf ib;
-	uint8_t expect[4096], got[4096];
-	volatile uint8_t *bar2;
-	int idfd, ret;
+	uint8_t expect[DMA_LEN], got[DMA_LEN];
+	void *bar2;
+	int ret;
 
 	NEED_DEVS(1);
 	if (tl_find_pci(IVSHMEM_VENDOR, IVSHMEM_DEVICE, self->ivs))
@@ -1037,20 +1048,22 @@ TEST_F(devfd, peer_to_peer_dma_into_a_bar)
 	tl_drop_binding(&ib);
 	ASSERT_EQ(0, tl_bind_stub(self->ivs));
 	ASSERT_LT(0, tl_bind(self->fd, &ib, 0, WIN_IOVA, WIN_LEN));
-	idfd = smmua_device_fd(self->fd, &ib);
-	ASSERT_LE(0, idfd);
-	ASSERT_EQ(0, tl_vfio_region(idfd, VFIO_PCI_BAR2_REGION_INDEX, &ri));
+	self->idfd = smmua_device_fd(self->fd, &ib);
+	ASSERT_LE(0, self->idfd);
+	ASSERT_EQ(0, tl_vfio_region(self->idfd, VFIO_PCI_BAR2_REGION_INDEX, &ri));
 	ASSERT_TRUE(ri.flags & VFIO_REGION_INFO_FLAG_MMAP);
 	ASSERT_LE(2 * TL_PAGE, ri.size);
-	bar2 = tl_vfio_mmap(idfd, VFIO_PCI_BAR2_REGION_INDEX, 0, ri.size);
+	bar2 = tl_vfio_mmap(self->idfd, VFIO_PCI_BAR2_REGION_INDEX, 0, ri.size);
 	ASSERT_NE(MAP_FAILED, bar2);
+	self->bar2 = bar2;
+	self->bar2_len = ri.size;
 
-	ret = smmua_map(self->fd, self->sp, RW, (void *)bar2, P2P_IOVA, ri.size);
+	ret = smmua_map(self->fd, self->sp, RW, (void *)self->bar2, P2P_IOVA, ri.size);
 	ASSERT_EQ(0, ret) TH_LOG("MAP of a BAR mmap (VM_PFNMAP): %s", strerror(-ret));
 
 	/* The edu reads the BAR... */
 	tl_buf_pattern(expect, sizeof(expect), 15);
-	mmio_write(bar2, expect, DMA_LEN);
+	mmio_write(self->bar2, expect, DMA_LEN);
 	memset(self->buf + TL_PAGE, 0, TL_PAGE);
 	ASSERT_EQ(0, tl_edu_to_dev(&self->e, P2P_IOVA, DMA_LEN));
 	ASSERT_EQ(0, tl_edu_to_ram(&self->e, DST_IOVA, DMA_LEN));
@@ -1059,13 +1072,9 @@ TEST_F(devfd, peer_to_peer_dma_into_a_bar)
 	tl_buf_pattern(self->buf, TL_PAGE, 16);
 	ASSERT_EQ(0, tl_edu_to_dev(&self->e, SRC_IOVA, DMA_LEN));
 	ASSERT_EQ(0, tl_edu_to_ram(&self->e, P2P_IOVA + TL_PAGE, DMA_LEN));
-	mmio_read(got, bar2 + TL_PAGE, DMA_LEN);
+	mmio_read(got, self->bar2 + TL_PAGE, DMA_LEN);
 	EXPECT_EQ(0, memcmp(self->buf, got, DMA_LEN));
-
 	EXPECT_EQ(0, smmua_unmap(self->fd, self->sp, 0, P2P_IOVA, ri.size, NULL));
-	munmap((void *)bar2, ri.size);
-	close(idfd);
-	EXPECT_EQ(0, smmua_unbind(self->fd, &ib));
 }
 
 /* ---- the edu in the hot-pluggable slot: a bus reset through its root port ---- */
