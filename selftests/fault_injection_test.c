@@ -10,7 +10,9 @@
  * address spaces' own: SPACE_ALLOC, ALLOW_IOVAS while mapped, BIND into a
  * space that has mappings (replayed into the new domain), the attach of a
  * second group into a domain of its own (share_domains=0: the mappings
- * mirrored), and SPACE_DESTROY. KASAN, lockdep
+ * mirrored), and SPACE_DESTROY; and the device fd's: its open (the device
+ * enabled through vfio-pci-core), and INTx enabled through it followed by
+ * its close. KASAN, lockdep
  * and kmemleak on the debug kernel judge what the assertions cannot see.
  * Kernels without fault injection skip, saying so.
  */
@@ -20,8 +22,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
+#include <linux/vfio.h>
 
 #include "kselftest_harness.h"
 #include "smmu_assign_lib.h"
@@ -44,6 +48,7 @@ FIXTURE(failnth) {
 	struct smmu_assign_bdf bdf[2];
 	int nr;
 	int fd;
+	int devfd;			/* a device fd of edu 0, or -1 */
 	int sp;				/* the space the operation works on */
 	struct smmua_space_desc before;	/* it, as prepared */
 	uint8_t *buf;
@@ -60,6 +65,7 @@ FIXTURE_SETUP(failnth)
 	int ret, i;
 
 	self->fd = -1;
+	self->devfd = -1;
 	ret = tl_failnth_setup();
 	self->no_injection = ret == -EOPNOTSUPP;
 	if (self->no_injection)
@@ -84,6 +90,8 @@ FIXTURE_SETUP(failnth)
 
 FIXTURE_TEARDOWN(failnth)
 {
+	if (self->devfd >= 0)
+		close(self->devfd);
 	if (self->fd >= 0)
 		close(self->fd);
 	if (self->share_domains[0])
@@ -445,6 +453,81 @@ static const char *check_destroyed(fx_t *self, int ret)
 	return check_unmapped(self, ret);
 }
 
+static int device_fd(fx_t *self)
+{
+	struct smmu_assign_device_fd cmd = { .size = sizeof(cmd), .bdf = self->bdf[0] };
+
+	if (ioctl(self->fd, SMMU_ASSIGN_DEVICE_FD, &cmd))
+		return -errno;
+	self->devfd = cmd.out_fd;
+	return 0;
+}
+
+static int bind_and_device_fd(fx_t *self)
+{
+	return bind(self) ?: device_fd(self);
+}
+
+/*
+ * INTx to an eventfd through the device fd, then the fd's close. Not MSI:
+ * after failures injected into the kernel's MSI setup (GIC ITS), a later
+ * MSI allocation for the device fails with ENOSPC, whoever allocates.
+ */
+static int intx_and_close(fx_t *self)
+{
+	char b[sizeof(struct vfio_irq_set) + sizeof(int)];
+	struct vfio_irq_set *set = (struct vfio_irq_set *)b;
+	int efd = eventfd(0, EFD_CLOEXEC), ret = 0;
+
+	if (efd < 0) {
+		ret = -errno;
+		goto out;
+	}
+	*set = (struct vfio_irq_set){
+		.argsz = sizeof(b),
+		.flags = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER,
+		.index = VFIO_PCI_INTX_IRQ_INDEX,
+		.count = 1,
+	};
+	memcpy(set->data, &efd, sizeof(efd));
+	if (ioctl(self->devfd, VFIO_DEVICE_SET_IRQS, set))
+		ret = -errno;
+	close(efd);
+out:
+	close(self->devfd);
+	self->devfd = -1;
+	return ret;
+}
+
+/* A device fd exists exactly when DEVICE_FD succeeded. */
+static bool has_device_fd(fx_t *self)
+{
+	struct smmu_assign_query q;
+
+	return !smmua_query(self->fd, &self->bdf[0], &q) &&
+	       (q.out_state & SMMU_ASSIGN_STATE_DEVICE_FD);
+}
+
+static const char *check_device_fd(fx_t *self, int ret)
+{
+	if (!ret && (self->devfd < 0 || !has_device_fd(self)))
+		return "a successful DEVICE_FD left no device fd";
+	if (ret && has_device_fd(self))
+		return "a failed DEVICE_FD left a device fd open";
+	if (!is_bound(self, 0))
+		return "the binding did not survive";
+	return NULL;
+}
+
+static const char *check_device_fd_closed(fx_t *self, int ret)
+{
+	if (has_device_fd(self))
+		return "the device fd is still open";
+	if (!is_bound(self, 0))
+		return "the binding did not survive";
+	return NULL;
+}
+
 static const char *check_nothing(fx_t *self, int ret)
 {
 	return NULL;
@@ -455,6 +538,10 @@ static void undo(fx_t *self)
 {
 	int i;
 
+	if (self->devfd >= 0) {
+		close(self->devfd);
+		self->devfd = -1;
+	}
 	if (self->fd >= 0) {
 		for (i = 0; i < self->nr; i++) {
 			smmua_claim(self->fd, &self->bdf[i], SMMU_ASSIGN_CLAIM_RELEASE, 0, NULL);
@@ -571,6 +658,21 @@ TEST_F_TIMEOUT(failnth, close_while_mapped, 600)
 {
 	const struct sweep s = { "close while mapped", bind_and_map, close_file,
 				 check_closed };
+
+	run_sweep(_metadata, self, &s);
+}
+
+TEST_F_TIMEOUT(failnth, device_fd, 600)
+{
+	const struct sweep s = { "device fd", bind, device_fd, check_device_fd };
+
+	run_sweep(_metadata, self, &s);
+}
+
+TEST_F_TIMEOUT(failnth, device_fd_intx_and_close, 600)
+{
+	const struct sweep s = { "device fd: INTx, then close", bind_and_device_fd,
+				 intx_and_close, check_device_fd_closed };
 
 	run_sweep(_metadata, self, &s);
 }

@@ -156,4 +156,37 @@ static inline u32 smmua_vfio_irq_count(struct vfio_pci_core_device *vdev)
 #endif
 }
 
+/*
+ * 6.12: a BAR mmapped by vfio-pci-core keeps its file offset (region index
+ * and offset) in vm_pgoff; before, vm_pgoff became the BAR's pfn. The
+ * physical address of @va in such a vma, whose BAR is @bar; -EINVAL if
+ * @va is not in a memory BAR of @pdev.
+ */
+static inline int smmua_vfio_bar_phys(struct pci_dev *pdev, struct vm_area_struct *vma,
+				      unsigned long va, int *bar, phys_addr_t *phys)
+{
+	u64 off = ((u64)vma->vm_pgoff << PAGE_SHIFT) + (va - vma->vm_start);
+	int i;
+
+#ifdef SMMUA_HAVE_VFIO_VMA_LIST
+	for (i = 0; i < PCI_STD_NUM_BARS; i++) {
+		if (pci_resource_len(pdev, i) && off >= pci_resource_start(pdev, i) &&
+		    off <= pci_resource_end(pdev, i)) {
+			*bar = i;
+			*phys = off;
+			return 0;
+		}
+	}
+	return -EINVAL;
+#else
+	i = off >> VFIO_PCI_OFFSET_SHIFT;
+	off &= VFIO_PCI_OFFSET_MASK;
+	if (i >= PCI_STD_NUM_BARS || off >= pci_resource_len(pdev, i))
+		return -EINVAL;
+	*bar = i;
+	*phys = pci_resource_start(pdev, i) + off;
+	return 0;
+#endif
+}
+
 #endif /* _SMMU_ASSIGN_COMPAT_H */

@@ -20,6 +20,7 @@
 #include <linux/anon_inodes.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/mm.h>
 #include <linux/vfio.h>
 #include <linux/vfio_pci_core.h>
 
@@ -99,6 +100,8 @@ static int smmua_devfd_release(struct inode *inode, struct file *file)
 	struct smmua_binding *binding = sdev->binding;
 	struct file *owner_file = df->owner_file;
 
+	/* Peers first: no device may reach a BAR of one being disabled. */
+	smmua_unmap_bars(owner_file->private_data, df);
 	smmua_devfd_close(df);
 	mutex_lock(&binding->lock);
 	WRITE_ONCE(sdev->devfd, NULL);
@@ -120,6 +123,44 @@ static const struct file_operations smmua_devfd_fops = {
 	.compat_ioctl = compat_ptr_ioctl,
 	.mmap = smmua_devfd_mmap,
 };
+
+/*
+ * MAP of @length bytes at @va: if @va lies in a BAR mmapped through a
+ * device fd of @ctx, the BAR's physical address there, and the fd, whose
+ * release removes the mapping again. ENOENT if @va is not in a device fd's
+ * mmap, so ordinary memory; EPERM for another file's device; EINVAL if the
+ * range leaves the mmap or a memory BAR.
+ */
+int smmua_devfd_bar(struct smmua_ctx *ctx, unsigned long va, u64 length,
+		    phys_addr_t *phys, const struct smmua_devfd **devfd)
+{
+	struct mm_struct *mm = current->mm;
+	struct vm_area_struct *vma;
+	struct smmua_devfd *df;
+	struct pci_dev *pdev;
+	int bar, ret = -ENOENT;
+
+	mmap_read_lock(mm);
+	vma = vma_lookup(mm, va);
+	if (!vma || !vma->vm_file || vma->vm_file->f_op != &smmua_devfd_fops)
+		goto out;
+	df = smmua_devfd_of(vma->vm_file);
+	pdev = df->core.pdev;
+	ret = -EPERM;
+	if (df->owner_file->private_data != ctx)
+		goto out;
+	ret = -EINVAL;
+	if (length > vma->vm_end - va || smmua_vfio_bar_phys(pdev, vma, va, &bar, phys))
+		goto out;
+	if (!(pci_resource_flags(pdev, bar) & IORESOURCE_MEM) ||
+	    length - 1 > pci_resource_end(pdev, bar) - *phys)
+		goto out;
+	*devfd = df;
+	ret = 0;
+out:
+	mmap_read_unlock(mm);
+	return ret;
+}
 
 /* Never registered: only the lifetime of the core device is VFIO's. */
 static const struct vfio_device_ops smmua_vfio_ops = {

@@ -210,7 +210,8 @@ void smmua_domain_unmap(struct smmua_space *space, struct smmua_domain *sdom,
 
 static int smmua_map_prot(struct smmua_domain *sdom, struct smmua_mapping *map)
 {
-	int prot = sdom->prot | IOMMU_READ;
+	/* A device's BAR is MMIO to its peers, never cached memory. */
+	int prot = (map->flags & SMMUA_MAPPING_BAR ? IOMMU_MMIO : sdom->prot) | IOMMU_READ;
 
 	if (map->flags & SMMU_ASSIGN_MAP_WRITE)
 		prot |= IOMMU_WRITE;
@@ -280,9 +281,11 @@ static void smmua_remove_mapping(struct smmua_space *space, struct smmua_mapping
 	interval_tree_remove(&map->node, &space->mappings);
 	list_for_each_entry(sdom, &space->domains, node)
 		smmua_domain_unmap(space, sdom, map->node.start, length);
-	smmua_unpin_runs(map);
+	if (!(map->flags & SMMUA_MAPPING_BAR)) {
+		smmua_unpin_runs(map);
+		smmua_unaccount(map, length >> PAGE_SHIFT);
+	}
 	smmua_free_runs(map);
-	smmua_unaccount(map, length >> PAGE_SHIFT);
 	smmua_stats_mapping(space, length, false);
 	atomic_dec(&space->ctx->nr_mappings);
 	kmem_cache_free(smmua_mapping_cache, map);
@@ -297,6 +300,37 @@ void smmua_unmap_all(struct smmua_space *space)
 	while ((node = interval_tree_iter_first(&space->mappings, 0, ULONG_MAX))) {
 		smmua_remove_mapping(space, container_of(node, struct smmua_mapping, node));
 		cond_resched();
+	}
+}
+
+/*
+ * A device fd of @ctx is closing: remove every mapping of @ctx's spaces of
+ * one of its BARs before the device is disabled and let go of, so that no
+ * peer reaches it then.
+ */
+void smmua_unmap_bars(struct smmua_ctx *ctx, const struct smmua_devfd *devfd)
+{
+	struct interval_tree_node *node, *next;
+	struct smmua_mapping *map;
+	struct smmua_space *space;
+	unsigned long id;
+	void *entry;
+
+	xa_for_each(&ctx->spaces, id, entry) {
+		space = smmua_space_get(ctx, id);
+		if (!space)
+			continue;
+		mutex_lock(&space->lock);
+		for (node = space->dead ? NULL :
+			    interval_tree_iter_first(&space->mappings, 0, ULONG_MAX);
+		     node; node = next) {
+			next = interval_tree_iter_next(node, 0, ULONG_MAX);
+			map = container_of(node, struct smmua_mapping, node);
+			if ((map->flags & SMMUA_MAPPING_BAR) && map->bar_devfd == devfd)
+				smmua_remove_mapping(space, map);
+			cond_resched();
+		}
+		smmua_space_unlock_put(space);
 	}
 }
 
@@ -482,12 +516,23 @@ int smmua_map(struct smmu_assign_ucmd *ucmd)
 	map->node.last = last;
 	map->user_va = cmd->user_va;
 	map->flags = cmd->flags;
-	ret = smmua_account(map, npages);
-	if (ret)
+	/* A BAR mmapped through a device fd of this file: peer-to-peer. */
+	ret = smmua_devfd_bar(ctx, cmd->user_va, cmd->length, &map->first.phys,
+			      &map->bar_devfd);
+	if (!ret) {
+		map->flags |= SMMUA_MAPPING_BAR;
+		map->first.len = cmd->length;
+		map->nr_runs = 1;
+	} else if (ret != -ENOENT) {
 		goto err_free;
-	ret = smmua_pin(map);
-	if (ret)
-		goto err_unaccount;
+	} else {
+		ret = smmua_account(map, npages);
+		if (ret)
+			goto err_free;
+		ret = smmua_pin(map);
+		if (ret)
+			goto err_unaccount;
+	}
 	list_for_each_entry(sdom, &space->domains, node) {
 		ret = smmua_domain_map(space, sdom, map);
 		if (ret)
@@ -522,6 +567,8 @@ err_unmap:
 			break;
 		smmua_domain_unmap(space, sdom, cmd->iova, cmd->length);
 	}
+	if (map->flags & SMMUA_MAPPING_BAR)
+		goto err_free;
 	smmua_unpin_runs(map);
 	smmua_free_runs(map);
 err_unaccount:

@@ -32,4 +32,7 @@ has mm.h 'gup_must_unshare\(unsigned int flags' -DSMMUA_HAVE_SHARED_RO_PIN
 has vfio.h 'struct inode \*inode;' -DSMMUA_HAVE_VFIO_DEVICE_INODE
 # Before 6.5, vfio-pci-core kept MSI/MSI-X contexts in an array of num_ctx.
 has vfio_pci_core.h ' num_ctx;' -DSMMUA_HAVE_VFIO_NUM_CTX
+# Before 6.12, a BAR mmap of vfio-pci-core held the BAR's pfn in vm_pgoff
+# (after, the region offset), and the core tracked the vmas in vma_list.
+has vfio_pci_core.h 'vma_list;' -DSMMUA_HAVE_VFIO_VMA_LIST
 exit 0

@@ -194,7 +194,7 @@ int smmua_mappings(struct smmu_assign_ucmd *ucmd)
 			.iova = node->start,
 			.length = node->last - node->start + 1,
 			.user_va = map->user_va,
-			.flags = map->flags & ~SMMUA_MAPPING_CHARGED,
+			.flags = map->flags & ~SMMUA_MAPPING_INTERNAL,
 		};
 	}
 	smmua_space_unlock_put(space);

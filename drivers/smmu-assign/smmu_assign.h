@@ -217,6 +217,8 @@ struct smmua_device {
 
 /* smmua_mapping.flags beyond the uapi's SMMU_ASSIGN_MAP_* */
 #define SMMUA_MAPPING_CHARGED	BIT(31)	/* counted in user->locked_vm */
+#define SMMUA_MAPPING_BAR	BIT(30)	/* a BAR of a device fd: not pinned */
+#define SMMUA_MAPPING_INTERNAL	(SMMUA_MAPPING_CHARGED | SMMUA_MAPPING_BAR)
 
 /* Physically contiguous pinned pages, at consecutive IOVAs. */
 struct smmua_run {
@@ -247,8 +249,11 @@ struct smmua_run_chunk {
 struct smmua_mapping {
 	struct interval_tree_node node;	/* IOVA [start, last] */
 	unsigned long user_va;
-	struct user_struct *user;	/* referenced */
-	struct mm_struct *mm;		/* mmgrab()ed */
+	struct user_struct *user;	/* referenced; NULL for a BAR */
+	union {
+		struct mm_struct *mm;	/* mmgrab()ed */
+		const struct smmua_devfd *bar_devfd; /* SMMUA_MAPPING_BAR */
+	};
 	u32 flags;			/* SMMU_ASSIGN_MAP_*, SMMUA_MAPPING_* */
 	unsigned long nr_runs;
 	struct smmua_run first;		/* a one-run mapping needs no chunk */
@@ -357,6 +362,7 @@ int smmua_domain_fill(struct smmua_space *space, struct smmua_domain *sdom);
 void smmua_domain_unmap(struct smmua_space *space, struct smmua_domain *sdom,
 			unsigned long iova, size_t length);
 phys_addr_t smmua_mapping_phys(struct smmua_mapping *map, u64 iova);
+void smmua_unmap_bars(struct smmua_ctx *ctx, const struct smmua_devfd *devfd);
 
 /* events.c */
 extern unsigned int smmua_fault_queue_len;
@@ -374,6 +380,8 @@ int smmua_device_fd(struct smmu_assign_ucmd *ucmd);
 bool smmua_binding_has_devfd(struct smmua_binding *binding);
 void smmua_devfd_wait_closed(struct smmua_binding *binding);
 void smmua_devfd_irqs(struct smmua_device *sdev, u32 *index, u32 *count);
+int smmua_devfd_bar(struct smmua_ctx *ctx, unsigned long va, u64 length,
+		    phys_addr_t *phys, const struct smmua_devfd **devfd);
 
 /* query.c */
 int smmua_query(struct smmu_assign_ucmd *ucmd);

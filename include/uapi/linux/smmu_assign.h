@@ -255,11 +255,18 @@ struct smmu_assign_unbind {
  * they keep the pages they were given if the process later unmaps or
  * replaces them (munmap, MAP_FIXED, MADV_DONTNEED).
  *
- * Errors: EINVAL (no READ flag, misaligned, zero length), EOVERFLOW (range
- * wraps), ENOENT (no such space in this file), ERANGE (outside the allowed
- * ranges), EEXIST (overlaps a mapping), EFAULT (memory not mapped in the
- * caller, or a WRITE mapping of memory the caller cannot write), ENOMEM
- * (RLIMIT_MEMLOCK), ENOSPC (the max_mappings limit).
+ * Peer-to-peer: memory at @user_va that is a memory BAR mmapped through a
+ * device fd (SMMU_ASSIGN_DEVICE_FD) of this file is mapped as that BAR's
+ * MMIO, neither pinned nor charged, so the space's devices reach the other
+ * device. The range must lie within that one mmap and BAR. The mapping
+ * goes when that device fd is closed, before its device is disabled.
+ *
+ * Errors: EINVAL (no READ flag, misaligned, zero length, a BAR range
+ * leaving its mmap or BAR), EOVERFLOW (range wraps), ENOENT (no such space
+ * in this file), ERANGE (outside the allowed ranges), EEXIST (overlaps a
+ * mapping), EFAULT (memory not mapped in the caller, or a WRITE mapping of
+ * memory the caller cannot write), EPERM (a BAR of another file's device
+ * fd), ENOMEM (RLIMIT_MEMLOCK), ENOSPC (the max_mappings limit).
  */
 struct smmu_assign_map {
 	__u32 size;
