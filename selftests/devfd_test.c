@@ -1029,17 +1029,69 @@ TEST_F_TIMEOUT(devfd, unprivileged_process_drives_the_passed_fd, 60)
 	EXPECT_EQ(0, memcmp(self->buf, self->buf + TL_PAGE, DMA_LEN));
 }
 
-/*
- * Peer to peer: the ivshmem's BAR2 (RAM in QEMU) mmapped through its device
- * fd and MAPped into the edu's space; the edu DMAs into it and out of it.
- */
-TEST_F(devfd, peer_to_peer_dma_into_a_bar)
+/* The number of mappings in space sp of fd, or -1. */
+static int nr_mappings(int fd, uint32_t sp)
 {
+	struct smmua_space_desc d;
+	int n;
+
+	if (smmua_space_info(fd, sp, NULL, &d))
+		return -1;
+	n = d.info.out_num_mappings;
+	smmua_space_desc_free(&d);
+	return n;
+}
+
+/* The ivshmem bound by fd into a space of its own, its device fd and BAR2 mmapped. */
+static int take_ivshmem(struct __test_metadata *_metadata, FIXTURE_DATA(devfd) *self, int fd)
+{
+	struct smmu_assign_bdf ib = tl_bdf(self->ivs);
 	struct vfio_region_info ri;
-	struct smmu_assign_bdf ib;
-	uint8_t expect[DMA_LEN], got[DMA_LEN];
 	void *bar2;
 	int ret;
+
+	ret = tl_bind(fd, &ib, 0, WIN_IOVA, WIN_LEN);
+	if (ret < 0)
+		return ret;
+	self->idfd = smmua_device_fd(fd, &ib);
+	if (self->idfd < 0)
+		return self->idfd;
+	ret = tl_vfio_region(self->idfd, VFIO_PCI_BAR2_REGION_INDEX, &ri);
+	if (ret)
+		return ret;
+	EXPECT_TRUE(ri.flags & VFIO_REGION_INFO_FLAG_MMAP);
+	EXPECT_LE(4 * TL_PAGE, ri.size);
+	bar2 = tl_vfio_mmap(self->idfd, VFIO_PCI_BAR2_REGION_INDEX, 0, ri.size);
+	if (bar2 == MAP_FAILED)
+		return -errno;
+	self->bar2 = bar2;
+	self->bar2_len = ri.size;
+	return 0;
+}
+
+static void drop_ivshmem(FIXTURE_DATA(devfd) *self)
+{
+	munmap((void *)self->bar2, self->bar2_len);
+	self->bar2 = NULL;
+	close(self->idfd);
+	self->idfd = -1;
+}
+
+/*
+ * Peer to peer: the ivshmem's BAR2 (RAM in QEMU) mmapped through its device
+ * fd and MAPped into the edu's space, as MMIO, neither pinned nor charged;
+ * the edu DMAs out of it and into it. Only a BAR of this file's own device
+ * fds, within its mmap; the mapping goes when that fd closes, and the edu
+ * reaches the BAR no more.
+ */
+TEST_F(devfd, peer_to_peer_dma_through_a_bar)
+{
+	struct smmu_assign_bdf ib;
+	uint8_t expect[DMA_LEN], got[DMA_LEN], canary[DMA_LEN];
+	struct smmu_assign_fault_event ev[8];
+	long long pins;
+	long vmpin;
+	int fd2, ret, n;
 
 	NEED_DEVS(1);
 	if (tl_find_pci(IVSHMEM_VENDOR, IVSHMEM_DEVICE, self->ivs))
@@ -1047,19 +1099,27 @@ TEST_F(devfd, peer_to_peer_dma_into_a_bar)
 	ib = tl_bdf(self->ivs);
 	tl_drop_binding(&ib);
 	ASSERT_EQ(0, tl_bind_stub(self->ivs));
-	ASSERT_LT(0, tl_bind(self->fd, &ib, 0, WIN_IOVA, WIN_LEN));
-	self->idfd = smmua_device_fd(self->fd, &ib);
-	ASSERT_LE(0, self->idfd);
-	ASSERT_EQ(0, tl_vfio_region(self->idfd, VFIO_PCI_BAR2_REGION_INDEX, &ri));
-	ASSERT_TRUE(ri.flags & VFIO_REGION_INFO_FLAG_MMAP);
-	ASSERT_LE(2 * TL_PAGE, ri.size);
-	bar2 = tl_vfio_mmap(self->idfd, VFIO_PCI_BAR2_REGION_INDEX, 0, ri.size);
-	ASSERT_NE(MAP_FAILED, bar2);
-	self->bar2 = bar2;
-	self->bar2_len = ri.size;
 
-	ret = smmua_map(self->fd, self->sp, RW, (void *)self->bar2, P2P_IOVA, ri.size);
-	ASSERT_EQ(0, ret) TH_LOG("MAP of a BAR mmap (VM_PFNMAP): %s", strerror(-ret));
+	/* Another file's device fd: its BAR is not this file's to map. */
+	fd2 = smmua_open();
+	ASSERT_LE(0, fd2);
+	ASSERT_EQ(0, take_ivshmem(_metadata, self, fd2));
+	EXPECT_EQ(-EPERM, smmua_map(self->fd, self->sp, RW, (void *)self->bar2, P2P_IOVA,
+				    TL_PAGE));
+	drop_ivshmem(self);
+	close(fd2);
+
+	ASSERT_EQ(0, take_ivshmem(_metadata, self, self->fd));
+	/* A range that leaves the mmap (and here the BAR). */
+	EXPECT_EQ(-EINVAL, smmua_map(self->fd, self->sp, RW, (void *)self->bar2, P2P_IOVA,
+				     self->bar2_len + TL_PAGE));
+	vmpin = tl_vmpin_kb(0);
+	pins = tl_pins_now();
+	ret = smmua_map(self->fd, self->sp, RW, (void *)self->bar2, P2P_IOVA, self->bar2_len);
+	ASSERT_EQ(0, ret) TH_LOG("MAP of a BAR mmap: %s", strerror(-ret));
+	EXPECT_EQ(vmpin, tl_vmpin_kb(0));
+	EXPECT_EQ(pins, tl_pins_now());
+	EXPECT_EQ(2, nr_mappings(self->fd, self->sp));
 
 	/* The edu reads the BAR... */
 	tl_buf_pattern(expect, sizeof(expect), 15);
@@ -1074,7 +1134,26 @@ TEST_F(devfd, peer_to_peer_dma_into_a_bar)
 	ASSERT_EQ(0, tl_edu_to_ram(&self->e, P2P_IOVA + TL_PAGE, DMA_LEN));
 	mmio_read(got, self->bar2 + TL_PAGE, DMA_LEN);
 	EXPECT_EQ(0, memcmp(self->buf, got, DMA_LEN));
-	EXPECT_EQ(0, smmua_unmap(self->fd, self->sp, 0, P2P_IOVA, ri.size, NULL));
+
+	/* Closing the BAR's device fd takes the mapping away. */
+	memset(canary, 0x5c, sizeof(canary));
+	mmio_write(self->bar2 + 2 * TL_PAGE, canary, DMA_LEN);
+	drop_ivshmem(self);
+	EXPECT_EQ(1, nr_mappings(self->fd, self->sp));
+	tl_buf_pattern(self->buf, TL_PAGE, 17);
+	ASSERT_EQ(0, tl_edu_to_dev(&self->e, SRC_IOVA, DMA_LEN));
+	ASSERT_EQ(0, tl_edu_to_ram(&self->e, P2P_IOVA + 2 * TL_PAGE, DMA_LEN));
+	/* The BAR, seen through a new device fd, kept what it had. */
+	self->idfd = smmua_device_fd(self->fd, &ib);
+	ASSERT_LE(0, self->idfd);
+	self->bar2 = tl_vfio_mmap(self->idfd, VFIO_PCI_BAR2_REGION_INDEX, 0, self->bar2_len);
+	ASSERT_NE(MAP_FAILED, self->bar2);
+	mmio_read(got, self->bar2 + 2 * TL_PAGE, DMA_LEN);
+	EXPECT_EQ(0, memcmp(canary, got, DMA_LEN));
+	if (tl_faults_delivered()) {
+		n = tl_fault_records(self->fd, ev, 8, 1, 2000);
+		EXPECT_LE(1, tl_count_records(ev, n, &self->e.bdf, P2P_IOVA + 2 * TL_PAGE));
+	}
 }
 
 /* ---- the edu in the hot-pluggable slot: a bus reset through its root port ---- */
