@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#include <linux/pci_regs.h>
 #include <linux/vfio.h>
 
 #include "kselftest_harness.h"
@@ -82,8 +83,9 @@ FIXTURE_TEARDOWN(locked)
 TEST_F(locked, sysfs_device_access_is_eperm)
 {
 	char path[128];
+	uint16_t cmd;
+	int rfd, cfd;
 	void *bar;
-	int rfd;
 
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource0", self->name);
 	rfd = open(path, O_RDWR | O_SYNC | O_CLOEXEC);
@@ -94,8 +96,16 @@ TEST_F(locked, sysfs_device_access_is_eperm)
 	if (bar != MAP_FAILED)
 		munmap(bar, EDU_BAR0_SIZE);
 	close(rfd);
-	/* Nor may root write its config space there (bus mastering). */
-	EXPECT_EQ(-EPERM, tl_pci_enable(self->name));
+	/* Nor may root write its config space there (bus mastering on). */
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/config", self->name);
+	cfd = open(path, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, cfd);
+	ASSERT_EQ(2, pread(cfd, &cmd, 2, PCI_COMMAND));
+	cmd |= PCI_COMMAND_MASTER;
+	EXPECT_EQ(-1, pwrite(cfd, &cmd, 2, PCI_COMMAND));
+	EXPECT_EQ(EPERM, errno);
+	close(cfd);
+	EXPECT_EQ(0, tl_pci_master(self->name));
 }
 
 TEST_F(locked, device_fd_mmap_pread_and_interrupts_work)
