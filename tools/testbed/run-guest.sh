@@ -71,7 +71,7 @@ timeout --foreground -k 10 "$timeout" \
 	-device pcie-root-port,id=rp0,chassis=1 \
 	-device pcie-pci-bridge,id=br0,bus=rp0 -device edu,bus=br0,addr=1 \
 	-device pcie-root-port,id=rp1,chassis=2,slot=1 -device edu,bus=rp1,id=hotedu \
-	-blockdev null-co,node-name=nvm,size=1M,read-zeroes=on \
+	-blockdev null-co,node-name=nvm,size=1048576,read-zeroes=on \
 	-device nvme,serial=smmua-nvme,drive=nvm,addr=10.0 \
 	-object memory-backend-ram,id=shm,size=1M -device ivshmem-plain,memdev=shm,addr=11.0 \
 	${qmp:+-qmp unix:$qmp,server=on,wait=off} \
