@@ -3,7 +3,8 @@
  * A kernel locked down for confidentiality, as on a Secure Boot server:
  * root may no longer reach a device by sysfs (mmap of resourceN and config
  * writes are EPERM), and the device fd is the way in: its BAR mmap, pread
- * and pwrite, config space and interrupts all work.
+ * and pwrite, config space and interrupts all work, and so does the
+ * example driver (tools/examples/edu-dma), which uses nothing else.
  *
  * Run only by make check's lockdown boot (SMMU_ASSIGN_LOCKDOWN, which has
  * the guest's /init raise the lockdown once its modules are loaded): in
@@ -138,6 +139,34 @@ TEST_F(locked, device_fd_mmap_pread_and_interrupts_work)
 	EXPECT_EQ(0, memcmp(self->buf, self->buf + TL_PAGE, DMA_LEN));
 	ASSERT_EQ(0, tl_vfio_irq_off(self->dfd, VFIO_PCI_MSI_IRQ_INDEX));
 	close(efd);
+}
+
+/*
+ * The example driver, which reaches its device only through a device fd:
+ * MSI, then INTx, runs as well locked down.
+ */
+TEST(example_driver_runs_locked_down)
+{
+	char names[TL_MAX_DEVS][SMMUA_BDF_STRLEN], cmd[128];
+	static char out[8192];
+	struct smmu_assign_bdf bdf;
+	int ret;
+
+	ASSERT_LE(1, tl_find_edus(names, TL_MAX_DEVS));
+	bdf = tl_bdf(names[0]);
+	tl_drop_binding(&bdf);
+	ASSERT_EQ(0, tl_bind_stub(names[0]));
+	snprintf(cmd, sizeof(cmd), "/usr/bin/edu-dma %s", names[0]);
+	ret = tl_run(out, sizeof(out), cmd);
+	EXPECT_EQ(0, ret) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "DMA completion by msi interrupt")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "RAM -> device -> RAM through the SMMU, verified"));
+	snprintf(cmd, sizeof(cmd), "/usr/bin/edu-dma --irq intx %s", names[0]);
+	ret = tl_run(out, sizeof(out), cmd);
+	EXPECT_EQ(0, ret) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "DMA completion by intx interrupt")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "RAM -> device -> RAM through the SMMU, verified"));
+	tl_leave_unbound(names[0]);
 }
 
 TEST_HARNESS_MAIN

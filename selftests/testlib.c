@@ -19,6 +19,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/mman.h>
@@ -338,6 +339,26 @@ int tl_listed(int fd, const struct smmu_assign_bdf *bdf)
 		found += tl_bdf_eq(&bdfs[i], bdf);
 	free(bdfs);
 	return found;
+}
+
+int tl_run(char *out, size_t len, const char *cmd)
+{
+	char *full;
+	size_t n = 0, r;
+	FILE *f;
+	int st;
+
+	if (asprintf(&full, "%s 2>&1", cmd) < 0)
+		return -1;
+	f = popen(full, "r");
+	free(full);
+	if (!f)
+		return -1;
+	while (n < len - 1 && (r = fread(out + n, 1, len - 1 - n, f)))
+		n += r;
+	out[n] = '\0';
+	st = pclose(f);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
 int tl_write_file(const char *path, const char *val)

@@ -151,6 +151,12 @@ bool tl_bdf_eq(const struct smmu_assign_bdf *a, const struct smmu_assign_bdf *b)
 /* How many times LIST on fd names bdf (0 or 1), or a negative errno. */
 int tl_listed(int fd, const struct smmu_assign_bdf *bdf);
 
+/*
+ * Run a shell command, its stdout and stderr into out (NUL-terminated, cut
+ * at len): its exit status, or -1 if it did not exit.
+ */
+int tl_run(char *out, size_t len, const char *cmd);
+
 /* Write val to a sysfs or procfs file; read one (trailing newline cut). */
 int tl_write_file(const char *path, const char *val);
 int tl_read_file(const char *path, char *buf, size_t len);
