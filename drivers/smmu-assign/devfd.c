@@ -250,7 +250,7 @@ struct file *smmua_devfd_new(struct smmua_ctx *ctx, struct file *owner_file,
 	df->owner_file = get_file(owner_file);
 	refcount_inc(&binding->users);
 	WRITE_ONCE(sdev->devfd, df);
-	pci_info(sdev->pdev, "device fd opened\n");
+	pci_dbg(sdev->pdev, "device fd opened\n");
 	return file;
 }
 
