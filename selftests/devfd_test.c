@@ -875,7 +875,7 @@ TEST_F(devfd, one_fd_and_no_unbind_while_open)
 {
 	struct smmu_assign_bdf other;
 	uint32_t state, index, count;
-	int dfd2, sp;
+	int dfd2;
 
 	NEED_DEVS(2);
 	state = query_state(self->fd, &self->e.bdf, &index, &count);
@@ -910,8 +910,7 @@ TEST_F(devfd, one_fd_and_no_unbind_while_open)
 	close(dfd2);
 	EXPECT_EQ(0, smmua_claim(self->fd, &other, SMMU_ASSIGN_CLAIM_RELEASE, 0, NULL));
 	EXPECT_EQ(0, smmua_unbind(self->fd, &other));
-	sp = tl_listed(self->fd, &other);
-	EXPECT_EQ(0, sp);
+	EXPECT_EQ(0, tl_listed(self->fd, &other));
 }
 
 /*
