@@ -766,6 +766,11 @@ TEST_F(devfd, set_irqs_bad_input_changes_nothing)
 	EXPECT_EQ(ENOTTY, set_irqs_hdr(self->dfd, full, VFIO_IRQ_SET_DATA_NONE |
 				       VFIO_IRQ_SET_ACTION_MASK | VFIO_IRQ_SET_ACTION_UNMASK,
 				       VFIO_PCI_MSI_IRQ_INDEX, 0, 1));
+	/*
+	 * Enabling MSI with no vector: vfio-pci asks the PCI core for 1 to 0
+	 * vectors, and passes on its ERANGE.
+	 */
+	EXPECT_EQ(ERANGE, set_irqs_hdr(self->dfd, full, TRIG, VFIO_PCI_MSI_IRQ_INDEX, 0, 0));
 	/* Unmasking or triggering an INTx that is not enabled. */
 	EXPECT_EQ(-EINVAL, tl_vfio_intx_unmask(self->dfd));
 	EXPECT_EQ(-EINVAL, tl_vfio_set_irqs(self->dfd, VFIO_IRQ_SET_DATA_BOOL |
