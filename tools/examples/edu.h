@@ -82,4 +82,17 @@ int edu_alive(struct edu *edu);
  */
 int edu_dma(struct edu *edu, uint64_t iova, uint32_t len, int direction);
 
+/* The interrupt status bit a finished DMA raises. */
+#define EDU_IRQ_DMA		0x100
+
+/*
+ * The same DMA, its end polled, and the device raises its interrupt when
+ * done whatever edu_open() set up: EDU_IRQ_DMA in the status register,
+ * INTx held asserted (or one MSI) until edu_irq_ack(). For a caller that
+ * watches the interrupt itself (the selftests count them).
+ */
+int edu_dma_raise(struct edu *edu, uint64_t iova, uint32_t len, int direction);
+uint32_t edu_irq_status(struct edu *edu);
+void edu_irq_ack(struct edu *edu, uint32_t bits);
+
 #endif /* SMMU_ASSIGN_EDU_H */
