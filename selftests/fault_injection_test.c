@@ -12,7 +12,9 @@
  * second group into a domain of its own (share_domains=0: the mappings
  * mirrored), and SPACE_DESTROY; and the device fd's: its open (the device
  * enabled through vfio-pci-core), and INTx enabled through it followed by
- * its close. KASAN, lockdep
+ * its close; and a VMM's way in through the VFIO-compatible nodes: a
+ * persistent binding's group joining a container, its IOMMU set, a
+ * MAP_DMA and a device fd. KASAN, lockdep
  * and kmemleak on the debug kernel judge what the assertions cannot see.
  * Kernels without fault injection skip, saying so.
  */
@@ -49,6 +51,8 @@ FIXTURE(failnth) {
 	int nr;
 	int fd;
 	int devfd;			/* a device fd of edu 0, or -1 */
+	int container;			/* a VFIO container, or -1 */
+	int group;			/* edu 0's VFIO group node, or -1 */
 	int sp;				/* the space the operation works on */
 	struct smmua_space_desc before;	/* it, as prepared */
 	uint8_t *buf;
@@ -66,6 +70,8 @@ FIXTURE_SETUP(failnth)
 
 	self->fd = -1;
 	self->devfd = -1;
+	self->container = -1;
+	self->group = -1;
 	ret = tl_failnth_setup();
 	self->no_injection = ret == -EOPNOTSUPP;
 	if (self->no_injection)
@@ -92,6 +98,10 @@ FIXTURE_TEARDOWN(failnth)
 {
 	if (self->devfd >= 0)
 		close(self->devfd);
+	if (self->group >= 0)
+		close(self->group);
+	if (self->container >= 0)
+		close(self->container);
 	if (self->fd >= 0)
 		close(self->fd);
 	if (self->share_domains[0])
@@ -528,6 +538,60 @@ static const char *check_device_fd_closed(fx_t *self, int ret)
 	return NULL;
 }
 
+/* A persistent binding of edu 0, with a VFIO container and its group open. */
+static int vfio_ready(fx_t *self)
+{
+	struct smmu_assign_query q;
+	char node[64];
+	int ret;
+
+	ret = smmua_bind(self->fd, &self->bdf[0], SMMU_ASSIGN_BIND_PERSISTENT, WIN_IOVA,
+			 WIN_LEN, NULL) ?: smmua_query(self->fd, &self->bdf[0], &q);
+	if (ret)
+		return ret;
+	snprintf(node, sizeof(node), SMMUA_VFIO_DIR "/%u", q.out_group_id);
+	self->container = open(SMMUA_VFIO_CONTAINER, O_RDWR | O_CLOEXEC);
+	self->group = open(node, O_RDWR | O_CLOEXEC);
+	return self->container < 0 || self->group < 0 ? -errno : 0;
+}
+
+/* What QEMU does with them, up to the device fd. */
+static int vfio_vmm_start(fx_t *self)
+{
+	long ret;
+
+	ret = tl_vfio_set_container(self->group, self->container);
+	if (!ret)
+		ret = tl_ioctl(self->container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU);
+	if (!ret)
+		ret = tl_vfio_map(self->container, self->buf, MAP_IOVA, MAP_PAGES * TL_PAGE,
+				  VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE);
+	if (!ret) {
+		ret = tl_vfio_device_fd(self->group, self->name[0]);
+		if (ret >= 0) {
+			self->devfd = ret;
+			ret = 0;
+		}
+	}
+	return ret;
+}
+
+/* Whatever step failed, the ones before it stand, and nothing else. */
+static const char *check_vfio(fx_t *self, int ret)
+{
+	long status = tl_vfio_group_status(self->group);
+
+	if (status < 0)
+		return "the group is gone";
+	if (!ret && (self->devfd < 0 || !(status & VFIO_GROUP_FLAGS_CONTAINER_SET)))
+		return "a successful start left no device fd or no container";
+	if (!ret && tl_vfio_dma_avail(self->container) < 0)
+		return "the container's IOMMU is not set";
+	if (ret && self->devfd >= 0)
+		return "a failed start left a device fd";
+	return NULL;
+}
+
 static const char *check_nothing(fx_t *self, int ret)
 {
 	return NULL;
@@ -542,6 +606,12 @@ static void undo(fx_t *self)
 		close(self->devfd);
 		self->devfd = -1;
 	}
+	/* The group leaves its container; the persistent binding stays. */
+	if (self->group >= 0)
+		close(self->group);
+	if (self->container >= 0)
+		close(self->container);
+	self->group = self->container = -1;
 	if (self->fd >= 0) {
 		for (i = 0; i < self->nr; i++) {
 			smmua_claim(self->fd, &self->bdf[i], SMMU_ASSIGN_CLAIM_RELEASE, 0, NULL);
@@ -673,6 +743,14 @@ TEST_F_TIMEOUT(failnth, device_fd_intx_and_close, 600)
 {
 	const struct sweep s = { "device fd: INTx, then close", bind_and_device_fd,
 				 intx_and_close, check_device_fd_closed };
+
+	run_sweep(_metadata, self, &s);
+}
+
+TEST_F_TIMEOUT(failnth, vfio_vmm_start, 600)
+{
+	const struct sweep s = { "VFIO: join a container, set its IOMMU, map, open the device",
+				 vfio_ready, vfio_vmm_start, check_vfio };
 
 	run_sweep(_metadata, self, &s);
 }

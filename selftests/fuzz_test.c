@@ -339,13 +339,13 @@ static int fuzz_vfio_call(struct fuzz *f)
 	memset(&u, 0, sizeof(u));
 	switch (rnd() % 10) {
 	case 0:
-		fd = open("/dev/smmu-assign-vfio/vfio", O_RDWR | O_CLOEXEC);
+		fd = open(SMMUA_VFIO_CONTAINER, O_RDWR | O_CLOEXEC);
 		if (fd < 0)
 			return -errno;
 		fuzz_keep_fd(&f->container, fd);
 		return 0;
 	case 1:
-		snprintf(path, sizeof(path), "/dev/smmu-assign-vfio/%d", (int)(rnd() % 12));
+		snprintf(path, sizeof(path), SMMUA_VFIO_DIR "/%d", (int)(rnd() % 12));
 		fd = open(path, O_RDWR | O_CLOEXEC);
 		if (fd < 0)
 			return errno == ENOENT ? 0 : -errno;	/* no such group node */

@@ -19,7 +19,6 @@
 #define WIN_IOVA	0x1000000ULL
 #define WIN_LEN		0x1000000ULL
 #define RW		(SMMU_ASSIGN_MAP_READ | SMMU_ASSIGN_MAP_WRITE)
-#define VFIO_CONTAINER	"/dev/smmu-assign-vfio/vfio"
 
 static int run(const char *cmd)
 {
@@ -97,7 +96,7 @@ TEST_F_TIMEOUT(cycles, load_unload_cycles, 600)
 		/* The device fd holds the file, and so the module. */
 		ASSERT_NE(0, run("rmmod smmu_assign 2>/dev/null")) TH_LOG("cycle %d", i);
 		close(dev);
-		container = open(VFIO_CONTAINER, O_RDWR);
+		container = open(SMMUA_VFIO_CONTAINER, O_RDWR);
 		ASSERT_LE(0, container) TH_LOG("cycle %d: VFIO container", i);
 		ASSERT_NE(0, run("rmmod smmu_assign 2>/dev/null")) TH_LOG("cycle %d", i);
 		close(container);
@@ -129,7 +128,7 @@ TEST(unload_and_reload)
 
 	ASSERT_EQ(0, run("rmmod smmu_assign"));
 	EXPECT_NE(0, stat(SMMU_ASSIGN_DEV_PATH, &st));
-	EXPECT_NE(0, stat(VFIO_CONTAINER, &st));
+	EXPECT_NE(0, stat(SMMUA_VFIO_CONTAINER, &st));
 	EXPECT_NE(0, access("/sys/module/smmu_assign", F_OK));
 
 	snprintf(cmd, sizeof(cmd), "insmod %s", ko);
