@@ -13,15 +13,6 @@
 #include "edu.h"
 #include "smmu_assign_lib.h"
 
-#define EDU_BAR0_SIZE		(1 << 20)
-#define EDU_REG_LIVENESS	0x04
-#define EDU_REG_DMA_SRC		0x80
-#define EDU_REG_DMA_DST		0x88
-#define EDU_REG_DMA_COUNT	0x90
-#define EDU_REG_DMA_CMD		0x98
-#define EDU_DMA_START		0x1
-#define EDU_DMA_DIR_TO_RAM	0x2
-
 int edu_open(struct edu *edu, const char *bdf)
 {
 	struct smmu_assign_bdf b;
