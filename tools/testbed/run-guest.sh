@@ -28,7 +28,8 @@ append="console=ttyAMA0 panic=-1 testbed.mode=$mode"
 [ "$gic" = 3 ] || append="$append testbed.msi_isolated=0"
 [ -z "${SMMU_ASSIGN_TESTS:-}" ] || append="$append testbed.tests=$SMMU_ASSIGN_TESTS"
 # The fuzzer's knobs reach the selftests' environment (guest-init.sh).
-for var in SMMU_ASSIGN_FUZZ_SEED SMMU_ASSIGN_FUZZ_CALLS SMMU_ASSIGN_BENCH_ARGS; do
+for var in SMMU_ASSIGN_FUZZ_SEED SMMU_ASSIGN_FUZZ_CALLS SMMU_ASSIGN_BENCH_ARGS \
+	SMMU_ASSIGN_VMM_EDU; do
 	[ -z "${!var:-}" ] || append="$append testbed.env.$var=${!var}"
 done
 
@@ -52,6 +53,8 @@ cpu=cortex-a57
 flags=$(od -An -tu1 -j24 -N1 "$kdir/vmlinuz" | tr -d ' ')
 [ $(((flags >> 1) & 3)) -le 1 ] || cpu=max,pauth-impdef=on
 
+# SMMU_ASSIGN_QEMU_ARGS: more QEMU options, after these (a later -cpu wins,
+# -M options add up), for a boot of its own such as vmm-check.sh's.
 # A guest that hangs is killed; the missing end marker then fails the run.
 timeout --foreground -k 10 "$timeout" \
 	qemu-system-aarch64 -M virt,iommu=smmuv3,gic-version="$gic" -cpu "$cpu" \
@@ -63,5 +66,5 @@ timeout --foreground -k 10 "$timeout" \
 	-device pcie-root-port,id=rp0,chassis=1 \
 	-device pcie-pci-bridge,id=br0,bus=rp0 -device edu,bus=br0,addr=1 \
 	-device pcie-root-port,id=rp1,chassis=2,slot=1 -device edu,bus=rp1,id=hotedu \
-	${qmp:+-qmp unix:$qmp,server=on,wait=off} \
+	${qmp:+-qmp unix:$qmp,server=on,wait=off} ${SMMU_ASSIGN_QEMU_ARGS:-} \
 	</dev/null >"$log" || true
