@@ -9,7 +9,12 @@
  * (overlapping, wrapping, over the MSI window, too many), user addresses
  * mapped, unmapped and read-only. Between calls files are closed and
  * reopened, and now and then the module's share_domains is flipped, so
- * that groups of a space share a domain or get mirrored ones. Every answer must be success or an errno the ABI documents; at
+ * that groups of a space share a domain or get mirrored ones. DEVICE_FD
+ * opens device fds, which then take VFIO device-ABI calls (info, regions,
+ * interrupts with eventfds and not, config reads and writes, reset); VFIO
+ * containers and group nodes take the container and group ABI. Every
+ * answer must be success or an errno the ABI documents (for the VFIO
+ * calls: one vfio-pci-core or VFIO type1 gives); at
  * the end, with every file closed, nothing may stay bound, pinned or
  * charged. The kernel log (KASAN, lockdep, UBSAN, kmemleak on the debug
  * kernel) is judged by the test bed.
@@ -23,10 +28,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/vfio.h>
 
 #include "kselftest_harness.h"
 #include "smmu_assign_lib.h"
@@ -37,6 +44,7 @@
 #define WIN_IOVA	0x1000000ULL
 #define WIN_LEN		0x4000000ULL
 #define NRANGES		8
+#define NDEVFDS		4
 
 static uint64_t rng;
 
@@ -65,6 +73,10 @@ struct fuzz {
 	uint8_t *ro;		/* one read-only page */
 	uint8_t *hole;		/* one page that is not mapped */
 	unsigned long page;
+	int devfd[NDEVFDS];	/* device fds DEVICE_FD gave, or -1 */
+	int container;		/* a VFIO container, or -1 */
+	int group;		/* a VFIO group node, or -1 */
+	int efd;		/* an eventfd for SET_IRQS */
 };
 
 /* Mostly the struct's own size; sometimes short, long, or absurd. */
@@ -207,6 +219,183 @@ static bool documented(int err)
 }
 
 /* Allowed ranges: the window, its neighbours, the MSI window, edges, junk. */
+/* What vfio-pci-core and VFIO type1 answer bad input with, besides ours. */
+static bool vfio_errno(int err)
+{
+	switch (err) {
+	case EINVAL: case EFAULT: case ENOTTY: case EBADF: case ENODEV:
+	case EBUSY: case ENOSPC: case EOPNOTSUPP: case ENOMEM: case EAGAIN:
+	case EEXIST: case EPERM: case ENOENT: case EIO:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static void fuzz_keep_fd(int *slot, int fd)
+{
+	if (*slot >= 0)
+		close(*slot);
+	*slot = fd;
+}
+
+/* A call on a device fd: VFIO's device ABI, fields at their edges. */
+static int fuzz_devfd_call(struct fuzz *f, int dev)
+{
+	union {
+		struct vfio_device_info info;
+		struct vfio_region_info region;
+		struct vfio_irq_info irq;
+		struct vfio_irq_set set;
+		uint8_t raw[256];
+	} u;
+	uint64_t off;
+	uint32_t val;
+	int32_t *fds;
+	ssize_t n;
+	int ret;
+
+	memset(&u, 0, sizeof(u));
+	switch (rnd() % 7) {
+	case 0:
+		u.info.argsz = PICK(sizeof(u.info), 0, 4, sizeof(u.info) - 1, 256, rnd());
+		ret = ioctl(dev, VFIO_DEVICE_GET_INFO, &u);
+		break;
+	case 1:
+		u.region.argsz = PICK(sizeof(u.region), 0, sizeof(u.region) - 1, 256, rnd());
+		u.region.index = PICK(0, 1, 5, VFIO_PCI_ROM_REGION_INDEX,
+				      VFIO_PCI_CONFIG_REGION_INDEX, VFIO_PCI_NUM_REGIONS, UINT32_MAX,
+				      rnd());
+		ret = ioctl(dev, VFIO_DEVICE_GET_REGION_INFO, &u);
+		break;
+	case 2:
+		u.irq.argsz = PICK(sizeof(u.irq), 0, sizeof(u.irq) - 1, rnd());
+		u.irq.index = PICK(0, 1, 2, 3, 4, VFIO_PCI_NUM_IRQS, UINT32_MAX, rnd());
+		ret = ioctl(dev, VFIO_DEVICE_GET_IRQ_INFO, &u);
+		break;
+	case 3:
+		/* SET_IRQS: flags, index, start, count and the eventfds. */
+		u.set.argsz = PICK(sizeof(u.set) + 2 * sizeof(int32_t), sizeof(u.set),
+				   sizeof(u.set) - 1, 256, rnd());
+		u.set.flags = PICK(VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER,
+				   VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER,
+				   VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_UNMASK,
+				   VFIO_IRQ_SET_DATA_BOOL | VFIO_IRQ_SET_ACTION_MASK,
+				   VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_UNMASK,
+				   rnd() & 0xffff);
+		u.set.index = PICK(0, 1, 2, 3, 4, VFIO_PCI_NUM_IRQS, rnd());
+		u.set.start = PICK(0, 0, 1, 31, UINT32_MAX, rnd());
+		u.set.count = PICK(0, 1, 1, 2, 32, UINT32_MAX, rnd());
+		fds = (int32_t *)u.set.data;
+		fds[0] = PICK(f->efd, f->efd, -1, f->fd[0], 9999, rnd());
+		fds[1] = PICK(f->efd, -1, rnd());
+		ret = ioctl(dev, VFIO_DEVICE_SET_IRQS, &u);
+		break;
+	case 4:
+		ret = ioctl(dev, VFIO_DEVICE_RESET);
+		break;
+	case 5:
+		/* Config space: read anywhere; writes are virtualized. */
+		off = ((uint64_t)VFIO_PCI_CONFIG_REGION_INDEX << 40) +
+		      PICK(0, 4, 0x10, 0x3c, 0x40, 0xfc, 0xfff, 0x1000, rnd() % 4096);
+		if (rnd() & 1) {
+			n = pread(dev, &val, PICK(1, 2, 4, 3), off);
+		} else {
+			val = rnd();
+			/* Not the command register: BAR reads need decoding on. */
+			n = off % 4096 < 8 ? 0 : pwrite(dev, &val, PICK(1, 2, 4), off);
+		}
+		ret = n < 0 ? -1 : 0;
+		break;
+	default:
+		/* Reads of regions at their edges; no BAR writes: they start DMA. */
+		off = ((uint64_t)PICK(0, 1, 6, 8, 9, 0xffff, rnd() % 16) << 40) +
+		      PICK(0, 4, 0xffc, 0x100000, rnd());
+		n = pread(dev, &val, 4, off);
+		ret = n < 0 ? -1 : 0;
+		break;
+	}
+	return ret ? -errno : 0;
+}
+
+/* A call on a VFIO container or group node of ours. */
+static int fuzz_vfio_call(struct fuzz *f)
+{
+	union {
+		struct vfio_iommu_type1_info info;
+		struct vfio_iommu_type1_dma_map map;
+		struct vfio_iommu_type1_dma_unmap unmap;
+		struct vfio_group_status status;
+		uint8_t raw[512];
+	} u;
+	char path[64];
+	int ret, fd;
+
+	memset(&u, 0, sizeof(u));
+	switch (rnd() % 10) {
+	case 0:
+		fd = open("/dev/smmu-assign-vfio/vfio", O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+		fuzz_keep_fd(&f->container, fd);
+		return 0;
+	case 1:
+		snprintf(path, sizeof(path), "/dev/smmu-assign-vfio/%d", (int)(rnd() % 12));
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			return errno == ENOENT ? 0 : -errno;	/* no such group node */
+		fuzz_keep_fd(&f->group, fd);
+		return 0;
+	case 2:
+		fd = PICK(f->container, f->container, f->fd[0], f->efd, -1, 9999);
+		ret = ioctl(f->group, VFIO_GROUP_SET_CONTAINER, &fd);
+		break;
+	case 3:
+		ret = ioctl(f->group, PICK(VFIO_GROUP_UNSET_CONTAINER, VFIO_GROUP_GET_STATUS),
+			    &u);
+		break;
+	case 4:
+		ret = ioctl(f->group, VFIO_GROUP_GET_DEVICE_FD,
+			    PICK((uintptr_t)f->names[rnd() % f->nr], (uintptr_t)"0000:00:00.0",
+				 (uintptr_t)"", 0, (uintptr_t)f->hole));
+		if (ret >= 0) {
+			fuzz_keep_fd(&f->devfd[rnd() % NDEVFDS], ret);
+			ret = 0;
+		}
+		break;
+	case 5:
+		ret = ioctl(f->container, VFIO_SET_IOMMU,
+			    PICK(VFIO_TYPE1v2_IOMMU, VFIO_TYPE1_IOMMU, 0, 7, rnd()));
+		break;
+	case 6:
+		ret = ioctl(f->container, VFIO_CHECK_EXTENSION, PICK(1, 3, 9, 0, rnd()));
+		ret = ret < 0 ? ret : 0;
+		break;
+	case 7:
+		u.info.argsz = PICK(sizeof(u.info), 0, 8, sizeof(u.raw), rnd());
+		ret = ioctl(f->container, VFIO_IOMMU_GET_INFO, &u);
+		break;
+	case 8:
+		u.map.argsz = PICK(sizeof(u.map), 0, sizeof(u.map) - 1, rnd());
+		u.map.flags = PICK(VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE,
+				   VFIO_DMA_MAP_FLAG_WRITE, 0, VFIO_DMA_MAP_FLAG_VADDR, rnd());
+		u.map.vaddr = fuzz_uva(f);
+		u.map.iova = fuzz_iova(f);
+		u.map.size = fuzz_length(f);
+		ret = ioctl(f->container, VFIO_IOMMU_MAP_DMA, &u);
+		break;
+	default:
+		u.unmap.argsz = PICK(sizeof(u.unmap), 0, sizeof(u.unmap) - 1, rnd());
+		u.unmap.flags = PICK(0, 0, VFIO_DMA_UNMAP_FLAG_ALL, VFIO_DMA_UNMAP_FLAG_VADDR,
+				     VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP, rnd());
+		u.unmap.iova = PICK(0, fuzz_iova(f));
+		u.unmap.size = PICK(0, fuzz_length(f));
+		ret = ioctl(f->container, VFIO_IOMMU_UNMAP_DMA, &u);
+		break;
+	}
+	return ret < 0 ? -errno : 0;
+}
+
 static void fuzz_range(struct fuzz *f, struct smmu_assign_iova_range *r)
 {
 	uint64_t p = f->page;
@@ -251,6 +440,7 @@ static int fuzz_call(struct fuzz *f, int fd)
 		struct smmu_assign_space_destroy destroy;
 		struct smmu_assign_space_allow_iovas allow;
 		struct smmu_assign_space_info sinfo;
+		struct smmu_assign_device_fd devfd;
 		uint8_t raw[4096 + 64];
 	} u;
 	static struct smmu_assign_mapping_info infos[8];
@@ -263,7 +453,7 @@ static int fuzz_call(struct fuzz *f, int fd)
 	int ret;
 
 	memset(&u, 0, sizeof(u));
-	switch (rnd() % 17) {
+	switch (rnd() % 18) {
 	case 0:
 		cmd = SMMU_ASSIGN_GET_INFO;
 		size = sizeof(u.info);
@@ -419,6 +609,13 @@ static int fuzz_call(struct fuzz *f, int fd)
 			ranges[1] = ranges[0];
 		u.allow.ranges = u.allow.num_ranges <= NRANGES ? (uintptr_t)ranges : fuzz_uva(f);
 		break;
+	case 16:
+		cmd = SMMU_ASSIGN_DEVICE_FD;
+		size = min = sizeof(u.devfd);
+		u.devfd.flags = fuzz_flags(0);
+		u.devfd.bdf = fuzz_bdf(f);
+		u.devfd.__reserved = fuzz_reserved();
+		break;
 	default:
 		cmd = SMMU_ASSIGN_SPACE_INFO;
 		size = min = sizeof(u.sinfo);
@@ -444,7 +641,22 @@ static int fuzz_call(struct fuzz *f, int fd)
 	if (rnd() % 64 == 0)
 		cmd ^= 1UL << (rnd() % 32);	/* not an ioctl of ours */
 	ret = ioctl(fd, cmd, &u);
-	return ret ? -errno : 0;
+	if (ret)
+		return -errno;
+	if (cmd == SMMU_ASSIGN_DEVICE_FD)
+		fuzz_keep_fd(&f->devfd[rnd() % NDEVFDS], u.devfd.out_fd);
+	return 0;
+}
+
+/* Close every device fd and VFIO node the fuzzer holds. */
+static void fuzz_close_vfio(struct fuzz *f)
+{
+	int i;
+
+	for (i = 0; i < NDEVFDS; i++)
+		fuzz_keep_fd(&f->devfd[i], -1);
+	fuzz_keep_fd(&f->group, -1);
+	fuzz_keep_fd(&f->container, -1);
 }
 
 FIXTURE(fuzz) {
@@ -463,6 +675,12 @@ FIXTURE_SETUP(fuzz)
 
 	memset(&self->f, 0, sizeof(self->f));
 	self->f.page = sysconf(_SC_PAGESIZE);
+	for (i = 0; i < NDEVFDS; i++)
+		self->f.devfd[i] = -1;
+	self->f.container = -1;
+	self->f.group = -1;
+	self->f.efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	ASSERT_LE(0, self->f.efd);
 	/* The edus alone in their groups, and the two that share one. */
 	self->f.nr = tl_find_edus(names, TL_MAX_DEVS - 2);
 	ASSERT_LE(1, self->f.nr);
@@ -506,6 +724,9 @@ FIXTURE_TEARDOWN(fuzz)
 {
 	int i;
 
+	fuzz_close_vfio(&self->f);
+	if (self->f.efd >= 0)
+		close(self->f.efd);
 	for (i = 0; i < NFILES; i++)
 		if (self->f.fd[i] >= 0)
 			close(self->f.fd[i]);
@@ -519,7 +740,7 @@ FIXTURE_TEARDOWN(fuzz)
 
 TEST_F_TIMEOUT(fuzz, ioctls, 1800)
 {
-	long n, ok = 0, refused = 0, reopened = 0, flipped = 0;
+	long n, ok = 0, refused = 0, reopened = 0, flipped = 0, vfio = 0;
 	struct smmu_assign_bdf *left;
 	long long pins;
 	size_t nleft;
@@ -544,6 +765,27 @@ TEST_F_TIMEOUT(fuzz, ioctls, 1800)
 			flipped++;
 			continue;
 		}
+		if (rnd() % 64 == 0) {
+			/* Let a device go: a device fd keeps its binding. */
+			fuzz_keep_fd(&self->f.devfd[rnd() % NDEVFDS], -1);
+			continue;
+		}
+		if (rnd() % 4 == 0) {
+			int dev = self->f.devfd[rnd() % NDEVFDS];
+
+			ret = rnd() % 2 || dev < 0 ? fuzz_vfio_call(&self->f) :
+			      fuzz_devfd_call(&self->f, dev);
+			vfio++;
+			if (ret) {
+				refused++;
+				ASSERT_TRUE(vfio_errno(-ret))
+					TH_LOG("call %ld: VFIO call, undocumented errno %d (%s); seed %#llx",
+					       n, -ret, strerror(-ret), (unsigned long long)self->seed);
+			} else {
+				ok++;
+			}
+			continue;
+		}
 		ret = fuzz_call(&self->f, self->f.fd[i]);
 		if (!ret) {
 			ok++;
@@ -554,11 +796,12 @@ TEST_F_TIMEOUT(fuzz, ioctls, 1800)
 						     n, -ret, strerror(-ret),
 						     (unsigned long long)self->seed);
 	}
-	ksft_print_msg("%ld calls: %ld succeeded, %ld refused, %ld files reopened, share_domains flipped %ld times\n",
-		       self->calls, ok, refused, reopened, flipped);
+	ksft_print_msg("%ld calls (%ld through device fds and VFIO nodes): %ld succeeded, %ld refused, %ld files reopened, share_domains flipped %ld times\n",
+		       self->calls, vfio, ok, refused, reopened, flipped);
 	fflush(stdout);
 
 	/* Everything closed: only persistent bindings may stay, then go too. */
+	fuzz_close_vfio(&self->f);
 	for (i = 0; i < NFILES; i++) {
 		close(self->f.fd[i]);
 		self->f.fd[i] = -1;

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Module lifetime: unload removes the device node, is refused while a file
- * is open, ends persistent bindings, and load and unload cycle cleanly with
+ * Module lifetime: unload removes the device nodes, is refused while a file
+ * is open (a device fd, or a VFIO container, too), ends persistent bindings, and load and unload cycle cleanly with
  * bindings made and ended in between. Unloads the module, so it runs after
  * every other selftest. The module path comes from SMMU_ASSIGN_KO.
  */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -18,6 +19,7 @@
 #define WIN_IOVA	0x1000000ULL
 #define WIN_LEN		0x1000000ULL
 #define RW		(SMMU_ASSIGN_MAP_READ | SMMU_ASSIGN_MAP_WRITE)
+#define VFIO_CONTAINER	"/dev/smmu-assign-vfio/vfio"
 
 static int run(const char *cmd)
 {
@@ -63,7 +65,7 @@ TEST_F_TIMEOUT(cycles, load_unload_cycles, 600)
 	struct smmu_assign_bdf bdf[2];
 	long long pins0, pins;
 	uint8_t *buf;
-	int i, d, fd, sp;
+	int i, d, fd, sp, dev, container;
 
 	if (tl_find_edus(names, TL_MAX_DEVS) < 2)
 		SKIP(return, "needs two edu devices");
@@ -87,16 +89,25 @@ TEST_F_TIMEOUT(cycles, load_unload_cycles, 600)
 		ASSERT_EQ(0, smmua_map(fd, sp, RW, buf, WIN_IOVA, 2 * TL_PAGE));
 		ASSERT_EQ(0, smmua_map(fd, sp, RW, buf + 2 * TL_PAGE, WIN_IOVA + 2 * TL_PAGE,
 				       2 * TL_PAGE));
+		dev = smmua_device_fd(fd, &bdf[1]);
+		ASSERT_LE(0, dev) TH_LOG("cycle %d: device fd", i);
 		/* In use: refused, and nothing changed. */
 		ASSERT_NE(0, run("rmmod smmu_assign 2>/dev/null")) TH_LOG("cycle %d", i);
 		close(fd);
+		/* The device fd holds the file, and so the module. */
+		ASSERT_NE(0, run("rmmod smmu_assign 2>/dev/null")) TH_LOG("cycle %d", i);
+		close(dev);
+		container = open(VFIO_CONTAINER, O_RDWR);
+		ASSERT_LE(0, container) TH_LOG("cycle %d: VFIO container", i);
+		ASSERT_NE(0, run("rmmod smmu_assign 2>/dev/null")) TH_LOG("cycle %d", i);
+		close(container);
 		/* The persistent binding alone does not hold the module. */
 		ASSERT_EQ(0, run("rmmod smmu_assign")) TH_LOG("cycle %d: rmmod", i);
 		ASSERT_EQ(0, tl_pins_outstanding(&pins));
 		ASSERT_EQ(pins0, pins) TH_LOG("cycle %d: pins left", i);
 	}
 	tl_buf_free(buf, 4 * TL_PAGE);
-	ksft_print_msg("%d load/bind/map/unload cycles\n", CYCLES);
+	ksft_print_msg("%d load/bind/map/device fd/container/unload cycles\n", CYCLES);
 	fflush(stdout);
 }
 
@@ -118,6 +129,7 @@ TEST(unload_and_reload)
 
 	ASSERT_EQ(0, run("rmmod smmu_assign"));
 	EXPECT_NE(0, stat(SMMU_ASSIGN_DEV_PATH, &st));
+	EXPECT_NE(0, stat(VFIO_CONTAINER, &st));
 	EXPECT_NE(0, access("/sys/module/smmu_assign", F_OK));
 
 	snprintf(cmd, sizeof(cmd), "insmod %s", ko);

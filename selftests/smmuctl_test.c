@@ -2,7 +2,7 @@
 /*
  * smmuctl end to end: every command is run as /usr/sbin/smmuctl, its JSON
  * parsed with json-c and compared with what the library reads directly
- * (QUERY, GET_INFO, MAPPINGS, TRANSLATE, sysfs).
+ * (QUERY, GET_INFO, MAPPINGS, TRANSLATE, sysfs) and what a device fd says.
  */
 #include <fcntl.h>
 #include <signal.h>
@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -537,15 +538,15 @@ TEST_F(smmuctl, faults_follow)
 	ASSERT_EQ(0, ctl("unbind %s", self->name));
 }
 
-/* Run the example driver on bdf; its exit status, its output in out_buf. */
-static int run_edu_dma(const char *bdf)
+/* Run the example driver with args; its exit status, its output in out_buf. */
+static int run_edu_dma(const char *args)
 {
 	char cmd[128];
 	size_t n = 0, r;
 	FILE *f;
 	int st;
 
-	snprintf(cmd, sizeof(cmd), "/usr/bin/edu-dma %s 2>&1", bdf);
+	snprintf(cmd, sizeof(cmd), "/usr/bin/edu-dma %s 2>&1", args);
 	f = popen(cmd, "r");
 	if (!f)
 		return -1;
@@ -557,15 +558,18 @@ static int run_edu_dma(const char *bdf)
 }
 
 /*
- * tools/examples/edu-dma: the round trip is verified, and the blocked DMA is
- * a fault record where the kernel delivers faults, and said not to be one
- * where it does not.
+ * tools/examples/edu-dma: the device reached through a device fd, its DMAs
+ * ending by MSI, the round trip verified, and the blocked DMA a fault
+ * record where the kernel delivers faults, and said not to be one where it
+ * does not.
  */
 TEST_F(smmuctl, edu_dma_example)
 {
 	ASSERT_EQ(0, ctl("takeover %s", self->name));
 	ASSERT_EQ(0, run_edu_dma(self->name)) TH_LOG("%s", out_buf);
 	TH_LOG("%s", out_buf);
+	/* Through a device fd, its DMA's end signalled by MSI (the ITS). */
+	EXPECT_NE(NULL, strstr(out_buf, "device fd: BAR0 mmap()ed from region 0; DMA completion by msi interrupt, through an eventfd"));
 	EXPECT_NE(NULL, strstr(out_buf, "DMA round trip: 2048 bytes RAM -> device -> RAM through the SMMU, verified"));
 	EXPECT_NE(NULL, strstr(out_buf, "refused, the memory behind it unchanged"));
 	if (tl_faults_delivered()) {
@@ -574,6 +578,164 @@ TEST_F(smmuctl, edu_dma_example)
 		EXPECT_NE(NULL, strstr(out_buf, "fault record not delivered by this kernel"));
 	}
 	EXPECT_NE(NULL, strstr(out_buf, "closed: mappings gone, pages unpinned"));
+}
+
+/* The example's other ways to learn a DMA's end, asked for with --irq. */
+TEST_F(smmuctl, edu_dma_example_intx_and_polling)
+{
+	char args[64];
+
+	ASSERT_EQ(0, ctl("takeover %s", self->name));
+	snprintf(args, sizeof(args), "--irq intx %s", self->name);
+	ASSERT_EQ(0, run_edu_dma(args)) TH_LOG("%s", out_buf);
+	EXPECT_NE(NULL, strstr(out_buf, "DMA completion by intx interrupt, through an eventfd, unmasked after each (msi: not tried)"))
+		TH_LOG("%s", out_buf);
+	EXPECT_NE(NULL, strstr(out_buf, "DMA round trip: 2048 bytes RAM -> device -> RAM through the SMMU, verified"));
+	EXPECT_NE(NULL, strstr(out_buf, "refused, the memory behind it unchanged"));
+
+	snprintf(args, sizeof(args), "--irq poll %s", self->name);
+	ASSERT_EQ(0, run_edu_dma(args)) TH_LOG("%s", out_buf);
+	EXPECT_NE(NULL, strstr(out_buf, "DMA completion by polling the command register (msi: not tried, intx: not tried)"))
+		TH_LOG("%s", out_buf);
+	EXPECT_NE(NULL, strstr(out_buf, "DMA round trip: 2048 bytes RAM -> device -> RAM through the SMMU, verified"));
+	EXPECT_EQ(2, run_edu_dma("--irq msix 00:02.0"));
+}
+
+/* The JSON region of index, or NULL. */
+static struct json_object *region_of(struct json_object *o, unsigned int index)
+{
+	struct json_object *arr = get(o, "regions"), *r;
+	size_t i;
+
+	for (i = 0; arr && i < json_object_array_length(arr); i++) {
+		r = json_object_array_get_idx(arr, i);
+		if (get_u64(r, "index") == index)
+			return r;
+	}
+	return NULL;
+}
+
+static __u32 vfio_irq_count(int devfd, __u32 index)
+{
+	struct vfio_irq_info info = { .argsz = sizeof(info), .index = index };
+
+	return ioctl(devfd, VFIO_DEVICE_GET_IRQ_INFO, &info) ? 0 : info.count;
+}
+
+/* VFIO_DEVICE_SET_IRQS: vector 0 of index signals efd, or (efd -1) none. */
+static int vfio_set_irq(int devfd, __u32 index, int efd)
+{
+	union {
+		struct vfio_irq_set set;
+		char buf[sizeof(struct vfio_irq_set) + sizeof(__s32)];
+	} u = { .set = { .argsz = sizeof(u), .index = index, .count = 1,
+			 .flags = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER } };
+
+	if (efd < 0) {
+		u.set.argsz = sizeof(u.set);
+		u.set.flags = VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER;
+		u.set.count = 0;
+	} else {
+		memcpy(u.set.data, &efd, sizeof(efd));
+	}
+	return ioctl(devfd, VFIO_DEVICE_SET_IRQS, &u.set) ? -errno : 0;
+}
+
+/*
+ * info's regions and interrupts, read from sysfs, against what a device fd
+ * says of the same device (VFIO_DEVICE_GET_REGION_INFO, _GET_IRQ_INFO), and
+ * the device fd and the interrupts enabled through it, as QUERY reports them.
+ */
+TEST_F(smmuctl, info_regions_interrupts)
+{
+	struct vfio_region_info ri = { .argsz = sizeof(ri), .index = VFIO_PCI_BAR0_REGION_INDEX };
+	struct json_object *o, *r, *irq;
+	struct smmu_assign_query q;
+	__u32 sp = 0;
+	int devfd, efd;
+
+	ASSERT_EQ(0, ctl("takeover %s", self->name));
+	/* Unbound: the device's own, and no binding members. */
+	ASSERT_EQ(0, ctl("-j info %s", self->name));
+	o = parsed();
+	ASSERT_NE(NULL, o);
+	r = region_of(o, 0);
+	ASSERT_NE(NULL, r);
+	EXPECT_STREQ("BAR0", get_str(r, "name"));
+	EXPECT_EQ(EDU_BAR0_SIZE, get_u64(r, "size"));
+	EXPECT_STREQ("memory", get_str(r, "type"));
+	EXPECT_TRUE(get_bool(r, "mmappable"));
+	EXPECT_EQ(1, json_object_array_length(get(o, "regions")));
+	irq = get(o, "interrupts");
+	EXPECT_STREQ("A", get_str(irq, "intx_pin"));
+	EXPECT_EQ(1, get_u64(irq, "msi_vectors"));
+	EXPECT_EQ(0, get_u64(irq, "msix_vectors"));
+	EXPECT_EQ(NULL, get_str(irq, "enabled"));
+	EXPECT_EQ(NULL, get(o, "device_fd"));
+	json_object_put(o);
+	ASSERT_EQ(0, ctl("info %s", self->name));
+	EXPECT_NE(NULL, strstr(out_buf, "region 0:     BAR0, 1M at 0x")) TH_LOG("%s", out_buf);
+	EXPECT_NE(NULL, strstr(out_buf, ", memory, mmappable\n"));
+	EXPECT_NE(NULL, strstr(out_buf, "interrupts:   intx pin A, msi 1 vector, no msix\n"));
+	EXPECT_EQ(NULL, strstr(out_buf, "device fd:"));
+
+	/* Bound and claimed by this file, which opens the device. */
+	ASSERT_EQ(0, ctl("bind %s --window 1M:1M", self->name));
+	ASSERT_EQ(0, ctl("info %s", self->name));
+	EXPECT_NE(NULL, strstr(out_buf, "device fd:    none open\n"));
+	ASSERT_EQ(0, smmua_claim(self->fd, &self->bdf, 0, 0, &sp));
+	devfd = smmua_device_fd(self->fd, &self->bdf);
+	ASSERT_LE(0, devfd) TH_LOG("DEVICE_FD: %s", strerror(-devfd));
+	EXPECT_EQ(-EBUSY, smmua_device_fd(self->fd, &self->bdf));
+
+	ASSERT_EQ(0, ctl("-j info %s", self->name));
+	o = parsed();
+	EXPECT_NE(NULL, o);
+	EXPECT_TRUE(get_bool(o, "device_fd"));
+	EXPECT_EQ(0, ioctl(devfd, VFIO_DEVICE_GET_REGION_INFO, &ri));
+	r = region_of(o, 0);
+	EXPECT_EQ(ri.size, get_u64(r, "size"));
+	EXPECT_EQ(!!(ri.flags & VFIO_REGION_INFO_FLAG_MMAP), get_bool(r, "mmappable"));
+	irq = get(o, "interrupts");
+	EXPECT_EQ(vfio_irq_count(devfd, VFIO_PCI_INTX_IRQ_INDEX), get_str(irq, "intx_pin") ? 1 : 0);
+	EXPECT_EQ(vfio_irq_count(devfd, VFIO_PCI_MSI_IRQ_INDEX), get_u64(irq, "msi_vectors"));
+	EXPECT_EQ(vfio_irq_count(devfd, VFIO_PCI_MSIX_IRQ_INDEX), get_u64(irq, "msix_vectors"));
+	EXPECT_EQ(NULL, get_str(irq, "enabled"));
+	json_object_put(o);
+	ASSERT_EQ(0, ctl("info %s", self->name));
+	EXPECT_NE(NULL, strstr(out_buf, "device fd:    open, no interrupts enabled\n"));
+
+	/* MSI on an eventfd: QUERY, and so info, say so. */
+	efd = eventfd(0, EFD_CLOEXEC);
+	EXPECT_LE(0, efd);
+	EXPECT_EQ(0, vfio_set_irq(devfd, VFIO_PCI_MSI_IRQ_INDEX, efd));
+	EXPECT_EQ(0, smmua_query(self->fd, &self->bdf, &q));
+	EXPECT_TRUE(q.out_state & SMMU_ASSIGN_STATE_DEVICE_FD);
+	EXPECT_EQ(VFIO_PCI_MSI_IRQ_INDEX, q.out_irq_index);
+	EXPECT_EQ(1, q.out_irq_count);
+	EXPECT_EQ(0, ctl("-j info %s", self->name));
+	o = parsed();
+	EXPECT_NE(NULL, o);
+	irq = get(o, "interrupts");
+	EXPECT_STREQ("msi", get_str(irq, "enabled"));
+	EXPECT_EQ(1, get_u64(irq, "enabled_vectors"));
+	json_object_put(o);
+	EXPECT_EQ(0, ctl("info %s", self->name));
+	EXPECT_NE(NULL, strstr(out_buf, "device fd:    open, msi enabled (1 vector)\n"));
+	EXPECT_EQ(0, vfio_set_irq(devfd, VFIO_PCI_MSI_IRQ_INDEX, -1));
+
+	close(devfd);
+	close(efd);
+	ASSERT_EQ(0, smmua_query(self->fd, &self->bdf, &q));
+	EXPECT_FALSE(q.out_state & SMMU_ASSIGN_STATE_DEVICE_FD);
+	ASSERT_EQ(0, ctl("-j info %s", self->name));
+	o = parsed();
+	EXPECT_NE(NULL, o);
+	EXPECT_FALSE(get_bool(o, "device_fd"));
+	EXPECT_EQ(NULL, get_str(get(o, "interrupts"), "enabled"));
+	json_object_put(o);
+	ASSERT_EQ(0, smmua_claim(self->fd, &self->bdf, SMMU_ASSIGN_CLAIM_RELEASE, 0, NULL));
+	ASSERT_EQ(0, ctl("unbind %s", self->name));
 }
 
 TEST_F(smmuctl, version)

@@ -337,18 +337,36 @@ int tl_edus_take(char names[][SMMUA_BDF_STRLEN], struct tl_edu *edu, int max)
 	return nr;
 }
 
+/*
+ * BAR0 through sysfs, not a device fd: the tests drive the device whatever
+ * binds it, by another file, by a claim no one holds, or nothing at all,
+ * and a device fd would hold the binding (UNBIND is EBUSY while one is open).
+ */
 int tl_edu_open(struct tl_edu *e, const char *bdf)
 {
-	int ret;
+	char path[PATH_MAX];
+	void *bar;
+	int fd, ret;
 
 	memset(e, 0, sizeof(*e));
 	snprintf(e->name, sizeof(e->name), "%s", bdf);
 	if (smmua_parse_bdf(bdf, &e->bdf))
 		return -EINVAL;
 	e->sid = e->bdf.bus << 8 | e->bdf.device << 3 | e->bdf.function;
-	ret = edu_open(&e->dev, bdf);
+	ret = smmua_pci_command(&e->bdf, SMMUA_PCI_COMMAND_MEMORY | SMMUA_PCI_COMMAND_MASTER,
+				0, NULL);
 	if (ret)
 		return ret;
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource0", e->name);
+	fd = open(path, O_RDWR | O_SYNC | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	bar = mmap(NULL, EDU_BAR0_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ret = bar == MAP_FAILED ? -errno : 0;
+	close(fd);
+	if (ret)
+		return ret;
+	edu_attach(&e->dev, bar);
 	if (!edu_alive(&e->dev)) {
 		tl_edu_close(e);
 		return -ENXIO;
@@ -356,9 +374,12 @@ int tl_edu_open(struct tl_edu *e, const char *bdf)
 	return 0;
 }
 
+/* Also for a fixture's tl_edu that was never opened, zeroed. */
 void tl_edu_close(struct tl_edu *e)
 {
-	edu_close(&e->dev);
+	if (e->dev.bar0)
+		munmap((void *)e->dev.bar0, EDU_BAR0_SIZE);
+	e->dev.bar0 = NULL;
 }
 
 int tl_edu_dma(struct tl_edu *e, uint64_t iova, uint64_t count, bool to_ram)

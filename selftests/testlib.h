@@ -152,10 +152,10 @@ struct tl_edu {
 	char name[SMMUA_BDF_STRLEN];
 	struct smmu_assign_bdf bdf;
 	uint32_t sid;		/* requester ID: the SID on QEMU virt */
-	struct edu dev;		/* tools/examples/edu.c drives it */
+	struct edu dev;		/* tools/examples/edu.c drives it, polled */
 };
 
-/* Enable decoding and mastering, map BAR0 and check the edu answers. */
+/* Enable decoding and mastering, map BAR0 from sysfs and check the edu answers. */
 int tl_edu_open(struct tl_edu *e, const char *bdf);
 
 /*

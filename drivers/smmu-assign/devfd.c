@@ -105,6 +105,7 @@ static int smmua_devfd_release(struct inode *inode, struct file *file)
 	smmua_devfd_close(df);
 	mutex_lock(&binding->lock);
 	WRITE_ONCE(sdev->devfd, NULL);
+	smmua_vfio_devfd_closed(binding);
 	mutex_unlock(&binding->lock);
 	wake_up_all(&smmua_devfd_closed);
 
@@ -215,55 +216,68 @@ err_put:
 	return ERR_PTR(ret);
 }
 
+/*
+ * A new device fd for @sdev, of a binding that @ctx, the state of
+ * @owner_file, owns. The caller holds the binding's lock.
+ */
+struct file *smmua_devfd_new(struct smmua_ctx *ctx, struct file *owner_file,
+			     struct smmua_device *sdev)
+{
+	struct smmua_binding *binding = sdev->binding;
+	struct smmua_devfd *df;
+	struct file *file;
+
+	lockdep_assert_held(&binding->lock);
+	if (binding->owner != ctx)
+		return ERR_PTR(-EPERM);
+	if (sdev->devfd)
+		return ERR_PTR(-EBUSY);
+	if (binding->leaving || !smmua_devfd_driver_ok(sdev->pdev))
+		return ERR_PTR(-ENODEV);
+
+	df = smmua_devfd_open(sdev);
+	if (IS_ERR(df))
+		return ERR_CAST(df);
+	file = anon_inode_getfile("[smmu-assign-device]", &smmua_devfd_fops, df, O_RDWR);
+	if (IS_ERR(file)) {
+		smmua_devfd_close(df);
+		vfio_put_device(&df->core.vdev);
+		return file;
+	}
+	/* As VFIO's device file: pread/pwrite at region offsets. */
+	file->f_mode |= FMODE_PREAD | FMODE_PWRITE;
+	smmua_vfio_file_mapping(file, &df->core.vdev);
+	df->owner_file = get_file(owner_file);
+	refcount_inc(&binding->users);
+	WRITE_ONCE(sdev->devfd, df);
+	pci_dbg(sdev->pdev, "device fd opened\n");
+	return file;
+}
+
 int smmua_device_fd(struct smmu_assign_ucmd *ucmd)
 {
 	struct smmu_assign_device_fd *cmd = ucmd->cmd;
-	struct smmua_binding *binding;
 	struct smmua_device *sdev;
-	struct smmua_devfd *df;
 	struct file *file;
-	int fd, ret = 0;
+	int fd, ret;
 
 	if (cmd->flags || cmd->__reserved)
 		return -EOPNOTSUPP;
 	sdev = smmua_device_get_live(&cmd->bdf);
 	if (IS_ERR(sdev))
 		return PTR_ERR(sdev);
-	binding = sdev->binding;
-	if (binding->owner != ucmd->ctx)
-		ret = -EPERM;
-	else if (sdev->devfd)
-		ret = -EBUSY;
-	else if (binding->leaving || !smmua_devfd_driver_ok(sdev->pdev))
-		ret = -ENODEV;
-	if (ret)
-		goto out_unlock;
-
 	fd = get_unused_fd_flags(O_CLOEXEC);
 	if (fd < 0) {
-		ret = fd;
-		goto out_unlock;
+		smmua_device_unlock_put(sdev);
+		return fd;
 	}
-	df = smmua_devfd_open(sdev);
-	if (IS_ERR(df)) {
-		ret = PTR_ERR(df);
-		goto err_fd;
-	}
-	file = anon_inode_getfile("[smmu-assign-device]", &smmua_devfd_fops, df, O_RDWR);
-	if (IS_ERR(file)) {
-		ret = PTR_ERR(file);
-		goto err_close;
-	}
-	/* As VFIO's device file: pread/pwrite at region offsets. */
-	file->f_mode |= FMODE_PREAD | FMODE_PWRITE;
-	smmua_vfio_file_mapping(file, &df->core.vdev);
-	df->owner_file = get_file(ucmd->file);
-	refcount_inc(&binding->users);
-	WRITE_ONCE(sdev->devfd, df);
-	cmd->out_fd = fd;
-	pci_info(sdev->pdev, "device fd opened\n");
+	file = smmua_devfd_new(ucmd->ctx, ucmd->file, sdev);
 	smmua_device_unlock_put(sdev);
-
+	if (IS_ERR(file)) {
+		put_unused_fd(fd);
+		return PTR_ERR(file);
+	}
+	cmd->out_fd = fd;
 	ret = smmu_assign_ucmd_respond(ucmd, sizeof(*cmd));
 	if (ret) {
 		/* Its release quiesces the device and drops what it holds. */
@@ -273,15 +287,6 @@ int smmua_device_fd(struct smmu_assign_ucmd *ucmd)
 	}
 	fd_install(fd, file);
 	return 0;
-
-err_close:
-	smmua_devfd_close(df);
-	vfio_put_device(&df->core.vdev);
-err_fd:
-	put_unused_fd(fd);
-out_unlock:
-	smmua_device_unlock_put(sdev);
-	return ret;
 }
 
 /*

@@ -535,6 +535,7 @@ static void smmua_publish(struct smmua_binding *binding)
 	mutex_unlock(&smmua_devices_lock);
 	list_for_each_entry(sdev, &binding->devices, binding_node)
 		smmua_debugfs_add(sdev);
+	smmua_vfio_add_group(binding);
 }
 
 /*
@@ -570,6 +571,7 @@ static void smmua_teardown_locked(struct smmua_binding *binding, bool gone)
 	}
 	if (gone)
 		smmua_events_device_gone(binding);
+	smmua_vfio_del_group(binding);
 	smmua_space_detach(binding);
 	smmua_give_group(binding);
 	refcount_dec(&binding->users);

@@ -28,6 +28,9 @@ atomic64_t smmua_bytes_mapped = ATOMIC64_INIT(0);
 
 int smmu_assign_ucmd_respond(struct smmu_assign_ucmd *ucmd, size_t cmd_len)
 {
+	/* The VFIO compatibility layer runs commands with no user struct. */
+	if (!ucmd->ubuffer)
+		return 0;
 	if (copy_to_user(ucmd->ubuffer, ucmd->cmd,
 			 min_t(size_t, ucmd->user_size, cmd_len)))
 		return -EFAULT;
@@ -174,31 +177,29 @@ static long smmu_assign_fops_ioctl(struct file *filp, unsigned int cmd,
 	return op->execute(&ucmd);
 }
 
-static int smmu_assign_fops_open(struct inode *inode, struct file *filp)
+/* A new file's state: the /dev/smmu-assign file's, or a VFIO container's. */
+struct smmua_ctx *smmua_ctx_alloc(void)
 {
 	struct smmua_ctx *ctx;
 	int ret;
 
 	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL_ACCOUNT);
 	if (!ctx)
-		return -ENOMEM;
+		return ERR_PTR(-ENOMEM);
 	ret = smmua_events_init(&ctx->events);
 	if (ret) {
 		kfree(ctx);
-		return ret;
+		return ERR_PTR(ret);
 	}
 	mutex_init(&ctx->lock);
 	xa_init_flags(&ctx->spaces, XA_FLAGS_ALLOC1);
 	ctx->pid = get_task_pid(current, PIDTYPE_TGID);
-	filp->private_data = ctx;
-	return 0;
+	return ctx;
 }
 
 /* Close, or the death of the last process holding the file. */
-static int smmu_assign_fops_release(struct inode *inode, struct file *filp)
+void smmua_ctx_release(struct smmua_ctx *ctx)
 {
-	struct smmua_ctx *ctx = filp->private_data;
-
 	/* Groups first: a space goes only once no device reaches it. */
 	smmua_ctx_release_bindings(ctx);
 	smmua_ctx_release_spaces(ctx);
@@ -207,6 +208,21 @@ static int smmu_assign_fops_release(struct inode *inode, struct file *filp)
 	smmua_events_destroy(&ctx->events);
 	put_pid(ctx->pid);
 	kfree(ctx);
+}
+
+static int smmu_assign_fops_open(struct inode *inode, struct file *filp)
+{
+	struct smmua_ctx *ctx = smmua_ctx_alloc();
+
+	if (IS_ERR(ctx))
+		return PTR_ERR(ctx);
+	filp->private_data = ctx;
+	return 0;
+}
+
+static int smmu_assign_fops_release(struct inode *inode, struct file *filp)
+{
+	smmua_ctx_release(filp->private_data);
 	return 0;
 }
 
@@ -253,9 +269,12 @@ static int __init smmu_assign_init(void)
 	if (ret)
 		return ret;
 	smmua_debugfs_init();
-	ret = smmua_notifier_register();
+	ret = smmua_vfio_init();
 	if (ret)
 		goto err_debugfs;
+	ret = smmua_notifier_register();
+	if (ret)
+		goto err_vfio;
 	ret = pci_register_driver(&smmua_stub_driver);
 	if (ret)
 		goto err_notifier;
@@ -271,6 +290,8 @@ err_stub:
 	pci_unregister_driver(&smmua_stub_driver);
 err_notifier:
 	smmua_notifier_unregister();
+err_vfio:
+	smmua_vfio_exit();
 err_debugfs:
 	smmua_debugfs_exit();
 	smmua_mapping_exit();
@@ -284,6 +305,7 @@ static void __exit smmu_assign_exit(void)
 	smmua_unbind_all();
 	pci_unregister_driver(&smmua_stub_driver);
 	smmua_notifier_unregister();
+	smmua_vfio_exit();
 	smmua_debugfs_exit();
 	smmua_mapping_exit();
 }

@@ -13,7 +13,9 @@
  *                              core holds it around the bus notifier)
  *   smmua_binding.lock        (one bound group: owner, space, teardown)
  *   vfio device set lock      (a device fd's open and close; devfd.c)
- *   smmua_ctx.lock            (a file's space names and ids)
+ *   smmua_ctx.lock            (a file's space names and ids; a container's
+ *                              VFIO state)
+ *   smmua_vfio_lock           (the VFIO group nodes; vfio_compat.c)
  *   smmua_space.lock          (one space: mappings, ranges, domains)
  *   mmap_lock                 (taken by pinning)
  *   smmua_devices_lock        (the list of bound devices; held only to walk
@@ -72,6 +74,11 @@ struct smmua_ctx {
 	struct mutex lock;		/* see the lock order above */
 	struct xarray spaces;		/* id -> smmua_space; names under lock */
 	struct smmua_events events;
+
+	/* A VFIO container's (vfio_compat.c): its one space; fixed. */
+	struct smmua_space *vfio_space;
+	u32 vfio_iommu;			/* VFIO_SET_IOMMU's type, 0 before; lock */
+	unsigned int vfio_groups;	/* groups in it; lock */
 };
 
 /* An allowed IOVA range of a space, inclusive. */
@@ -123,6 +130,7 @@ struct smmua_space {
 	struct mutex lock;		/* see the lock order above */
 	bool dead;			/* lock */
 	bool published;			/* reachable by id */
+	bool type1;			/* a VFIO container's: ranges follow groups */
 	struct smmua_ctx *ctx;		/* the owning file; valid while !dead */
 	u32 id;
 	char name[SMMU_ASSIGN_SPACE_NAME_LEN];
@@ -181,6 +189,11 @@ struct smmua_binding {
 	unsigned int nr_devices;
 	struct list_head devices;	/* smmua_device.binding_node; fixed */
 	bool leaving;			/* a device is leaving; lock */
+
+	/* Its VFIO group node (vfio_compat.c): minor 0 for none; lock. */
+	unsigned int vfio_minor;
+	bool vfio_opened;		/* the node's one open file */
+	struct file *vfio_container;	/* joined with SET_CONTAINER, held */
 };
 
 /*
@@ -273,6 +286,8 @@ struct smmu_assign_ucmd {
 };
 
 int smmu_assign_ucmd_respond(struct smmu_assign_ucmd *ucmd, size_t cmd_len);
+struct smmua_ctx *smmua_ctx_alloc(void);
+void smmua_ctx_release(struct smmua_ctx *ctx);
 
 /*
  * An IOVA range from userspace (BIND's window, MAP, UNMAP): non-empty and
@@ -351,6 +366,15 @@ int smmua_space_alloc(struct smmu_assign_ucmd *ucmd);
 int smmua_space_destroy(struct smmu_assign_ucmd *ucmd);
 int smmua_space_allow_iovas(struct smmu_assign_ucmd *ucmd);
 
+/* What VFIO_IOMMU_GET_INFO reports of a type1 space; free ranges. */
+struct smmua_space_type1 {
+	u64 pgsizes;
+	struct smmua_range *ranges;
+	unsigned int nr_ranges;
+};
+
+int smmua_space_type1_info(struct smmua_space *space, struct smmua_space_type1 *info);
+
 /* mapping.c: pinning user memory and mapping it into a space's domains */
 extern unsigned int smmua_max_mappings;
 int smmua_mapping_init(void);
@@ -380,8 +404,17 @@ int smmua_device_fd(struct smmu_assign_ucmd *ucmd);
 bool smmua_binding_has_devfd(struct smmua_binding *binding);
 void smmua_devfd_wait_closed(struct smmua_binding *binding);
 void smmua_devfd_irqs(struct smmua_device *sdev, u32 *index, u32 *count);
+struct file *smmua_devfd_new(struct smmua_ctx *ctx, struct file *owner_file,
+			     struct smmua_device *sdev);
 int smmua_devfd_bar(struct smmua_ctx *ctx, unsigned long va, u64 length,
 		    phys_addr_t *phys, const struct smmua_devfd **devfd);
+
+/* vfio_compat.c: VFIO's container and group ABI over spaces */
+int smmua_vfio_init(void);
+void smmua_vfio_exit(void);
+void smmua_vfio_add_group(struct smmua_binding *binding);
+void smmua_vfio_del_group(struct smmua_binding *binding);
+void smmua_vfio_devfd_closed(struct smmua_binding *binding);
 
 /* query.c */
 int smmua_query(struct smmu_assign_ucmd *ucmd);

@@ -284,6 +284,29 @@ static int smmua_space_suits(struct smmua_space *space, struct smmua_domain *sdo
 	return 0;
 }
 
+/*
+ * A type1 space's allowed ranges follow its domains, as VFIO type1's do:
+ * what no domain's aperture holds is dropped. They only ever shrink, so
+ * the array is reused.
+ */
+static void smmua_space_clip(struct smmua_space *space, struct iommu_domain *domain)
+{
+	u64 start = domain->geometry.aperture_start, last = domain->geometry.aperture_end;
+	unsigned int i, n = 0;
+
+	if (!domain->geometry.force_aperture)
+		return;
+	for (i = 0; i < space->nr_ranges; i++) {
+		struct smmua_range r = space->ranges[i];
+
+		r.start = max(r.start, start);
+		r.last = min(r.last, last);
+		if (r.start <= r.last)
+			space->ranges[n++] = r;
+	}
+	space->nr_ranges = n;
+}
+
 /* MAP's alignment: the CPU page and the smallest page of every domain. */
 static void smmua_space_update_align(struct smmua_space *space)
 {
@@ -434,6 +457,8 @@ static struct smmua_domain *smmua_attach_new(struct smmua_space *space,
 	/* Aperture and page sizes are final only once attached. */
 	sdom->min_pgsize = 1UL << __ffs(sdom->domain->pgsize_bitmap);
 	sdom->unmap_chunk = 1UL << __fls(sdom->domain->pgsize_bitmap);
+	if (space->type1)
+		smmua_space_clip(space, sdom->domain);
 	ret = smmua_space_suits(space, sdom);
 	if (ret)
 		goto err_detach;
@@ -472,6 +497,108 @@ err_free:
  * not published yet. From then on the group reaches what the space maps, and
  * its faults go to the space's file.
  */
+/* Whether @ranges fit @space now: alignment, mappings, reserved, apertures. */
+static int smmua_ranges_fit(struct smmua_space *space, struct smmua_range *ranges,
+			    unsigned int nr)
+{
+	struct smmua_range *old_ranges = space->ranges;
+	unsigned int old_nr = space->nr_ranges;
+	struct interval_tree_node *node;
+	struct smmua_binding *binding;
+	struct smmua_domain *sdom;
+	unsigned int i;
+
+	lockdep_assert_held(&space->lock);
+	for (i = 0; i < nr; i++)
+		if (!IS_ALIGNED(ranges[i].start | (ranges[i].last + 1), space->align))
+			return -EINVAL;
+	/* Checked against the new ranges, as if they were in place. */
+	space->ranges = ranges;
+	space->nr_ranges = nr;
+	for (node = interval_tree_iter_first(&space->mappings, 0, ULONG_MAX); node;
+	     node = interval_tree_iter_next(node, 0, ULONG_MAX))
+		if (!smmua_space_range(space, node->start, node->last))
+			goto busy;
+	space->ranges = old_ranges;
+	space->nr_ranges = old_nr;
+	list_for_each_entry(binding, &space->bindings, space_node)
+		if (smmua_check_resv(binding, ranges, nr))
+			return -EADDRINUSE;
+	list_for_each_entry(sdom, &space->domains, node)
+		for (i = 0; i < nr; i++)
+			if (!smmua_in_aperture(sdom->domain, ranges[i].start, ranges[i].last))
+				return -ERANGE;
+	return 0;
+busy:
+	space->ranges = old_ranges;
+	space->nr_ranges = old_nr;
+	return -EBUSY;
+}
+
+static int smmua_range_cmp(const void *a, const void *b)
+{
+	const struct smmua_range *ra = a, *rb = b;
+
+	return ra->start < rb->start ? -1 : ra->start > rb->start;
+}
+
+/*
+ * The allowed ranges of @space without @binding's reserved regions, as
+ * VFIO type1 carves a joining group's out of its IOVA list: EINVAL if a
+ * mapping lies in one. The space is locked.
+ */
+static int smmua_space_exclude_resv(struct smmua_space *space, struct smmua_binding *binding)
+{
+	unsigned int i, j, n = 0, room = space->nr_ranges + binding->nr_resv;
+	struct smmua_range *ranges, *resv, r;
+	int ret;
+
+	if (!room)
+		return 0;
+	ranges = kcalloc(room, sizeof(*ranges), GFP_KERNEL_ACCOUNT);
+	resv = kcalloc(binding->nr_resv, sizeof(*resv), GFP_KERNEL_ACCOUNT);
+	if (!ranges || (binding->nr_resv && !resv)) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (j = 0; j < binding->nr_resv; j++)
+		resv[j] = (struct smmua_range){ binding->resv[j].start, binding->resv[j].last };
+	sort(resv, binding->nr_resv, sizeof(*resv), smmua_range_cmp, NULL);
+	/* Both sorted: each range is cut from its start on. */
+	for (i = 0; i < space->nr_ranges; i++) {
+		r = space->ranges[i];
+		for (j = 0; j < binding->nr_resv && r.start <= r.last; j++) {
+			const struct smmua_range *v = &resv[j];
+
+			if (!smmua_overlaps(r.start, r.last, v->start, v->last))
+				continue;
+			if (v->start > r.start)
+				ranges[n++] = (struct smmua_range){ r.start, v->start - 1 };
+			if (v->last >= r.last)
+				r.start = 1, r.last = 0;
+			else
+				r.start = v->last + 1;
+		}
+		if (r.start <= r.last)
+			ranges[n++] = r;
+	}
+	if (n > SMMU_ASSIGN_MAX_RANGES) {
+		ret = -ENOSPC;
+	} else {
+		ret = smmua_ranges_fit(space, ranges, n);
+		if (ret == -EBUSY)
+			ret = -EINVAL;
+	}
+	if (!ret) {
+		swap(space->ranges, ranges);
+		space->nr_ranges = n;
+	}
+out:
+	kfree(resv);
+	kfree(ranges);
+	return ret;
+}
+
 int smmua_space_attach(struct smmua_space *space, struct smmua_binding *binding)
 {
 	struct smmua_domain *sdom;
@@ -484,6 +611,11 @@ int smmua_space_attach(struct smmua_space *space, struct smmua_binding *binding)
 	if (space->dead) {
 		ret = -ENOENT;
 		goto out_unlock;
+	}
+	if (space->type1) {
+		ret = smmua_space_exclude_resv(space, binding);
+		if (ret)
+			goto out_unlock;
 	}
 	ret = smmua_check_resv(binding, space->ranges, space->nr_ranges);
 	if (ret)
@@ -644,13 +776,6 @@ int smmua_space_destroy(struct smmu_assign_ucmd *ucmd)
 	return ret;
 }
 
-static int smmua_range_cmp(const void *a, const void *b)
-{
-	const struct smmua_range *ra = a, *rb = b;
-
-	return ra->start < rb->start ? -1 : ra->start > rb->start;
-}
-
 /*
  * Userspace's ranges, checked on their own (EINVAL, EOVERFLOW), sorted,
  * with adjacent ones merged, so a MAP lies in one. The count goes to *nr.
@@ -706,44 +831,6 @@ const struct smmua_range *smmua_space_range(struct smmua_space *space, u64 start
 	return NULL;
 }
 
-/* Whether @ranges fit @space now: alignment, mappings, reserved, apertures. */
-static int smmua_ranges_fit(struct smmua_space *space, struct smmua_range *ranges,
-			    unsigned int nr)
-{
-	struct smmua_range *old_ranges = space->ranges;
-	unsigned int old_nr = space->nr_ranges;
-	struct interval_tree_node *node;
-	struct smmua_binding *binding;
-	struct smmua_domain *sdom;
-	unsigned int i;
-
-	lockdep_assert_held(&space->lock);
-	for (i = 0; i < nr; i++)
-		if (!IS_ALIGNED(ranges[i].start | (ranges[i].last + 1), space->align))
-			return -EINVAL;
-	/* Checked against the new ranges, as if they were in place. */
-	space->ranges = ranges;
-	space->nr_ranges = nr;
-	for (node = interval_tree_iter_first(&space->mappings, 0, ULONG_MAX); node;
-	     node = interval_tree_iter_next(node, 0, ULONG_MAX))
-		if (!smmua_space_range(space, node->start, node->last))
-			goto busy;
-	space->ranges = old_ranges;
-	space->nr_ranges = old_nr;
-	list_for_each_entry(binding, &space->bindings, space_node)
-		if (smmua_check_resv(binding, ranges, nr))
-			return -EADDRINUSE;
-	list_for_each_entry(sdom, &space->domains, node)
-		for (i = 0; i < nr; i++)
-			if (!smmua_in_aperture(sdom->domain, ranges[i].start, ranges[i].last))
-				return -ERANGE;
-	return 0;
-busy:
-	space->ranges = old_ranges;
-	space->nr_ranges = old_nr;
-	return -EBUSY;
-}
-
 int smmua_space_allow_iovas(struct smmu_assign_ucmd *ucmd)
 {
 	struct smmu_assign_space_allow_iovas *cmd = ucmd->cmd;
@@ -772,5 +859,27 @@ int smmua_space_allow_iovas(struct smmu_assign_ucmd *ucmd)
 	}
 	smmua_space_unlock_put(space);
 	kfree(ranges);
+	return ret;
+}
+
+/* VFIO_IOMMU_GET_INFO: the page sizes every domain maps, and the ranges. */
+int smmua_space_type1_info(struct smmua_space *space, struct smmua_space_type1 *info)
+{
+	struct smmua_domain *sdom;
+	int ret = 0;
+
+	mutex_lock(&space->lock);
+	info->pgsizes = 0;
+	list_for_each_entry(sdom, &space->domains, node)
+		info->pgsizes = info->pgsizes ? info->pgsizes & sdom->domain->pgsize_bitmap :
+				sdom->domain->pgsize_bitmap;
+	/* As type1: nothing below the CPU's page, which MAP needs anyway. */
+	info->pgsizes = (info->pgsizes & PAGE_MASK) | PAGE_SIZE;
+	info->nr_ranges = space->nr_ranges;
+	info->ranges = kmemdup(space->ranges, space->nr_ranges * sizeof(*space->ranges),
+			       GFP_KERNEL_ACCOUNT);
+	if (space->nr_ranges && !info->ranges)
+		ret = -ENOMEM;
+	mutex_unlock(&space->lock);
 	return ret;
 }

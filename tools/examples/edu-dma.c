@@ -3,7 +3,7 @@
  * edu-dma: the smallest complete userspace driver on smmu-assign, and the
  * first thing a VMM author should read.
  *
- *   edu-dma BDF [BDF...]
+ *   edu-dma [--irq msi|intx|poll] BDF [BDF...]
  *
  * It takes the edu devices at the BDFs (already on the smmu-assign stub, see
  * 'smmuctl takeover'). With one BDF it takes the short path: it binds the
@@ -14,13 +14,19 @@
  * (or claims) every device into that space.
  *
  * Then it maps two buffers into the space, once for all the devices: they
- * are pinned and charged once. Each device copies one buffer into the other
- * by DMA through the SMMU. Finally it unmaps the destination and each device
- * aims a DMA at it again: the SMMU blocks it, the memory stays as it was,
- * and where the kernel delivers faults (GET_INFO's SMMU_ASSIGN_CAP_FAULTS;
- * not from 6.9 on, where arm-smmu-v3 only logs them) the fault arrives on
- * the file descriptor, naming the device. Closing the descriptor undoes
- * everything.
+ * are pinned and charged once. It opens each device through a device fd
+ * (SMMU_ASSIGN_DEVICE_FD), which speaks VFIO's device ABI: BAR0 is region
+ * 0, mmap()ed; bus mastering is turned on in the config region; the
+ * interrupt that ends a DMA arrives on an eventfd, by MSI, else by INTx,
+ * else the command register is polled (see edu.c); --irq starts further
+ * down that list, to show (and test) each way on a device that has MSI.
+ * Each device copies one buffer into the other by DMA through the SMMU.
+ * Finally it unmaps the destination and each device aims a DMA at it
+ * again: the SMMU blocks it, the memory stays as it was, and where the
+ * kernel delivers faults (GET_INFO's SMMU_ASSIGN_CAP_FAULTS; not from 6.9
+ * on, where arm-smmu-v3 only logs them) the fault arrives on the file
+ * descriptor, naming the device. Closing the device fds and the descriptor
+ * undoes everything.
  *
  * Binding takes the device's whole IOMMU group: every function of it is
  * bound together, into the same space.
@@ -29,12 +35,14 @@
  * 16K or 64K on arm64), so the buffers are whole pages of that size.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#include <linux/vfio.h>
 
 #include "edu.h"
 #include "smmu_assign_lib.h"
@@ -153,6 +161,44 @@ static int show_space(int fd, __u32 space, struct dev *devs, int n, size_t pages
 	return ret;
 }
 
+/* Why an interrupt was not had: its errno, or not tried (--irq). */
+static const char *why_not(int err)
+{
+	return err ? strerror(-err) : "not tried";
+}
+
+/* How the device is reached, and how a DMA's end is learnt. */
+static void show_access(const struct dev *d)
+{
+	const struct edu *e = &d->edu;
+
+	printf("%sdevice fd: BAR0 mmap()ed from region 0; ", d->prefix);
+	if (e->irq_index == VFIO_PCI_MSI_IRQ_INDEX)
+		printf("DMA completion by %s interrupt, through an eventfd\n",
+		       smmua_irq_index_name(e->irq_index));
+	else if (e->irq_index == VFIO_PCI_INTX_IRQ_INDEX)
+		printf("DMA completion by %s interrupt, through an eventfd, unmasked after each (%s: %s)\n",
+		       smmua_irq_index_name(e->irq_index),
+		       smmua_irq_index_name(VFIO_PCI_MSI_IRQ_INDEX), why_not(e->msi_err));
+	else
+		printf("DMA completion by polling the command register (%s: %s, %s: %s)\n",
+		       smmua_irq_index_name(VFIO_PCI_MSI_IRQ_INDEX), why_not(e->msi_err),
+		       smmua_irq_index_name(VFIO_PCI_INTX_IRQ_INDEX), why_not(e->intx_err));
+}
+
+/* --irq's argument into the first way to try: 0, or -1 when it names none. */
+static int parse_irq(const char *arg, __u32 *index)
+{
+	if (!strcmp(arg, "poll")) {
+		*index = VFIO_PCI_NUM_IRQS;
+		return 0;
+	}
+	for (*index = 0; *index < VFIO_PCI_NUM_IRQS; (*index)++)
+		if (!strcmp(arg, smmua_irq_index_name(*index)))
+			break;
+	return *index == VFIO_PCI_MSI_IRQ_INDEX || *index == VFIO_PCI_INTX_IRQ_INDEX ? 0 : -1;
+}
+
 /* Wait for the fault record of d's blocked DMA; skip other devices' ones. */
 static int wait_fault(int fd, struct dev *d)
 {
@@ -174,22 +220,29 @@ static int wait_fault(int fd, struct dev *d)
 
 int main(int argc, char **argv)
 {
+	static const struct option options[] = {
+		{ "irq", required_argument, NULL, 'i' },
+		{ 0 }
+	};
 	struct smmu_assign_iova_range window = { WINDOW_IOVA, WINDOW_SIZE };
+	__u32 space = 0, irq = VFIO_PCI_MSI_IRQ_INDEX;
 	size_t page = sysconf(_SC_PAGESIZE);
 	struct smmu_assign_get_info info;
 	struct dev devs[MAX_DEVICES];
-	int n = argc - 1, i, fd, ret;
-	__u32 space = 0;
+	int n, i, fd, ret, opt;
 	uint8_t *mem;
 	size_t j;
 
-	if (n < 1 || n > MAX_DEVICES) {
-		fprintf(stderr, "usage: edu-dma BDF [BDF...] (at most %d)\n", MAX_DEVICES);
-		return 2;
+	while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
+		if (opt != 'i' || parse_irq(optarg, &irq))
+			goto usage;
 	}
+	n = argc - optind;
+	if (n < 1 || n > MAX_DEVICES)
+		goto usage;
 	for (i = 0; i < n; i++) {
-		if (smmua_parse_bdf(argv[i + 1], &devs[i].bdf)) {
-			fprintf(stderr, "edu-dma: '%s' is not a BDF\n", argv[i + 1]);
+		if (smmua_parse_bdf(argv[optind + i], &devs[i].bdf)) {
+			fprintf(stderr, "edu-dma: '%s' is not a BDF\n", argv[optind + i]);
 			return 2;
 		}
 		smmua_format_bdf(&devs[i].bdf, devs[i].name, sizeof(devs[i].name));
@@ -203,6 +256,11 @@ int main(int argc, char **argv)
 	ret = smmua_get_info(fd, &info);
 	if (ret)
 		return fail("GET_INFO", ret);
+	/* The device fd is this driver's only way to the device. */
+	if (!(info.out_capabilities & SMMU_ASSIGN_CAP_DEVICE_FD)) {
+		fprintf(stderr, "edu-dma: the loaded smmu_assign module gives no device fds (GET_INFO lacks SMMU_ASSIGN_CAP_DEVICE_FD): load the module built with these tools\n");
+		return 1;
+	}
 	if (n > 1) {
 		/* A VMM's way: one space for the guest, its IOVAs allowed first. */
 		ret = smmua_space_alloc(fd, "edu-dma", &space);
@@ -241,9 +299,18 @@ int main(int argc, char **argv)
 		return 1;
 
 	for (i = 0; i < n; i++) {
-		ret = edu_open(&devs[i].edu, devs[i].name);
-		if (ret)
-			return fail("edu BAR0", ret);
+		ret = edu_open(&devs[i].edu, fd, &devs[i].bdf, irq);
+		if (ret) {
+			fprintf(stderr, "edu-dma: %s: device fd: %s\n", devs[i].name,
+				strerror(-ret));
+			return 1;
+		}
+		if (!edu_alive(&devs[i].edu)) {
+			fprintf(stderr, "edu-dma: %s: BAR0 does not answer as an edu's\n",
+				devs[i].name);
+			return 1;
+		}
+		show_access(&devs[i]);
 		memset(mem + page, 0, page);
 		ret = edu_dma(&devs[i].edu, SRC_IOVA, DMA_LEN, EDU_DMA_TO_DEVICE);
 		if (!ret)
@@ -285,7 +352,13 @@ int main(int argc, char **argv)
 		edu_close(&devs[i].edu);
 	}
 
+	/* The device fds are closed by now: open, they would keep fd alive. */
 	close(fd);	/* unbinds (or releases the claims), unmaps, unpins, frees the space */
 	printf("closed: mappings gone, pages unpinned\n");
 	return 0;
+
+usage:
+	fprintf(stderr, "usage: edu-dma [--irq msi|intx|poll] BDF [BDF...] (at most %d)\n",
+		MAX_DEVICES);
+	return 2;
 }

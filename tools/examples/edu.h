@@ -1,22 +1,26 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Driving QEMU's edu device (docs/specs/edu.rst, PCI 1234:11e8) from
- * userspace: its BAR0 through sysfs, and its DMA engine. Used by the
- * example driver and the selftests.
+ * userspace: its BAR0 and its interrupts through the device fd that
+ * smmu-assign gives the owner of a binding (SMMU_ASSIGN_DEVICE_FD, the
+ * device ABI of <linux/vfio.h>), and its DMA engine. Used by the example
+ * driver and the selftests.
  */
 #ifndef SMMU_ASSIGN_EDU_H
 #define SMMU_ASSIGN_EDU_H
 
 #include <stdint.h>
 
+#include "smmu_assign_lib.h"
+
 #define EDU_VENDOR		0x1234
 #define EDU_DEVICE		0x11e8
+#define EDU_BAR0_SIZE		(1 << 20)
 /* The device's own 4 KiB buffer, as a DMA address. */
 #define EDU_BUF_ADDR		0x40000
 /* QEMU 7.2 aborts the machine on a transfer of the buffer's full 4 KiB. */
 #define EDU_DMA_MAX		4095
-/* BAR0: registers, 32-bit below 0x80, 32 or 64-bit from there. */
-#define EDU_BAR0_SIZE		(1 << 20)
+/* BAR0's registers: 32-bit below 0x80, 32 or 64-bit from there. */
 #define EDU_REG_LIVENESS	0x04
 #define EDU_REG_IRQ_STATUS	0x24
 #define EDU_REG_IRQ_ACK		0x64
@@ -27,21 +31,48 @@
 /* DMA command bits, and the interrupt status bit of a finished DMA. */
 #define EDU_DMA_START		0x1
 #define EDU_DMA_DIR_TO_RAM	0x2
-#define EDU_DMA_IRQ		0x4
+#define EDU_DMA_RAISE_IRQ	0x4
 #define EDU_IRQ_DMA		0x100
 #define EDU_DMA_TO_DEVICE	0	/* RAM (an IOVA) -> edu buffer */
 #define EDU_DMA_FROM_DEVICE	1	/* edu buffer -> RAM (an IOVA) */
 
 struct edu {
-	char bdf[16];
+	int devfd;		/* the device fd; -1 for a BAR0 mapped by the caller */
 	volatile uint8_t *bar0;
+	/*
+	 * How a DMA's completion is taken: VFIO_PCI_MSI_IRQ_INDEX or
+	 * VFIO_PCI_INTX_IRQ_INDEX, signalling efd, or VFIO_PCI_NUM_IRQS for
+	 * none (efd -1): the command register is polled.
+	 */
+	__u32 irq_index;
+	int efd;
+	/* Why MSI, and then INTx, could not be had: a negative errno, or 0 (not tried). */
+	int msi_err;
+	int intx_err;
 };
 
 /*
- * Enable memory decoding and bus mastering in the command register and map
- * BAR0. Returns 0 or a negative errno.
+ * Open bdf, a bound device of a group that fd (the caller's
+ * /dev/smmu-assign) owns, through a device fd: map BAR0 (region 0), turn
+ * on memory decoding and bus mastering in its config space (the config
+ * region, as vfio-pci virtualizes it), and take DMA completions by
+ * interrupt: from irq_index on, VFIO_PCI_MSI_IRQ_INDEX, then
+ * VFIO_PCI_INTX_IRQ_INDEX, then VFIO_PCI_NUM_IRQS, polling. Returns 0 or a
+ * negative errno.
  */
-int edu_open(struct edu *edu, const char *bdf);
+int edu_open(struct edu *edu, int fd, const struct smmu_assign_bdf *bdf, __u32 irq_index);
+
+/*
+ * An edu whose BAR0 the caller mapped some other way (the selftests, from
+ * sysfs): DMA completion is polled.
+ */
+void edu_attach(struct edu *edu, volatile void *bar0);
+
+/*
+ * Undo edu_open(): unmap BAR0 and close the device fd, which quiesces the
+ * device (bus mastering off, interrupts freed). An edu_attach()ed BAR0 is
+ * only forgotten: its mapper unmaps it.
+ */
 void edu_close(struct edu *edu);
 
 /* The liveness register returns the complement of what was written. */
@@ -49,9 +80,10 @@ int edu_alive(struct edu *edu);
 
 /*
  * Run one DMA between the device buffer and @iova and wait for it (the
- * device runs DMA from a 100 ms timer). A blocked DMA still completes: the
- * device ignores errors, so only memory and the SMMU tell. Returns 0 or
- * -ETIMEDOUT.
+ * device runs DMA from a 100 ms timer). A blocked DMA still completes, and
+ * still raises its interrupt: the device ignores errors, so only memory and
+ * the SMMU tell. Returns 0, -ETIMEDOUT, or a negative errno of the device
+ * fd.
  */
 int edu_dma(struct edu *edu, uint64_t iova, uint32_t len, int direction);
 

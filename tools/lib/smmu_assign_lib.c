@@ -186,6 +186,14 @@ int smmua_delegate(int fd, const struct smmu_assign_bdf *bdf, __u32 uid, __u32 g
 	return smmua_ioctl(fd, SMMU_ASSIGN_DELEGATE, &cmd, sizeof(cmd));
 }
 
+int smmua_device_fd(int fd, const struct smmu_assign_bdf *bdf)
+{
+	struct smmu_assign_device_fd cmd = { .bdf = *bdf };
+	int ret = smmua_ioctl(fd, SMMU_ASSIGN_DEVICE_FD, &cmd, sizeof(cmd));
+
+	return ret ? ret : cmd.out_fd;
+}
+
 int smmua_space_alloc(int fd, const char *name, __u32 *space_id)
 {
 	struct smmu_assign_space_alloc cmd = { 0 };

@@ -107,6 +107,25 @@ void smmua_space_desc_free(struct smmua_space_desc *desc);
  */
 int smmua_delegate(int fd, const struct smmu_assign_bdf *bdf, __u32 uid, __u32 gid);
 
+/* ---- device fds ---- */
+
+/*
+ * SMMU_ASSIGN_DEVICE_FD: open bdf, a bound device of a group this file owns
+ * (BIND, or CLAIM), for access. The fd speaks the device ABI of
+ * <linux/vfio.h> with vfio-pci's semantics (regions at
+ * VFIO_PCI_INDEX_TO_OFFSET(), VFIO_DEVICE_SET_IRQS, ...) and keeps fd, and
+ * so the binding, alive until it is closed. Returns the device fd
+ * (close-on-exec), or a negative errno: -EBUSY when one is open already.
+ */
+int smmua_device_fd(int fd, const struct smmu_assign_bdf *bdf);
+
+/*
+ * "intx", "msi", "msix", "err", "req": the name of a VFIO_PCI_*_IRQ_INDEX,
+ * as QUERY's out_irq_index reports one; "none" for VFIO_PCI_NUM_IRQS and
+ * beyond.
+ */
+const char *smmua_irq_index_name(__u32 index);
+
 /* ---- numbers and sizes (smmua_size.c) ---- */
 
 /*

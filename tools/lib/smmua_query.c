@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * libsmmu-assign: the read-side ioctls (QUERY, LIST, MAPPINGS, TRANSLATE),
- * SET_EVENTFD and the fault records read() from the file.
+ * SET_EVENTFD and the fault records read() from the file, and the names of
+ * what they report.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -9,6 +10,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
+#include <linux/vfio.h>
 
 #include "smmu_assign_lib.h"
 
@@ -117,6 +119,19 @@ const char *smmua_resv_type_name(__u32 type)
 	};
 
 	return type < sizeof(names) / sizeof(names[0]) ? names[type] : "unknown";
+}
+
+const char *smmua_irq_index_name(__u32 index)
+{
+	static const char * const names[] = {
+		[VFIO_PCI_INTX_IRQ_INDEX] = "intx",
+		[VFIO_PCI_MSI_IRQ_INDEX] = "msi",
+		[VFIO_PCI_MSIX_IRQ_INDEX] = "msix",
+		[VFIO_PCI_ERR_IRQ_INDEX] = "err",
+		[VFIO_PCI_REQ_IRQ_INDEX] = "req",
+	};
+
+	return index < sizeof(names) / sizeof(names[0]) ? names[index] : "none";
 }
 
 int smmua_mappings(int fd, __u32 space_id, const struct smmu_assign_bdf *bdf,

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/vfio.h>
 
 #include "smmuctl.h"
 
@@ -908,6 +909,134 @@ static void json_binding(const struct smmu_assign_query *q)
 	jw_u64(&ctl.jw, "pgsize_bitmap", q->out_pgsize_bitmap);
 	jw_u64(&ctl.jw, "num_mappings", q->out_num_mappings);
 	json_delegation(q->out_delegate_uid, q->out_delegate_gid);
+	jw_bool(&ctl.jw, "device_fd", q->out_state & SMMU_ASSIGN_STATE_DEVICE_FD);
+}
+
+/*
+ * The VFIO_PCI_*_IRQ_INDEX of the interrupts enabled through the device fd,
+ * VFIO_PCI_NUM_IRQS for none. The fields mean something only while a
+ * device fd is open: otherwise they may be 0, which would read as INTx.
+ */
+static __u32 irq_enabled(const struct smmu_assign_query *q)
+{
+	if (!(q->out_state & SMMU_ASSIGN_STATE_DEVICE_FD) || !q->out_irq_count)
+		return VFIO_PCI_NUM_IRQS;
+	return q->out_irq_index;
+}
+
+static void print_regions(const struct smmuctl_region *r, size_t n)
+{
+	char label[16], size[SMMUA_SIZE_STRLEN];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		snprintf(label, sizeof(label), "  region %u:", r[i].index);
+		smmua_format_size(r[i].size, size, sizeof(size));
+		printf("%-16s%s, %s at 0x%llx, %s%s%s%s, %smmappable\n", label,
+		       smmuctl_region_name(r[i].index), size, (unsigned long long)r[i].start,
+		       r[i].io ? "I/O" : "memory", r[i].mem64 ? ", 64-bit" : "",
+		       r[i].prefetchable ? ", prefetchable" : "",
+		       r[i].read_only ? ", read-only" : "", r[i].mmappable ? "" : "not ");
+	}
+}
+
+static void json_regions(const struct smmuctl_region *r, size_t n)
+{
+	size_t i;
+
+	jw_arr_open(&ctl.jw, "regions");
+	for (i = 0; i < n; i++) {
+		jw_obj_open(&ctl.jw, NULL);
+		jw_u64(&ctl.jw, "index", r[i].index);
+		jw_str(&ctl.jw, "name", smmuctl_region_name(r[i].index));
+		jw_u64(&ctl.jw, "start", r[i].start);
+		jw_u64(&ctl.jw, "size", r[i].size);
+		jw_u64(&ctl.jw, "flags", r[i].flags);
+		jw_str(&ctl.jw, "type", r[i].io ? "io" : "memory");
+		jw_bool(&ctl.jw, "mem64", r[i].mem64);
+		jw_bool(&ctl.jw, "prefetchable", r[i].prefetchable);
+		jw_bool(&ctl.jw, "read_only", r[i].read_only);
+		jw_bool(&ctl.jw, "mmappable", r[i].mmappable);
+		jw_obj_close(&ctl.jw);
+	}
+	jw_arr_close(&ctl.jw);
+}
+
+/* A kind of vector the device has: "msi 1 vector", "no msix". */
+static void print_vectors(__u32 index, unsigned int n)
+{
+	if (n)
+		printf("%s %u vector%s", smmua_irq_index_name(index), n, n == 1 ? "" : "s");
+	else
+		printf("no %s", smmua_irq_index_name(index));
+}
+
+/* What the device has; irq_err when its config space could not be read. */
+static void print_irqs(const struct smmuctl_irqs *irqs, int irq_err)
+{
+	printf("  interrupts:   ");
+	if (irq_err) {
+		printf("(config space: %s)\n", strerror(-irq_err));
+		return;
+	}
+	if (irqs->intx_pin)
+		printf("%s pin %c, ", smmua_irq_index_name(VFIO_PCI_INTX_IRQ_INDEX),
+		       'A' + irqs->intx_pin - 1);
+	else
+		printf("no %s, ", smmua_irq_index_name(VFIO_PCI_INTX_IRQ_INDEX));
+	if (!irqs->caps_known) {
+		printf("msi and msix unknown (their capabilities are root's to read)\n");
+		return;
+	}
+	print_vectors(VFIO_PCI_MSI_IRQ_INDEX, irqs->msi_vectors);
+	printf(", ");
+	print_vectors(VFIO_PCI_MSIX_IRQ_INDEX, irqs->msix_vectors);
+	printf("\n");
+}
+
+/* Whether the owner holds a device fd, and the interrupts enabled through it. */
+static void print_device_fd(const struct smmu_assign_query *q)
+{
+	__u32 on = irq_enabled(q);
+
+	printf("  device fd:    ");
+	if (!(q->out_state & SMMU_ASSIGN_STATE_DEVICE_FD))
+		printf("none open\n");
+	else if (on == VFIO_PCI_NUM_IRQS)
+		printf("open, no interrupts enabled\n");
+	else
+		printf("open, %s enabled (%u vector%s)\n", smmua_irq_index_name(on),
+		       q->out_irq_count, q->out_irq_count == 1 ? "" : "s");
+}
+
+static void json_irqs(const struct smmuctl_irqs *irqs, int irq_err,
+		      const struct smmu_assign_query *q)
+{
+	char pin[2] = { 0 };
+	__u32 on = q ? irq_enabled(q) : VFIO_PCI_NUM_IRQS;
+
+	jw_obj_open(&ctl.jw, "interrupts");
+	if (!irq_err && irqs->intx_pin) {
+		pin[0] = 'A' + irqs->intx_pin - 1;
+		jw_str(&ctl.jw, "intx_pin", pin);
+	} else {
+		jw_null(&ctl.jw, "intx_pin");
+	}
+	if (!irq_err && irqs->caps_known) {
+		jw_u64(&ctl.jw, "msi_vectors", irqs->msi_vectors);
+		jw_u64(&ctl.jw, "msix_vectors", irqs->msix_vectors);
+	} else {
+		jw_null(&ctl.jw, "msi_vectors");
+		jw_null(&ctl.jw, "msix_vectors");
+	}
+	if (on == VFIO_PCI_NUM_IRQS) {
+		jw_null(&ctl.jw, "enabled");
+		jw_u64(&ctl.jw, "enabled_vectors", 0);
+	} else {
+		jw_str(&ctl.jw, "enabled", smmua_irq_index_name(on));
+		jw_u64(&ctl.jw, "enabled_vectors", q->out_irq_count);
+	}
+	jw_obj_close(&ctl.jw);
 }
 
 /* What a DMA window must stay clear of: reserved regions, under label. */
@@ -1069,20 +1198,26 @@ static void print_space(const struct smmu_assign_query *q, const struct smmua_sp
 
 static int cmd_info(int argc, char **argv)
 {
-	char name[SMMUA_BDF_STRLEN], why[160], sids[96];
+	char name[SMMUA_BDF_STRLEN], why[160], sids[96], dir[64];
+	struct smmuctl_region regions[SMMUCTL_NUM_REGIONS];
 	struct smmu_assign_resv_region *resv = NULL;
 	struct smmua_pci_dev *devs = NULL, d;
 	struct smmua_space_desc space = { 0 };
+	size_t nresv = 0, ndevs = 0, nregions;
+	int fd, space_err = -ENOENT, irq_err;
 	struct smmu_assign_bdf bdf;
 	struct smmu_assign_query q;
-	int fd, space_err = -ENOENT;
-	size_t nresv = 0, ndevs = 0;
+	struct smmuctl_irqs irqs;
 	bool bound = false, ok;
 
 	if (one_bdf_arg("info", argc, argv, 1, &bdf, name))
 		return EXIT_USAGE;
 	if (read_dev(&bdf, name, &d))
 		return EXIT_FAILED;
+	snprintf(dir, sizeof(dir), "/sys/bus/pci/devices/%s", name);
+	if (smmuctl_pci_regions(dir, regions, &nregions))
+		nregions = 0;
+	irq_err = smmuctl_pci_irqs(dir, &irqs);
 	/* The group's other members; without them the group is judged by d alone. */
 	if (read_all_devs(&devs, &ndevs))
 		ndevs = 0;
@@ -1115,6 +1250,8 @@ static int cmd_info(int argc, char **argv)
 		else
 			jw_null(&ctl.jw, "iommu_group");
 		json_group_peers(&d, devs, ndevs);
+		json_regions(regions, nregions);
+		json_irqs(&irqs, irq_err, bound ? &q : NULL);
 		json_resv_regions(resv, nresv);
 		if (!space_err)
 			json_space_desc(&space);
@@ -1129,6 +1266,8 @@ static int cmd_info(int argc, char **argv)
 	       d.driver_override[0] ? " (override " : "", d.driver_override,
 	       d.driver_override[0] ? ")" : "");
 	printf("  assignable:   %s%s\n", ok ? "yes, " : "no, ", why);
+	print_regions(regions, nregions);
+	print_irqs(&irqs, irq_err);
 	print_resv_regions("  reserved:", resv, nresv);
 	if (!bound) {
 		if (d.iommu_group >= 0)
@@ -1143,7 +1282,9 @@ static int cmd_info(int argc, char **argv)
 		printf(" by pid %u", q.out_owner_pid);
 	if (q.out_state & SMMU_ASSIGN_STATE_PERSISTENT)
 		printf(", %s", delegation_text(q.out_delegate_uid, q.out_delegate_gid));
-	printf("\n  iommu group:  %u, %u device%s bound\n", q.out_group_id, q.out_num_devices,
+	printf("\n");
+	print_device_fd(&q);
+	printf("  iommu group:  %u, %u device%s bound\n", q.out_group_id, q.out_num_devices,
 	       q.out_num_devices == 1 ? "" : "s");
 	print_group_peers(&d, devs, ndevs);
 	printf("  iommu:        %s\n", q.out_iommu_name);
@@ -1634,7 +1775,7 @@ static int cmd_version(int argc, char **argv)
 {
 	static const char * const caps[] = {
 		"bind", "persistent", "faults", "query", "resv_regions", "delegate",
-		"spaces", "groups",
+		"spaces", "groups", "device_fd",
 	};
 	struct smmu_assign_get_info info;
 	unsigned int i;
@@ -1730,10 +1871,13 @@ static const struct command {
 	  "         [driver=smmu-assign|vfio-pci]\n"
 	  "DEVICE is a BDF or VENDOR:DEVICE[/N], the N-th (from 0) with that ID.\n" },
 	{ "info", cmd_info, "info BDF",
-	  "The device's sysfs view, its IOMMU group's reserved regions and other\n"
-	  "members and, when bound, its binding: owner, SIDs, SMMU, window, page\n"
-	  "sizes, mappings, and its space: ID, name, domain, owner, allowed ranges,\n"
-	  "the reserved regions of its groups, devices, bytes mapped.\n" },
+	  "The device's sysfs view: its regions (BARs and ROM: size, flags, whether\n"
+	  "a device fd can mmap them) and interrupts (INTx pin, MSI and MSI-X\n"
+	  "vectors); its IOMMU group's reserved regions and other members and,\n"
+	  "when bound, its binding: owner, whether it holds a device fd and the\n"
+	  "interrupts enabled through it, SIDs, SMMU, window, page sizes,\n"
+	  "mappings, and its space: ID, name, domain, owner, allowed ranges, the\n"
+	  "reserved regions of its groups, devices, bytes mapped.\n" },
 	{ "stats", cmd_stats, "stats [BDF]",
 	  "Global counters, per-device counters (of BDF or of every bound device:\n"
 	  "its faults, and the figures of its space, shared by the space's\n"

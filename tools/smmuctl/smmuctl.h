@@ -52,6 +52,46 @@ const char *smmuctl_domain_text(__u32 flags);
 /* Every PMU named smmuv3_pmcg_*: human or JSON ("pmcg" member). */
 void smmuctl_pmcg(void);
 
+/* ---- a device's regions and interrupts, from sysfs (pcidev.c) ---- */
+
+/* The BARs and the ROM, numbered as a device fd's regions are. */
+#define SMMUCTL_NUM_REGIONS	7
+
+struct smmuctl_region {
+	unsigned int index;
+	__u64 start, size;
+	__u64 flags;			/* the kernel's IORESOURCE_* */
+	bool io, prefetchable, mem64, read_only;
+	bool mmappable;			/* through a device fd (vfio-pci's rule) */
+};
+
+struct smmuctl_irqs {
+	unsigned int intx_pin;		/* 1 to 4 for INTA to INTD, 0 for none */
+	bool caps_known;		/* the capability list could be read */
+	unsigned int msi_vectors;	/* 0: no MSI capability */
+	unsigned int msix_vectors;	/* 0: no MSI-X capability */
+};
+
+/* "BAR0" to "BAR5", "ROM". */
+const char *smmuctl_region_name(unsigned int index);
+
+/*
+ * The regions of the device whose sysfs directory is dir, from its
+ * "resource" file: those the device has, at most SMMUCTL_NUM_REGIONS, in
+ * r; how many in *num.
+ */
+int smmuctl_pci_regions(const char *dir, struct smmuctl_region *r, size_t *num);
+
+/*
+ * Its interrupts, from its "config" file. Below CAP_SYS_ADMIN sysfs shows
+ * the first 64 bytes only: the pin is known, the MSI and MSI-X capabilities
+ * (caps_known false) not.
+ */
+int smmuctl_pci_irqs(const char *dir, struct smmuctl_irqs *irqs);
+
+/* The same from len bytes of config space already read. */
+void smmuctl_parse_irqs(const __u8 *cfg, size_t len, struct smmuctl_irqs *irqs);
+
 /* ---- declared devices: the .conf files of /etc/smmu-assign (conf.c) ---- */
 
 #define SMMUCTL_CONF_DIR	"/etc/smmu-assign"

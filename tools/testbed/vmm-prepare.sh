@@ -28,7 +28,8 @@ qemu=$("$TOP/tools/testbed/vmm-fetch-qemu.sh")
 blog=$work/build.log
 cp -a "$src" "$work/l2mod"
 if ! { "${CROSS_COMPILE}gcc" -std=gnu11 -O2 -Wall -Wextra -Werror -static \
-		-I"$TOP/tools/examples" -o "$work/vmm-guest" "$src/vmm-guest.c" &&
+		-I"$TOP/tools/examples" -I"$TOP/tools/lib" -I"$TOP/include/uapi" \
+		-o "$work/vmm-guest" "$src/vmm-guest.c" &&
        make -C "$kdir/build" M="$work/l2mod" W=1 KCFLAGS=-Werror modules; } >"$blog" 2>&1; then
 	cat "$blog" >&2
 	die "building the nested guest's program and module failed"

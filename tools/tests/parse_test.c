@@ -2,13 +2,16 @@
 /*
  * Host unit tests: the BDF parser and formatter, number and size parsing
  * and formatting, the JSON writer's escaping, smmuctl's space names and
- * cells, and what the library's address-space wrappers send to a stand-in
- * for the kernel.
+ * cells, a device's regions and interrupts as smmuctl reads them from
+ * sysfs, what the library's address-space and device-fd wrappers send to
+ * a stand-in for the kernel, and the interrupt index names.
  */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <linux/vfio.h>
 
 #include "kselftest_harness.h"
 #include "smmu_assign_lib.h"
@@ -339,6 +342,113 @@ TEST(space_cells)
 	EXPECT_STREQ("own", smmuctl_domain_text(1U << 31));
 }
 
+/* Config space with MSI (4 vectors) at 0x40 and MSI-X (8) at 0x50, pin B. */
+static void config_with_caps(__u8 *cfg)
+{
+	memset(cfg, 0, 256);
+	cfg[0x06] = 0x10;		/* status: capability list */
+	cfg[0x34] = 0x40;
+	cfg[0x3d] = 2;
+	cfg[0x40] = 0x05;		/* MSI, next 0x50 */
+	cfg[0x41] = 0x50;
+	cfg[0x42] = 0x84;		/* 64-bit, Multiple Message Capable 2: 4 */
+	cfg[0x50] = 0x11;		/* MSI-X, last */
+	cfg[0x52] = 0x07;		/* Table Size 7: 8 */
+}
+
+TEST(irqs_from_config)
+{
+	struct smmuctl_irqs irqs;
+	__u8 cfg[256];
+
+	config_with_caps(cfg);
+	smmuctl_parse_irqs(cfg, sizeof(cfg), &irqs);
+	EXPECT_EQ(2, irqs.intx_pin);
+	EXPECT_TRUE(irqs.caps_known);
+	EXPECT_EQ(4, irqs.msi_vectors);
+	EXPECT_EQ(8, irqs.msix_vectors);
+
+	/* What an unprivileged reader gets: 64 bytes, the list beyond them. */
+	smmuctl_parse_irqs(cfg, 64, &irqs);
+	EXPECT_EQ(2, irqs.intx_pin);
+	EXPECT_FALSE(irqs.caps_known);
+	EXPECT_EQ(0, irqs.msi_vectors);
+	/* Cut inside MSI-X's flags. */
+	smmuctl_parse_irqs(cfg, 0x53, &irqs);
+	EXPECT_FALSE(irqs.caps_known);
+	EXPECT_EQ(0, irqs.msix_vectors);
+
+	/* A list that loops ends; pointers' low bits are reserved. */
+	cfg[0x51] = 0x43;
+	smmuctl_parse_irqs(cfg, sizeof(cfg), &irqs);
+	EXPECT_TRUE(irqs.caps_known);
+	EXPECT_EQ(4, irqs.msi_vectors);
+	EXPECT_EQ(8, irqs.msix_vectors);
+
+	/* No capability list: no MSI, no MSI-X, and that is known. */
+	cfg[0x06] = 0;
+	cfg[0x3d] = 0;
+	smmuctl_parse_irqs(cfg, 64, &irqs);
+	EXPECT_EQ(0, irqs.intx_pin);
+	EXPECT_TRUE(irqs.caps_known);
+	EXPECT_EQ(0, irqs.msi_vectors);
+	EXPECT_EQ(0, irqs.msix_vectors);
+}
+
+TEST(regions_from_resource)
+{
+	char dir[] = "/tmp/parse_test.XXXXXX", path[64];
+	struct smmuctl_region r[SMMUCTL_NUM_REGIONS];
+	long page = sysconf(_SC_PAGESIZE);
+	size_t n;
+	FILE *f;
+
+	ASSERT_NE(NULL, mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/resource", dir);
+	f = fopen(path, "w");
+	ASSERT_NE(NULL, f);
+	/* As sysfs writes it, for a bridge: BARs, ROM, then windows. */
+	fprintf(f, "0x0000000010000000 0x00000000100fffff 0x0000000000040200\n"); /* mem 1M */
+	fprintf(f, "0x0000000000000000 0x0000000000000000 0x0000000000000000\n");
+	fprintf(f, "0x0000000000001000 0x000000000000101f 0x0000000000040101\n"); /* I/O */
+	fprintf(f, "0x0000008000000000 0x0000008000003fff 0x000000000014220c\n"); /* 64-bit pref */
+	fprintf(f, "0x0000000010100000 0x00000000101000ff 0x0000000000040200\n"); /* 256 B, page start */
+	fprintf(f, "0x0000000010100100 0x00000000101001ff 0x0000000000040200\n"); /* 256 B, inside */
+	fprintf(f, "0x0000000010200000 0x000000001023ffff 0x0000000000046200\n"); /* ROM */
+	fprintf(f, "0x0000000010000000 0x00000000102fffff 0x0000000000000200\n"); /* a window */
+	fclose(f);
+	ASSERT_EQ(0, smmuctl_pci_regions(dir, r, &n));
+	unlink(path);
+	rmdir(dir);
+	ASSERT_EQ(6, n);
+	EXPECT_EQ(0, r[0].index);
+	EXPECT_EQ(0x10000000, r[0].start);
+	EXPECT_EQ(1 << 20, r[0].size);
+	EXPECT_EQ(0x40200, r[0].flags);
+	EXPECT_FALSE(r[0].io);
+	EXPECT_FALSE(r[0].mem64);
+	EXPECT_TRUE(r[0].mmappable);
+	EXPECT_EQ(2, r[1].index);
+	EXPECT_TRUE(r[1].io);
+	EXPECT_EQ(32, r[1].size);
+	EXPECT_FALSE(r[1].mmappable);
+	EXPECT_EQ(3, r[2].index);
+	EXPECT_TRUE(r[2].mem64);
+	EXPECT_TRUE(r[2].prefetchable);
+	EXPECT_EQ(16384 >= page, r[2].mmappable);
+	/* Smaller than a page: mmappable where it starts one. */
+	EXPECT_EQ(4, r[3].index);
+	EXPECT_TRUE(r[3].mmappable);
+	EXPECT_EQ(5, r[4].index);
+	EXPECT_FALSE(r[4].mmappable);
+	EXPECT_EQ(6, r[5].index);
+	EXPECT_STREQ("ROM", smmuctl_region_name(r[5].index));
+	EXPECT_TRUE(r[5].read_only);
+	EXPECT_FALSE(r[5].mmappable);
+
+	EXPECT_EQ(-ENOENT, smmuctl_pci_regions(dir, r, &n));
+}
+
 /*
  * A stand-in for the kernel. The executable's ioctl() comes before libc's,
  * so the library's wrappers land here: what they send is kept in fake, and
@@ -356,6 +466,7 @@ static struct {
 	struct smmu_assign_claim claim;
 	struct smmu_assign_bind bind;
 	struct smmu_assign_space_alloc alloc;
+	struct smmu_assign_device_fd device_fd;
 } fake;
 
 static struct smmu_assign_bdf dev_n(unsigned int n)
@@ -432,6 +543,10 @@ int ioctl(int fd, unsigned long cmd, ...)
 	case SMMU_ASSIGN_SPACE_ALLOC:
 		fake.alloc = *(struct smmu_assign_space_alloc *)arg;
 		((struct smmu_assign_space_alloc *)arg)->out_space_id = 5;
+		return 0;
+	case SMMU_ASSIGN_DEVICE_FD:
+		fake.device_fd = *(struct smmu_assign_device_fd *)arg;
+		((struct smmu_assign_device_fd *)arg)->out_fd = 42;
 		return 0;
 	}
 	errno = ENOTTY;
@@ -554,6 +669,30 @@ TEST(bind_claim_alloc)
 	fake.calls = 0;
 	EXPECT_EQ(-EINVAL, smmua_space_alloc(-1, "abcdefghijklmnopqrstuvwxyz012345", &id));
 	EXPECT_EQ(0, fake.calls);
+}
+
+TEST(device_fd)
+{
+	struct smmu_assign_bdf bdf = dev_n(3);
+
+	EXPECT_EQ(42, smmua_device_fd(-1, &bdf));
+	EXPECT_EQ(sizeof(struct smmu_assign_device_fd), fake.device_fd.size);
+	EXPECT_EQ(0, fake.device_fd.flags);
+	EXPECT_EQ(0, memcmp(&bdf, &fake.device_fd.bdf, sizeof(bdf)));
+	fake.err = EBUSY;
+	EXPECT_EQ(-EBUSY, smmua_device_fd(-1, &bdf));
+}
+
+TEST(irq_index_names)
+{
+	EXPECT_STREQ("intx", smmua_irq_index_name(VFIO_PCI_INTX_IRQ_INDEX));
+	EXPECT_STREQ("msi", smmua_irq_index_name(VFIO_PCI_MSI_IRQ_INDEX));
+	EXPECT_STREQ("msix", smmua_irq_index_name(VFIO_PCI_MSIX_IRQ_INDEX));
+	EXPECT_STREQ("err", smmua_irq_index_name(VFIO_PCI_ERR_IRQ_INDEX));
+	EXPECT_STREQ("req", smmua_irq_index_name(VFIO_PCI_REQ_IRQ_INDEX));
+	/* QUERY's "no interrupts enabled". */
+	EXPECT_STREQ("none", smmua_irq_index_name(VFIO_PCI_NUM_IRQS));
+	EXPECT_STREQ("none", smmua_irq_index_name(~0U));
 }
 
 TEST_HARNESS_MAIN

@@ -264,7 +264,7 @@ static int dma_start(uint64_t addr, bool to_ram, bool irq)
 	wr64(EDU_REG_DMA_DST, to_ram ? addr : EDU_BUF_ADDR);
 	wr64(EDU_REG_DMA_COUNT, DMA_LEN);
 	wr32(EDU_REG_DMA_CMD, EDU_DMA_START | (to_ram ? EDU_DMA_DIR_TO_RAM : 0) |
-	     (irq ? EDU_DMA_IRQ : 0));
+	     (irq ? EDU_DMA_RAISE_IRQ : 0));
 	return 0;
 }
 
