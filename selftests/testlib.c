@@ -636,6 +636,51 @@ int tl_count_records(const struct smmu_assign_fault_event *ev, int n,
 	return found;
 }
 
+/*
+ * Sum the /proc/interrupts lines of interrupt number irq (name NULL), or
+ * whose actions contain name; -ENOENT when none is listed.
+ */
+static long long irq_count(const char *name, unsigned int irq)
+{
+	long long total = -ENOENT;
+	char line[1024], *p, *end;
+	unsigned long long n, sum;
+	FILE *f = fopen("/proc/interrupts", "re");
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		/* "IRQ:" then one count per CPU, then the chip and the actions. */
+		p = strchr(line, ':');
+		if (!p || (name && !strstr(p, name)) ||
+		    (!name && (strtoul(line, &end, 10) != irq || end != p)))
+			continue;
+		for (sum = 0, p++;; p = end) {
+			n = strtoull(p, &end, 10);
+			if (end == p)
+				break;
+			sum += n;
+		}
+		if (name && !strstr(p, name))
+			continue;
+		total = (total < 0 ? 0 : total) + sum;
+	}
+	fclose(f);
+	return total;
+}
+
+long long tl_irq_count(const char *name)
+{
+	return irq_count(name, 0);
+}
+
+long long tl_irq_count_nr(unsigned int irq)
+{
+	long long n = irq_count(NULL, irq);
+
+	return n == -ENOENT ? 0 : n;
+}
+
 /* ---- users ---- */
 
 int tl_become(uid_t uid, gid_t gid, unsigned long pages)
