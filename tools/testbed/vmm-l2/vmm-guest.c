@@ -13,6 +13,9 @@
  * L2 has no IOMMU, so a DMA address is a guest-physical address, which
  * /proc/self/pagemap gives. Results are "vmm-guest: ..." lines on the
  * console, which vmm_test parses (see there); then L2 powers off.
+ * At a "checkpoint" line L2 waits for a newline on its console: the host
+ * looks at the device while L2 holds it in that state (its interrupt lines
+ * exist only while L2's driver has the interrupt enabled).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -41,6 +44,8 @@
 #define CANARY		0x5a
 /* A guest interrupt that has not come by then is lost, not late. */
 #define IRQ_WAIT_MS	10000
+/* Nobody at the other end of the console after that long: go on. */
+#define CHECKPOINT_WAIT_MS	60000
 #define PCI_COMMAND		0x04
 #define PCI_COMMAND_MEMORY	0x0002
 #define PCI_COMMAND_MASTER	0x0004
@@ -71,6 +76,35 @@ static void say(const char *fmt, ...)
 	va_end(ap);
 	printf("\n");
 	fflush(stdout);
+}
+
+/* Say where L2 is, and wait for the host to answer with a newline. */
+static void checkpoint(const char *fmt, const char *arg)
+{
+	struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
+	char buf[64];
+	ssize_t n;
+
+	printf("vmm-guest: checkpoint ");
+	printf(fmt, arg);
+	printf("\n");
+	fflush(stdout);
+	while (poll(&p, 1, CHECKPOINT_WAIT_MS) == 1) {
+		n = read(STDIN_FILENO, buf, sizeof(buf));
+		if (n <= 0 || memchr(buf, '\n', n))
+			break;
+	}
+}
+
+/* The host's newlines are not echoed back into the results. */
+static void console_quiet(void)
+{
+	struct termios t;
+
+	if (!tcgetattr(STDIN_FILENO, &t)) {
+		t.c_lflag &= ~(ECHO | ECHONL);
+		tcsetattr(STDIN_FILENO, TCSANOW, &t);
+	}
 }
 
 static uint8_t *page(int i)
@@ -494,6 +528,7 @@ static void irq_round_trips(const char *driver, bool intx)
 	}
 	say("interrupts %s dmas %d events %u", driver, dmas, events);
 	say_irq_line(driver);
+	checkpoint("interrupts %s", driver);
 	unmap_bar0();
 	close(uio);
 }
@@ -599,6 +634,7 @@ int main(void)
 	mount("proc", "/proc", "proc", 0, NULL);
 	mount("sysfs", "/sys", "sysfs", 0, NULL);
 	mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
+	console_quiet();
 	say("start");
 	ret = load_modules();
 	if (!ret)
@@ -613,6 +649,7 @@ int main(void)
 		say("fail buffers: %s", strerror(-ret));
 		power_off();
 	}
+	checkpoint("%s", "running");
 	irq_round_trips("uio_pci_generic", true);
 	irq_round_trips("uio_pci_msi", false);
 	blocked_dma();
