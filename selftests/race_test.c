@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Everything at once: threads bind (into two spaces of one file), unbind,
- * map, unmap, make, resize and destroy spaces, claim, query, read debugfs
- * and close the same devices while another thread takes one of them off its
- * driver through sysfs and gives it back. Every call must end in
+ * map, unmap, make, resize and destroy spaces, claim, query, read debugfs,
+ * open device fds and enable interrupts through them, and close the same
+ * devices while another thread takes one of them off its driver through
+ * sysfs and gives it back (which waits for its device fd to close). Every call must end in
  * success or in one of the errnos the ABI gives for the state it met, and
  * when the dust settles nothing may stay bound, pinned or charged. lockdep,
  * KASAN and kmemleak on the debug kernel judge the locking and lifetimes.
@@ -18,8 +19,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
+#include <linux/vfio.h>
 
 #include "kselftest_harness.h"
 #include "smmu_assign_lib.h"
@@ -41,6 +44,7 @@ struct race {
 	atomic_int stop;
 	atomic_int closing;	/* the file may be closed under the mappers */
 	atomic_int bad;		/* unexpected results */
+	atomic_int devfds;	/* device fds the opener got */
 	char why[256];
 };
 
@@ -100,7 +104,8 @@ static void *binder(void *arg)
 		}
 		for (d = 0; d < 2; d++) {
 			ret = smmua_unbind(r->fd, &r->bdf[d]);
-			expect_one_of(r, "UNBIND", ret, -ENOENT, 0);
+			/* EBUSY: the opener holds a device fd of it. */
+			expect_one_of(r, "UNBIND", ret, -ENOENT, -EBUSY, 0);
 		}
 	}
 	return NULL;
@@ -131,6 +136,47 @@ static void *mapper(void *arg)
 			break;
 		expect_one_of(r, "UNMAP", ret, 0);
 	}
+	return NULL;
+}
+
+/*
+ * Opens a device fd of the device the unplugger takes away, enables MSI
+ * through it and closes it: the unplug waits for the close.
+ */
+static void *opener(void *arg)
+{
+	char b[sizeof(struct vfio_irq_set) + sizeof(int)];
+	struct vfio_irq_set *set = (struct vfio_irq_set *)b;
+	struct race *r = arg;
+	int i, dev, efd, ret;
+
+	efd = eventfd(0, EFD_CLOEXEC);
+	if (efd < 0) {
+		unexpected(r, "eventfd", -errno);
+		return NULL;
+	}
+	/* As long as the binder runs, within a bound. */
+	for (i = 0; i < 20 * ROUNDS && !atomic_load(&r->stop); i++) {
+		dev = smmua_device_fd(r->fd, &r->bdf[1]);
+		/* ENOENT: not bound now; ENODEV: off its driver, or leaving. */
+		if (dev < 0) {
+			expect_one_of(r, "DEVICE_FD", dev, -ENOENT, -ENODEV, 0);
+			usleep(100);
+			continue;
+		}
+		*set = (struct vfio_irq_set){
+			.argsz = sizeof(b),
+			.flags = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER,
+			.index = VFIO_PCI_MSI_IRQ_INDEX,
+			.count = 1,
+		};
+		memcpy(set->data, &efd, sizeof(efd));
+		atomic_fetch_add(&r->devfds, 1);
+		ret = ioctl(dev, VFIO_DEVICE_SET_IRQS, set) ? -errno : 0;
+		expect_one_of(r, "SET_IRQS", ret, 0);
+		close(dev);
+	}
+	close(efd);
 	return NULL;
 }
 
@@ -273,7 +319,7 @@ static void settle(struct __test_metadata *_metadata, FIXTURE_DATA(race) *self)
 
 TEST_F_TIMEOUT(race, everything_at_once, 600)
 {
-	pthread_t t[MAPPERS + 3];
+	pthread_t t[MAPPERS + 4];
 	int i, nt = 0;
 
 	open_shared(_metadata, &self->r);
@@ -281,6 +327,7 @@ TEST_F_TIMEOUT(race, everything_at_once, 600)
 	for (i = 0; i < MAPPERS; i++)
 		ASSERT_EQ(0, pthread_create(&t[nt++], NULL, mapper, &self->r));
 	ASSERT_EQ(0, pthread_create(&t[nt++], NULL, observer, &self->r));
+	ASSERT_EQ(0, pthread_create(&t[nt++], NULL, opener, &self->r));
 	ASSERT_EQ(0, pthread_create(&t[nt++], NULL, unplugger, &self->r));
 	pthread_join(t[0], NULL);
 	atomic_store(&self->r.stop, 1);
@@ -288,6 +335,9 @@ TEST_F_TIMEOUT(race, everything_at_once, 600)
 		pthread_join(t[i], NULL);
 	EXPECT_EQ(0, atomic_load(&self->r.bad)) TH_LOG("%d unexpected results: %s",
 						       atomic_load(&self->r.bad), self->r.why);
+	/* Counted, so that a run where no device fd ever opened shows. */
+	ksft_print_msg("%d device fds opened under the race\n", atomic_load(&self->r.devfds));
+	fflush(stdout);
 	/* The binder may have left bindings, and the spaces mappings: the close ends them. */
 	ASSERT_EQ(0, close(self->r.fd));
 	self->r.fd = -1;

@@ -189,4 +189,27 @@ static inline int smmua_vfio_bar_phys(struct pci_dev *pdev, struct vm_area_struc
 #endif
 }
 
+/*
+ * After 6.12 upstream, and in Debian's 6.12.y: the ERR eventfd of a vfio-pci-core device is
+ * an RCU-protected struct vfio_pci_eventfd; before, an eventfd_ctx under
+ * the device's igate mutex.
+ */
+static inline void smmua_vfio_signal_err(struct vfio_pci_core_device *vdev)
+{
+#ifdef SMMUA_HAVE_VFIO_PCI_EVENTFD
+	struct vfio_pci_eventfd *eventfd;
+
+	rcu_read_lock();
+	eventfd = rcu_dereference(vdev->err_trigger);
+	if (eventfd)
+		smmua_eventfd_signal(eventfd->ctx);
+	rcu_read_unlock();
+#else
+	mutex_lock(&vdev->igate);
+	if (vdev->err_trigger)
+		smmua_eventfd_signal(vdev->err_trigger);
+	mutex_unlock(&vdev->igate);
+#endif
+}
+
 #endif /* _SMMU_ASSIGN_COMPAT_H */

@@ -350,3 +350,13 @@ void smmua_devfd_irqs(struct smmua_device *sdev, u32 *index, u32 *count)
 	}
 	mutex_unlock(&df->core.igate);
 }
+
+/* An error reported for @sdev's device: its fd's ERR eventfd, if set. */
+void smmua_devfd_error(struct smmua_device *sdev)
+{
+	struct smmua_devfd *df = sdev->devfd;
+
+	lockdep_assert_held(&sdev->binding->lock);
+	if (df)
+		smmua_vfio_signal_err(&df->core);
+}

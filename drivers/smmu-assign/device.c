@@ -1082,10 +1082,33 @@ static int smmua_stub_probe(struct pci_dev *pdev, const struct pci_device_id *id
 	return 0;
 }
 
+/*
+ * An uncorrectable error (AER) on a device of the stub: tell the holder of
+ * its device fd on the ERR eventfd, as vfio-pci's handler does, and let
+ * recovery go on.
+ */
+static pci_ers_result_t smmua_stub_error_detected(struct pci_dev *pdev,
+						  pci_channel_state_t state)
+{
+	struct smmua_device *sdev = smmua_device_get_first(smmua_is_pdev, pdev);
+
+	if (sdev) {
+		mutex_lock(&sdev->binding->lock);
+		smmua_devfd_error(sdev);
+		smmua_device_unlock_put(sdev);
+	}
+	return PCI_ERS_RESULT_CAN_RECOVER;
+}
+
+static const struct pci_error_handlers smmua_stub_err_handlers = {
+	.error_detected = smmua_stub_error_detected,
+};
+
 /* No ID table: devices arrive only through driver_override. */
 struct pci_driver smmua_stub_driver = {
 	.name = "smmu-assign",
 	.probe = smmua_stub_probe,
+	.err_handler = &smmua_stub_err_handlers,
 	/* No remove: the bus notifier ends a binding before any driver's. */
 	/* The DMA API stays away: BIND owns the device's DMA. */
 	.driver_managed_dma = true,

@@ -35,4 +35,7 @@ has vfio_pci_core.h ' num_ctx;' -DSMMUA_HAVE_VFIO_NUM_CTX
 # Before 6.12, a BAR mmap of vfio-pci-core held the BAR's pfn in vm_pgoff
 # (after, the region offset), and the core tracked the vmas in vma_list.
 has vfio_pci_core.h 'vma_list;' -DSMMUA_HAVE_VFIO_VMA_LIST
+# After 6.12 upstream, and in Debian's 6.12.y: vfio-pci-core's ERR and REQ eventfds are
+# RCU-protected struct vfio_pci_eventfd, no longer a bare eventfd_ctx.
+has vfio_pci_core.h 'struct vfio_pci_eventfd \{' -DSMMUA_HAVE_VFIO_PCI_EVENTFD
 exit 0

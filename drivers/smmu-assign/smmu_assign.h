@@ -404,6 +404,7 @@ int smmua_device_fd(struct smmu_assign_ucmd *ucmd);
 bool smmua_binding_has_devfd(struct smmua_binding *binding);
 void smmua_devfd_wait_closed(struct smmua_binding *binding);
 void smmua_devfd_irqs(struct smmua_device *sdev, u32 *index, u32 *count);
+void smmua_devfd_error(struct smmua_device *sdev);
 struct file *smmua_devfd_new(struct smmua_ctx *ctx, struct file *owner_file,
 			     struct smmua_device *sdev);
 int smmua_devfd_bar(struct smmua_ctx *ctx, unsigned long va, u64 length,
