@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/mman.h>
+#include <linux/vfio.h>
 
 #include "testlib.h"
 
@@ -1043,4 +1044,138 @@ bool tl_space_equal(const struct smmua_space_desc *a, const struct smmua_space_d
 	     memcmp(a->devices, b->devices, a->num_devices * sizeof(*a->devices))))
 		return false;
 	return true;
+}
+
+/* ---- VFIO's container and group ioctls ---- */
+
+long tl_ioctl(int fd, unsigned long req, unsigned long arg)
+{
+	long ret = ioctl(fd, req, arg);
+
+	return ret < 0 ? -errno : ret;
+}
+
+long tl_vfio_set_container(int group, int container)
+{
+	return tl_ioctl_p(group, VFIO_GROUP_SET_CONTAINER, &container);
+}
+
+long tl_vfio_group_status(int group)
+{
+	struct vfio_group_status st = { .argsz = sizeof(st) };
+	long ret = tl_ioctl_p(group, VFIO_GROUP_GET_STATUS, &st);
+
+	return ret ? ret : st.flags;
+}
+
+long tl_vfio_device_fd(int group, const char *name)
+{
+	return tl_ioctl_p(group, VFIO_GROUP_GET_DEVICE_FD, name);
+}
+
+long tl_vfio_map(int c, const void *va, uint64_t iova, uint64_t size, uint32_t flags)
+{
+	struct vfio_iommu_type1_dma_map m = {
+		.argsz = sizeof(m),
+		.flags = flags,
+		.vaddr = (uintptr_t)va,
+		.iova = iova,
+		.size = size,
+	};
+
+	return tl_ioctl_p(c, VFIO_IOMMU_MAP_DMA, &m);
+}
+
+long tl_vfio_unmap(int c, uint64_t iova, uint64_t size, uint32_t flags)
+{
+	struct vfio_iommu_type1_dma_unmap u = {
+		.argsz = sizeof(u),
+		.flags = flags,
+		.iova = iova,
+		.size = size,
+	};
+	long ret = tl_ioctl_p(c, VFIO_IOMMU_UNMAP_DMA, &u);
+
+	return ret ? ret : (long)u.size;
+}
+
+long tl_vfio_info(int c, struct tl_vfio_info *out)
+{
+	struct vfio_iommu_type1_info probe = { .argsz = sizeof(probe) };
+	struct vfio_iommu_type1_info_cap_iova_range *iovas;
+	struct vfio_iommu_type1_info_dma_avail *avail;
+	struct vfio_iommu_type1_info *info;
+	struct vfio_info_cap_header *hdr;
+	uint32_t off, i;
+	long ret;
+
+	memset(out, 0, sizeof(*out));
+	out->avail = -1;
+	out->nr_ranges = -1;
+	/* First with no room for the capabilities, as QEMU does: argsz says how much. */
+	ret = tl_ioctl_p(c, VFIO_IOMMU_GET_INFO, &probe);
+	if (ret)
+		return ret;
+	if (probe.argsz < sizeof(probe))
+		return -EPROTO;
+	info = calloc(1, probe.argsz);
+	if (!info)
+		return -ENOMEM;
+	info->argsz = probe.argsz;
+	ret = tl_ioctl_p(c, VFIO_IOMMU_GET_INFO, info);
+	if (ret)
+		goto out;
+	out->flags = info->flags;
+	out->pgsizes = info->iova_pgsizes;
+	off = info->flags & VFIO_IOMMU_INFO_CAPS ? info->cap_offset : 0;
+	while (off) {
+		if (off < sizeof(*info) || off + sizeof(*hdr) > info->argsz ||
+		    out->nr_caps == sizeof(out->cap_ids) / sizeof(out->cap_ids[0])) {
+			ret = -EPROTO;
+			goto out;
+		}
+		hdr = (void *)info + off;
+		out->cap_ids[out->nr_caps++] = hdr->id;
+		if (hdr->id == VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL) {
+			avail = (void *)hdr;
+			if (hdr->version != 1 || off + sizeof(*avail) > info->argsz) {
+				ret = -EPROTO;
+				goto out;
+			}
+			out->avail = avail->avail;
+		} else if (hdr->id == VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE) {
+			iovas = (void *)hdr;
+			if (hdr->version != 1 || iovas->nr_iovas > TL_VFIO_MAX_RANGES ||
+			    off + sizeof(*iovas) + iovas->nr_iovas * sizeof(iovas->iova_ranges[0]) >
+			    info->argsz) {
+				ret = -EPROTO;
+				goto out;
+			}
+			out->nr_ranges = iovas->nr_iovas;
+			for (i = 0; i < iovas->nr_iovas; i++)
+				out->ranges[i] = iovas->iova_ranges[i];
+		}
+		off = hdr->next;
+	}
+out:
+	free(info);
+	return ret;
+}
+
+bool tl_vfio_has_cap(const struct tl_vfio_info *info, uint16_t id)
+{
+	unsigned int i;
+
+	for (i = 0; i < info->nr_caps; i++)
+		if (info->cap_ids[i] == id)
+			return true;
+	return false;
+}
+
+long tl_vfio_dma_avail(int c)
+{
+	struct tl_vfio_info info;
+	long ret = tl_vfio_info(c, &info);
+
+	return ret ? ret : info.avail;
 }

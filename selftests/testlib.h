@@ -2,7 +2,8 @@
 /*
  * testlib: what the smmu-assign selftests share beyond libsmmu-assign:
  * edu devices (find, hand to the stub driver, PCI command bits, BAR0, DMA),
- * the kernel log's fault lines, pin counters and VmPin, and buffers.
+ * the kernel log's fault lines, pin counters and VmPin, buffers, and
+ * VFIO's container and group ioctls.
  * Functions return 0 or a negative errno unless said otherwise.
  */
 #ifndef SMMU_ASSIGN_TESTLIB_H
@@ -12,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <linux/vfio.h>
 
 #include "edu.h"
 #include "smmu_assign_lib.h"
@@ -348,6 +350,44 @@ bool tl_has_space(int fd, uint32_t space_id);
 
 /* Whether two SPACE_INFO answers agree on everything a refused call must not change. */
 bool tl_space_equal(const struct smmua_space_desc *a, const struct smmua_space_desc *b);
+
+/* ---- VFIO's container and group ioctls, of VFIO's nodes or smmu-assign's ---- */
+
+/* ioctl() answering its value, or a negative errno. */
+long tl_ioctl(int fd, unsigned long req, unsigned long arg);
+#define tl_ioctl_p(fd, req, p)	tl_ioctl(fd, req, (unsigned long)(p))
+
+long tl_vfio_set_container(int group, int container);
+/* VFIO_GROUP_GET_STATUS: the flags, or a negative errno. */
+long tl_vfio_group_status(int group);
+/* VFIO_GROUP_GET_DEVICE_FD of the device named name: the fd, or a negative errno. */
+long tl_vfio_device_fd(int group, const char *name);
+long tl_vfio_map(int container, const void *va, uint64_t iova, uint64_t size, uint32_t flags);
+/* VFIO_IOMMU_UNMAP_DMA: the bytes unmapped, or a negative errno. */
+long tl_vfio_unmap(int container, uint64_t iova, uint64_t size, uint32_t flags);
+
+#define TL_VFIO_MAX_RANGES	64
+
+/* What VFIO_IOMMU_GET_INFO says, its capability chain walked. */
+struct tl_vfio_info {
+	uint32_t flags;
+	uint64_t pgsizes;
+	long avail;			/* DMA_AVAIL, -1 without the capability */
+	int nr_ranges;			/* IOVA_RANGE's, -1 without it */
+	struct vfio_iova_range ranges[TL_VFIO_MAX_RANGES];
+	unsigned int nr_caps;
+	uint16_t cap_ids[8];		/* every capability's id, in chain order */
+};
+
+/*
+ * VFIO_IOMMU_GET_INFO as QEMU asks: first with no room for the
+ * capabilities, then with the argsz that says. -EPROTO for a malformed
+ * chain.
+ */
+long tl_vfio_info(int container, struct tl_vfio_info *out);
+bool tl_vfio_has_cap(const struct tl_vfio_info *info, uint16_t id);
+/* DMA_AVAIL, or a negative errno. */
+long tl_vfio_dma_avail(int container);
 
 /* smmua_parse_bdf() that cannot fail on names from tl_find_edus(). */
 struct smmu_assign_bdf tl_bdf(const char *name);

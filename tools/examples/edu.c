@@ -146,7 +146,7 @@ void edu_attach(struct edu *edu, volatile void *bar0)
 
 int edu_open(struct edu *edu, int fd, const struct smmu_assign_bdf *bdf, __u32 irq_index)
 {
-	int devfd, ret;
+	int devfd;
 
 	edu_attach(edu, NULL);
 	if (irq_index != VFIO_PCI_MSI_IRQ_INDEX && irq_index != VFIO_PCI_INTX_IRQ_INDEX &&
@@ -155,6 +155,19 @@ int edu_open(struct edu *edu, int fd, const struct smmu_assign_bdf *bdf, __u32 i
 	devfd = smmua_device_fd(fd, bdf);
 	if (devfd < 0)
 		return devfd;
+	return edu_open_fd(edu, devfd, irq_index);
+}
+
+int edu_open_fd(struct edu *edu, int devfd, __u32 irq_index)
+{
+	int ret;
+
+	edu_attach(edu, NULL);
+	if (irq_index != VFIO_PCI_MSI_IRQ_INDEX && irq_index != VFIO_PCI_INTX_IRQ_INDEX &&
+	    irq_index != VFIO_PCI_NUM_IRQS) {
+		close(devfd);
+		return -EINVAL;
+	}
 	edu->devfd = devfd;
 	ret = map_bar0(edu);
 	if (!ret)

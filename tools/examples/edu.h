@@ -63,6 +63,14 @@ struct edu {
 int edu_open(struct edu *edu, int fd, const struct smmu_assign_bdf *bdf, __u32 irq_index);
 
 /*
+ * The same with a device fd the caller has already, from wherever it came
+ * (VFIO_GROUP_GET_DEVICE_FD of smmu-assign's VFIO-compatible group node,
+ * for one). edu owns it from then on: edu_close() closes it, and so does a
+ * failure here.
+ */
+int edu_open_fd(struct edu *edu, int devfd, __u32 irq_index);
+
+/*
  * An edu whose BAR0 the caller mapped some other way (the selftests, from
  * sysfs): DMA completion is polled.
  */

@@ -12,6 +12,12 @@
 #include <linux/smmu_assign.h>
 
 #define SMMU_ASSIGN_DEV_PATH "/dev/smmu-assign"
+/*
+ * The VFIO-compatible nodes: the container, and a group node named by IOMMU
+ * group number for each bound group, laid out as /dev/vfio is.
+ */
+#define SMMUA_VFIO_DIR		"/dev/smmu-assign-vfio"
+#define SMMUA_VFIO_CONTAINER	SMMUA_VFIO_DIR "/vfio"
 
 /* Canonical text form of a BDF: "0000:00:02.0" plus the terminator. */
 #define SMMUA_BDF_STRLEN 13

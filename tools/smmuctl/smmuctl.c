@@ -4,9 +4,11 @@
  * driverctl (takeover/giveback), devlink and lspci (list, info, -j/-p).
  * Exit status: 0 success, 1 the operation failed, 2 usage error.
  */
+#define _GNU_SOURCE	/* unshare() for vfio-exec */
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -14,6 +16,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <linux/vfio.h>
 
 #include "smmuctl.h"
@@ -1819,6 +1823,76 @@ static int cmd_version(int argc, char **argv)
 	return api_matches(&info) ? EXIT_FAILED : EXIT_OK;
 }
 
+/* ---- vfio-exec ---- */
+
+#define VFIO_DEV_DIR	"/dev/vfio"
+
+/*
+ * Run a VMM that speaks VFIO with smmu-assign's VFIO-compatible nodes as
+ * its /dev/vfio. Only a private mount namespace sees them there: VFIO's
+ * own nodes stay where they are for everyone else, so a loaded VFIO and
+ * its users are never disturbed.
+ */
+static int cmd_vfio_exec(int argc, char **argv)
+{
+	struct stat st;
+	int i = 1, err;
+
+	if (i < argc && !strcmp(argv[i], "--")) {
+		i++;
+	} else if (i < argc && argv[i][0] == '-') {
+		smmuctl_err("vfio-exec: unknown option '%s': the command goes after '--'", argv[i]);
+		return EXIT_USAGE;
+	}
+	if (i >= argc) {
+		smmuctl_err("vfio-exec needs a command: smmuctl vfio-exec -- COMMAND [ARG...]");
+		return EXIT_USAGE;
+	}
+	if (stat(SMMUA_VFIO_CONTAINER, &st)) {
+		smmuctl_err("%s: %s: load the module (modprobe smmu_assign)", SMMUA_VFIO_CONTAINER,
+			    strerror(errno));
+		return EXIT_FAILED;
+	}
+	if (!S_ISCHR(st.st_mode)) {
+		smmuctl_err("%s is not a character device", SMMUA_VFIO_CONTAINER);
+		return EXIT_FAILED;
+	}
+	if (!stat(VFIO_DEV_DIR, &st) && !S_ISDIR(st.st_mode)) {
+		smmuctl_err("%s is not a directory", VFIO_DEV_DIR);
+		return EXIT_FAILED;
+	}
+	if (unshare(CLONE_NEWNS)) {
+		err = errno;
+		smmuctl_err("cannot make a private mount namespace: %s%s", strerror(err),
+			    err == EPERM ? ": vfio-exec needs CAP_SYS_ADMIN (run it as root)" : "");
+		return EXIT_FAILED;
+	}
+	/*
+	 * The new namespace starts as a copy whose mounts may still be shared
+	 * with the old one: made a slave, it keeps receiving the host's
+	 * mounts, and the bind mount below goes nowhere else.
+	 */
+	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL)) {
+		smmuctl_err("cannot make the mount namespace private: %s", strerror(errno));
+		return EXIT_FAILED;
+	}
+	/* Without VFIO loaded there is no /dev/vfio to mount over. */
+	if (mkdir(VFIO_DEV_DIR, 0755) && errno != EEXIST) {
+		smmuctl_err("cannot create %s: %s", VFIO_DEV_DIR, strerror(errno));
+		return EXIT_FAILED;
+	}
+	if (mount(SMMUA_VFIO_DIR, VFIO_DEV_DIR, NULL, MS_BIND, NULL)) {
+		smmuctl_err("cannot bind-mount %s on %s: %s", SMMUA_VFIO_DIR, VFIO_DEV_DIR,
+			    strerror(errno));
+		return EXIT_FAILED;
+	}
+	execvp(argv[i], argv + i);
+	/* As env(1) says it: 127 for a command not found, 126 for one that would not run. */
+	err = errno;
+	smmuctl_err("cannot run '%s': %s", argv[i], strerror(err));
+	return err == ENOENT ? 127 : 126;
+}
+
 /* ---- dispatch and help ---- */
 
 static int cmd_help(int argc, char **argv);
@@ -1894,6 +1968,15 @@ static const struct command {
 	  "Look IOVA up in the mappings of the device's space and in the page\n"
 	  "table of every SMMU domain of it: the owner's virtual address and (for\n"
 	  "root) the physical address.\n" },
+	{ "vfio-exec", cmd_vfio_exec, "vfio-exec -- COMMAND [ARG...]",
+	  "Run COMMAND (a VMM that speaks VFIO, e.g. QEMU with -device vfio-pci)\n"
+	  "with smmu-assign's VFIO-compatible nodes as its /dev/vfio: in a private\n"
+	  "mount namespace, " SMMUA_VFIO_DIR " is bind-mounted on /dev/vfio (made\n"
+	  "if missing), so /dev/vfio/vfio is smmu-assign's container and\n"
+	  "/dev/vfio/GROUP the node of each bound IOMMU group. VFIO's own nodes stay\n"
+	  "untouched for every other process. Bind the devices persistently first\n"
+	  "('smmuctl bind'). Exits with COMMAND's status; 126 or 127 when it cannot\n"
+	  "be run. Needs CAP_SYS_ADMIN.\n" },
 	{ "version", cmd_version, "version",
 	  "The API versions of smmuctl and of the loaded module, and its\n"
 	  "capabilities. Fails when the versions differ: smmuctl refuses a module\n"
