@@ -244,7 +244,7 @@ static void sa_take_back(const struct smmu_assign_bdf *bdf)
 /* The VMM's own /dev/vfio, as the administrator sets it up by hand. */
 static const char * const sa_wrapper[] = {
 	"/bin/unshare", "-m", "/bin/sh", "-c",
-	"mount --make-rslave / && mount --bind /dev/smmu-assign-vfio /dev/vfio && "
+	"mount --make-rslave / && mount --bind " SMMUA_VFIO_DIR " /dev/vfio && "
 	"exec \"$0\" \"$@\"",
 	NULL
 };
@@ -260,7 +260,7 @@ static const struct backend_ops backends[NR_BACKENDS] = {
 		.give = sa_give,
 		.take_back = sa_take_back,
 		.wrapper = sa_wrapper,
-		.group_dir = "/dev/smmu-assign-vfio",
+		.group_dir = SMMUA_VFIO_DIR,
 		.query = true,
 	},
 };
