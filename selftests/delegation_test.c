@@ -206,45 +206,14 @@ TEST_F_TIMEOUT(deleg, delegated_user_claims_maps_and_nothing_else, 120)
 /* The sender binds and passes its file; then it waits to be killed. */
 static void sender(struct tl_edu *e, int sock)
 {
-	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
-	struct iovec iov = { .iov_base = "f", .iov_len = 1 };
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
-	};
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
 	int fd = smmua_open();
 
 	if (fd < 0 || smmua_bind(fd, &e->bdf, 0, WIN_IOVA, WIN_LEN, NULL))
 		_exit(1);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	if (sendmsg(sock, &msg, 0) != 1)
+	if (tl_send_fd(sock, fd))
 		_exit(2);
 	for (;;)
 		pause();
-}
-
-static int receive_fd(int sock)
-{
-	char cbuf[CMSG_SPACE(sizeof(int))], c;
-	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
-	};
-	struct cmsghdr *cm;
-	int fd;
-
-	if (recvmsg(sock, &msg, 0) != 1)
-		return -1;
-	cm = CMSG_FIRSTHDR(&msg);
-	if (!cm || cm->cmsg_type != SCM_RIGHTS)
-		return -1;
-	memcpy(&fd, CMSG_DATA(cm), sizeof(int));
-	return fd;
 }
 
 /*
@@ -304,7 +273,7 @@ static void pass_and_kill(struct __test_metadata *_metadata, FIXTURE_DATA(deleg)
 		/* Two pages of locked memory, exactly what it maps. */
 		if (tl_become(NOBODY, NOBODY, 2))
 			_exit(10);
-		fd = receive_fd(sock[1]);
+		fd = tl_recv_fd(sock[1]);
 		if (fd < 0)
 			_exit(11);
 		if (smmua_space_info(fd, 0, &e->bdf, &d))

@@ -226,6 +226,11 @@ static bool vfio_errno(int err)
 	case EINVAL: case EFAULT: case ENOTTY: case EBADF: case ENODEV:
 	case EBUSY: case ENOSPC: case EOPNOTSUPP: case ENOMEM: case EAGAIN:
 	case EEXIST: case EPERM: case ENOENT: case EIO:
+	/*
+	 * vfio-pci's own: SET_IRQS enabling MSI or MSI-X with no vector
+	 * (count 0) asks pci_alloc_irq_vectors() for 1 to 0 of them.
+	 */
+	case ERANGE:
 		return true;
 	default:
 		return false;

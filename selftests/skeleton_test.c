@@ -52,8 +52,9 @@ TEST_F(dev, get_info_answers)
 	/* Address spaces and whole groups, on every kernel. */
 	EXPECT_TRUE(info.out_capabilities & SMMU_ASSIGN_CAP_SPACES);
 	EXPECT_TRUE(info.out_capabilities & SMMU_ASSIGN_CAP_GROUPS);
+	EXPECT_TRUE(info.out_capabilities & SMMU_ASSIGN_CAP_DEVICE_FD);
 	/* Everything but fault records, which only some kernels deliver. */
-	EXPECT_EQ(0xfb, info.out_capabilities & ~SMMU_ASSIGN_CAP_FAULTS);
+	EXPECT_EQ(0x1fb, info.out_capabilities & ~SMMU_ASSIGN_CAP_FAULTS);
 }
 
 TEST_F(dev, short_struct_is_einval)

@@ -542,19 +542,9 @@ TEST_F(smmuctl, faults_follow)
 static int run_edu_dma(const char *args)
 {
 	char cmd[128];
-	size_t n = 0, r;
-	FILE *f;
-	int st;
 
-	snprintf(cmd, sizeof(cmd), "/usr/bin/edu-dma %s 2>&1", args);
-	f = popen(cmd, "r");
-	if (!f)
-		return -1;
-	while (n < sizeof(out_buf) - 1 && (r = fread(out_buf + n, 1, sizeof(out_buf) - 1 - n, f)))
-		n += r;
-	out_buf[n] = '\0';
-	st = pclose(f);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	snprintf(cmd, sizeof(cmd), "/usr/bin/edu-dma %s", args);
+	return tl_run(out_buf, sizeof(out_buf), cmd);
 }
 
 /*

@@ -8,17 +8,22 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <grp.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/mman.h>
+#include <linux/pci_regs.h>
 #include <linux/vfio.h>
 
 #include "testlib.h"
@@ -155,6 +160,43 @@ int tl_find_bridged_edu(char name[SMMUA_BDF_STRLEN])
 int tl_find_hotplug_edu(char name[SMMUA_BDF_STRLEN])
 {
 	return find_one_edu(name, EDU_HOTPLUG);
+}
+
+int tl_find_pci(uint16_t vendor, uint16_t device, char name[SMMUA_BDF_STRLEN])
+{
+	struct smmu_assign_bdf *bdfs;
+	struct smmua_pci_dev dev;
+	int ret = -ENODEV;
+	size_t num, i;
+
+	if (smmua_pci_list(&bdfs, &num))
+		return -ENODEV;
+	for (i = 0; i < num && ret; i++) {
+		if (smmua_pci_read(&bdfs[i], &dev) || dev.vendor != vendor ||
+		    dev.device != device)
+			continue;
+		smmua_format_bdf(&bdfs[i], name, SMMUA_BDF_STRLEN);
+		ret = 0;
+	}
+	free(bdfs);
+	return ret;
+}
+
+int tl_pci_config_read(const char *bdf, unsigned int off, void *buf, size_t len)
+{
+	char path[PATH_MAX];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), SYSFS_PCI "/%s/config", bdf);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = pread(fd, buf, len, off);
+	if (n < 0)
+		n = -errno;
+	close(fd);
+	return n < 0 ? n : n != (ssize_t)len ? -EIO : 0;
 }
 
 int tl_hotplug_request(const char *op)
@@ -299,6 +341,26 @@ int tl_listed(int fd, const struct smmu_assign_bdf *bdf)
 	return found;
 }
 
+int tl_run(char *out, size_t len, const char *cmd)
+{
+	char *full;
+	size_t n = 0, r;
+	FILE *f;
+	int st;
+
+	if (asprintf(&full, "%s 2>&1", cmd) < 0)
+		return -1;
+	f = popen(full, "r");
+	free(full);
+	if (!f)
+		return -1;
+	while (n < len - 1 && (r = fread(out + n, 1, len - 1 - n, f)))
+		n += r;
+	out[n] = '\0';
+	st = pclose(f);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
 int tl_write_file(const char *path, const char *val)
 {
 	return write_file(path, val);
@@ -390,6 +452,189 @@ int tl_edu_dma(struct tl_edu *e, uint64_t iova, uint64_t count, bool to_ram)
 		return -ERANGE;
 	return edu_dma(&e->dev, iova, count,
 		       to_ram ? EDU_DMA_FROM_DEVICE : EDU_DMA_TO_DEVICE);
+}
+
+/* ---- the device fd ---- */
+
+int tl_vfio_region(int dfd, uint32_t index, struct vfio_region_info *ri)
+{
+	memset(ri, 0, sizeof(*ri));
+	ri->argsz = sizeof(*ri);
+	ri->index = index;
+	return ioctl(dfd, VFIO_DEVICE_GET_REGION_INFO, ri) ? -errno : 0;
+}
+
+void *tl_vfio_mmap(int dfd, uint32_t index, uint64_t off, size_t len)
+{
+	return mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, dfd,
+		    TL_VFIO_OFFSET(index) + off);
+}
+
+int tl_vfio_read(int dfd, uint32_t index, uint64_t off, void *buf, size_t len)
+{
+	ssize_t n = pread(dfd, buf, len, TL_VFIO_OFFSET(index) + off);
+
+	return n < 0 ? -errno : n != (ssize_t)len ? -EIO : 0;
+}
+
+int tl_vfio_write(int dfd, uint32_t index, uint64_t off, const void *buf, size_t len)
+{
+	ssize_t n = pwrite(dfd, buf, len, TL_VFIO_OFFSET(index) + off);
+
+	return n < 0 ? -errno : n != (ssize_t)len ? -EIO : 0;
+}
+
+int tl_vfio_master(int dfd, bool on)
+{
+	uint16_t cmd;
+	int ret = tl_vfio_read(dfd, VFIO_PCI_CONFIG_REGION_INDEX, PCI_COMMAND, &cmd, 2);
+
+	if (ret)
+		return ret;
+	cmd = on ? cmd | PCI_COMMAND_MASTER : cmd & ~PCI_COMMAND_MASTER;
+	return tl_vfio_write(dfd, VFIO_PCI_CONFIG_REGION_INDEX, PCI_COMMAND, &cmd, 2);
+}
+
+int tl_vfio_set_irqs(int dfd, uint32_t flags, uint32_t index, uint32_t start,
+		     uint32_t count, const void *data)
+{
+	size_t each = flags & VFIO_IRQ_SET_DATA_EVENTFD ? sizeof(int32_t) :
+		      flags & VFIO_IRQ_SET_DATA_BOOL ? 1 : 0;
+	size_t len = sizeof(struct vfio_irq_set) + each * count;
+	struct vfio_irq_set *set = calloc(1, len);
+	int ret;
+
+	if (!set)
+		return -ENOMEM;
+	set->argsz = len;
+	set->flags = flags;
+	set->index = index;
+	set->start = start;
+	set->count = count;
+	if (each && data)
+		memcpy(set->data, data, each * count);
+	ret = ioctl(dfd, VFIO_DEVICE_SET_IRQS, set) ? -errno : 0;
+	free(set);
+	return ret;
+}
+
+int tl_vfio_irq_eventfds(int dfd, uint32_t index, uint32_t start, uint32_t count,
+			 const int *efds)
+{
+	int32_t fds[64];
+	uint32_t i;
+
+	if (count > 64)
+		return -EINVAL;
+	for (i = 0; i < count; i++)
+		fds[i] = efds[i];
+	return tl_vfio_set_irqs(dfd, VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER,
+				index, start, count, fds);
+}
+
+int tl_vfio_irq_off(int dfd, uint32_t index)
+{
+	return tl_vfio_set_irqs(dfd, VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER,
+				index, 0, 0, NULL);
+}
+
+int tl_vfio_intx_unmask(int dfd)
+{
+	return tl_vfio_set_irqs(dfd, VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_UNMASK,
+				VFIO_PCI_INTX_IRQ_INDEX, 0, 1, NULL);
+}
+
+int tl_eventfd(void)
+{
+	int efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+
+	return efd < 0 ? -errno : efd;
+}
+
+long long tl_eventfd_wait(int efd, int timeout_ms)
+{
+	struct pollfd pfd = { .fd = efd, .events = POLLIN };
+	uint64_t val;
+	int n;
+
+	do
+		n = poll(&pfd, 1, timeout_ms);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	if (!n)
+		return 0;
+	if (read(efd, &val, sizeof(val)) != sizeof(val))
+		return errno == EAGAIN ? 0 : -errno;
+	return val;
+}
+
+long long tl_irq_count(const char *name)
+{
+	long long total = -ENOENT;
+	char line[512];
+	FILE *f = fopen("/proc/interrupts", "re");
+	int cpus = 0;
+
+	if (!f)
+		return -errno;
+	/* The header names one column per CPU. */
+	if (fgets(line, sizeof(line), f))
+		for (char *p = strtok(line, " \n"); p; p = strtok(NULL, " \n"))
+			cpus++;
+	while (fgets(line, sizeof(line), f)) {
+		char *p = strchr(line, ':');
+		int i;
+
+		if (!p || !strstr(p, name))
+			continue;
+		if (total < 0)
+			total = 0;
+		for (p++, i = 0; i < cpus; i++)
+			total += strtoll(p, &p, 10);
+	}
+	fclose(f);
+	return total;
+}
+
+int tl_edu_open_devfd(struct tl_edu *e, const char *bdf, int dfd)
+{
+	struct vfio_region_info ri;
+	void *bar;
+	int ret;
+
+	memset(e, 0, sizeof(*e));
+	edu_attach(&e->dev, NULL);
+	snprintf(e->name, sizeof(e->name), "%s", bdf);
+	if (smmua_parse_bdf(bdf, &e->bdf))
+		return -EINVAL;
+	e->sid = e->bdf.bus << 8 | e->bdf.device << 3 | e->bdf.function;
+	ret = tl_vfio_region(dfd, VFIO_PCI_BAR0_REGION_INDEX, &ri);
+	if (ret)
+		return ret;
+	/* tl_edu_close() unmaps a whole edu BAR0. */
+	if (ri.size != EDU_BAR0_SIZE || !(ri.flags & VFIO_REGION_INFO_FLAG_MMAP))
+		return -ENXIO;
+	ret = tl_vfio_master(dfd, true);
+	if (ret)
+		return ret;
+	bar = tl_vfio_mmap(dfd, VFIO_PCI_BAR0_REGION_INDEX, 0, ri.size);
+	if (bar == MAP_FAILED)
+		return -errno;
+	edu_attach(&e->dev, bar);
+	if (!edu_alive(&e->dev)) {
+		tl_edu_close(e);
+		return -ENXIO;
+	}
+	return 0;
+}
+
+int tl_edu_dma_irq(struct tl_edu *e, uint64_t iova, uint64_t count, bool to_ram)
+{
+	if (iova >= TL_EDU_IOVA_LIMIT || iova + count > TL_EDU_IOVA_LIMIT)
+		return -ERANGE;
+	return edu_dma_raise(&e->dev, iova, count,
+			   to_ram ? EDU_DMA_FROM_DEVICE : EDU_DMA_TO_DEVICE);
 }
 
 /* ---- kernel log ---- */
@@ -693,6 +938,47 @@ int tl_become(uid_t uid, gid_t gid, unsigned long pages)
 		return -errno;
 	/* Leaving uid 0 for another clears every capability. */
 	return setresuid(uid, uid, uid) ? -errno : 0;
+}
+
+int tl_send_fd(int sock, int fd)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	struct iovec iov = { .iov_base = "f", .iov_len = 1 };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+	ssize_t n;
+
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	n = sendmsg(sock, &msg, 0);
+	return n == 1 ? 0 : n < 0 ? -errno : -EIO;
+}
+
+int tl_recv_fd(int sock)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))], c;
+	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *cm;
+	ssize_t n;
+	int fd;
+
+	n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+	if (n != 1)
+		return n < 0 ? -errno : -EIO;
+	cm = CMSG_FIRSTHDR(&msg);
+	if (!cm || cm->cmsg_type != SCM_RIGHTS)
+		return -EBADMSG;
+	memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+	return fd;
 }
 
 /* ---- fault injection (fail-nth) ---- */

@@ -104,6 +104,15 @@ int tl_find_hotplug_edu(char name[SMMUA_BDF_STRLEN]);
  */
 int tl_hotplug_request(const char *op);
 
+/* The first PCI function (in BDF order) with that vendor and device ID. */
+int tl_find_pci(uint16_t vendor, uint16_t device, char name[SMMUA_BDF_STRLEN]);
+
+/*
+ * Read the device's real config space through sysfs (as root: all of
+ * it), whatever a device fd's virtual config space says.
+ */
+int tl_pci_config_read(const char *bdf, unsigned int off, void *buf, size_t len);
+
 /* smmua_pci_takeover() to the stub, and check the driver link says so. */
 int tl_bind_stub(const char *bdf);
 
@@ -143,6 +152,12 @@ bool tl_bdf_eq(const struct smmu_assign_bdf *a, const struct smmu_assign_bdf *b)
 
 /* How many times LIST on fd names bdf (0 or 1), or a negative errno. */
 int tl_listed(int fd, const struct smmu_assign_bdf *bdf);
+
+/*
+ * Run a shell command, its stdout and stderr into out (NUL-terminated, cut
+ * at len): its exit status, or -1 if it did not exit.
+ */
+int tl_run(char *out, size_t len, const char *cmd);
 
 /* Write val to a sysfs or procfs file; read one (trailing newline cut). */
 int tl_write_file(const char *path, const char *val);
@@ -200,6 +215,72 @@ static inline int tl_edu_to_ram(struct tl_edu *e, uint64_t iova, uint64_t count)
 {
 	return tl_edu_dma(e, iova, count, true);
 }
+
+/* ---- the device fd (DEVICE_FD: the device ABI of <linux/vfio.h>) ---- */
+
+struct vfio_region_info;
+
+/*
+ * Where a region starts in the device fd: vfio-pci's
+ * VFIO_PCI_INDEX_TO_OFFSET(), which is the kernel's, not the uapi's.
+ * GET_REGION_INFO says the same; this also names offsets of regions that
+ * do not exist.
+ */
+#define TL_VFIO_OFFSET(index)	((uint64_t)(index) << 40)
+
+/* VFIO_DEVICE_GET_REGION_INFO of one region, without its capabilities. */
+int tl_vfio_region(int dfd, uint32_t index, struct vfio_region_info *ri);
+
+/* mmap (shared, read-write) of len bytes at off in region index; MAP_FAILED and errno. */
+void *tl_vfio_mmap(int dfd, uint32_t index, uint64_t off, size_t len);
+
+/* pread or pwrite of exactly len bytes at off in region index (-EIO if short). */
+int tl_vfio_read(int dfd, uint32_t index, uint64_t off, void *buf, size_t len);
+int tl_vfio_write(int dfd, uint32_t index, uint64_t off, const void *buf, size_t len);
+
+/* Bus mastering on or off through the config region, as a VFIO user does. */
+int tl_vfio_master(int dfd, bool on);
+
+/*
+ * VFIO_DEVICE_SET_IRQS with flags (one DATA_ and one ACTION_ type), as
+ * raw as the ioctl: data holds count bools or eventfds as flags say.
+ */
+int tl_vfio_set_irqs(int dfd, uint32_t flags, uint32_t index, uint32_t start,
+		     uint32_t count, const void *data);
+/* Vectors start.. of index signal the eventfds efds[0..count) (-1: none). */
+int tl_vfio_irq_eventfds(int dfd, uint32_t index, uint32_t start, uint32_t count,
+			 const int *efds);
+/* Interrupts of index off (DATA_NONE, count 0). */
+int tl_vfio_irq_off(int dfd, uint32_t index);
+/* Unmask an automasked INTx. */
+int tl_vfio_intx_unmask(int dfd);
+
+/* A non-blocking, close-on-exec eventfd. */
+int tl_eventfd(void);
+/*
+ * Wait up to timeout_ms for efd to be signalled and read it: the count
+ * (every signal since the last read), 0 when none came, or a negative
+ * errno.
+ */
+long long tl_eventfd_wait(int efd, int timeout_ms);
+
+/*
+ * Interrupts the kernel took, summed over CPUs, of the /proc/interrupts
+ * lines whose name holds name (e.g. "vfio-msi[0](0000:00:02.0)"): -ENOENT
+ * when there is no such line, i.e. no such handler is registered.
+ */
+long long tl_irq_count(const char *name);
+
+/*
+ * Open an edu through its device fd dfd, not sysfs: BAR0 mmapped from the
+ * fd, bus mastering on through its config region, and alive. The DMA and
+ * interrupt helpers below, and tl_edu_dma(), then work as for
+ * tl_edu_open(); tl_edu_close() unmaps. dfd stays the caller's.
+ */
+int tl_edu_open_devfd(struct tl_edu *e, const char *bdf, int dfd);
+
+/* tl_edu_dma() that makes the device raise its interrupt when done. */
+int tl_edu_dma_irq(struct tl_edu *e, uint64_t iova, uint64_t count, bool to_ram);
 
 /* ---- the kernel log ---- */
 
@@ -294,6 +375,10 @@ long long tl_irq_count_nr(unsigned int irq);
  * RLIMIT_MEMLOCK of pages pages: an unprivileged user's process.
  */
 int tl_become(uid_t uid, gid_t gid, unsigned long pages);
+
+/* Pass fd over a unix socket (SCM_RIGHTS, with one byte); receive one: the new fd or -errno. */
+int tl_send_fd(int sock, int fd);
+int tl_recv_fd(int sock);
 
 /* ---- fault injection (fail-nth) ---- */
 

@@ -38,6 +38,7 @@ struct smmua_devfd {
 	struct vfio_pci_core_device core;	/* first: vfio_alloc_device() */
 	struct smmua_device *sdev;		/* its binding referenced */
 	struct file *owner_file;		/* /dev/smmu-assign, held */
+	unsigned int opens;			/* files on it; binding->lock */
 };
 
 static struct smmua_devfd *smmua_devfd_of(struct file *file)
@@ -99,6 +100,14 @@ static int smmua_devfd_release(struct inode *inode, struct file *file)
 	struct smmua_device *sdev = df->sdev;
 	struct smmua_binding *binding = sdev->binding;
 	struct file *owner_file = df->owner_file;
+	bool last;
+
+	/* Others may share it (VFIO's GET_DEVICE_FD): the last one closes. */
+	mutex_lock(&binding->lock);
+	last = !--df->opens;
+	mutex_unlock(&binding->lock);
+	if (!last)
+		return 0;
 
 	/* Peers first: no device may reach a BAR of one being disabled. */
 	smmua_unmap_bars(owner_file->private_data, df);
@@ -216,38 +225,59 @@ err_put:
 	return ERR_PTR(ret);
 }
 
+/* A file on @df, set up as VFIO's device files are. */
+static struct file *smmua_devfd_file(struct smmua_devfd *df)
+{
+	struct file *file;
+
+	file = anon_inode_getfile("[smmu-assign-device]", &smmua_devfd_fops, df, O_RDWR);
+	if (IS_ERR(file))
+		return file;
+	/* pread/pwrite at region offsets. */
+	file->f_mode |= FMODE_PREAD | FMODE_PWRITE;
+	smmua_vfio_file_mapping(file, &df->core.vdev);
+	return file;
+}
+
 /*
  * A new device fd for @sdev, of a binding that @ctx, the state of
- * @owner_file, owns. The caller holds the binding's lock.
+ * @owner_file, owns. The caller holds the binding's lock. With @share (VFIO's
+ * GET_DEVICE_FD, which may open a device any number of times), a device fd
+ * the same file opened is shared; otherwise one is EBUSY.
  */
 struct file *smmua_devfd_new(struct smmua_ctx *ctx, struct file *owner_file,
-			     struct smmua_device *sdev)
+			     struct smmua_device *sdev, bool share)
 {
 	struct smmua_binding *binding = sdev->binding;
-	struct smmua_devfd *df;
+	struct smmua_devfd *df = sdev->devfd;
 	struct file *file;
 
 	lockdep_assert_held(&binding->lock);
 	if (binding->owner != ctx)
 		return ERR_PTR(-EPERM);
-	if (sdev->devfd)
-		return ERR_PTR(-EBUSY);
+	if (df) {
+		/* Not one being closed: its last file is gone. */
+		if (!share || df->owner_file != owner_file || !df->opens)
+			return ERR_PTR(-EBUSY);
+		file = smmua_devfd_file(df);
+		if (!IS_ERR(file))
+			df->opens++;
+		return file;
+	}
 	if (binding->leaving || !smmua_devfd_driver_ok(sdev->pdev))
 		return ERR_PTR(-ENODEV);
 
 	df = smmua_devfd_open(sdev);
 	if (IS_ERR(df))
 		return ERR_CAST(df);
-	file = anon_inode_getfile("[smmu-assign-device]", &smmua_devfd_fops, df, O_RDWR);
+	file = smmua_devfd_file(df);
 	if (IS_ERR(file)) {
 		smmua_devfd_close(df);
 		vfio_put_device(&df->core.vdev);
 		return file;
 	}
-	/* As VFIO's device file: pread/pwrite at region offsets. */
-	file->f_mode |= FMODE_PREAD | FMODE_PWRITE;
-	smmua_vfio_file_mapping(file, &df->core.vdev);
 	df->owner_file = get_file(owner_file);
+	df->opens = 1;
 	refcount_inc(&binding->users);
 	WRITE_ONCE(sdev->devfd, df);
 	pci_dbg(sdev->pdev, "device fd opened\n");
@@ -271,7 +301,7 @@ int smmua_device_fd(struct smmu_assign_ucmd *ucmd)
 		smmua_device_unlock_put(sdev);
 		return fd;
 	}
-	file = smmua_devfd_new(ucmd->ctx, ucmd->file, sdev);
+	file = smmua_devfd_new(ucmd->ctx, ucmd->file, sdev, false);
 	smmua_device_unlock_put(sdev);
 	if (IS_ERR(file)) {
 		put_unused_fd(fd);

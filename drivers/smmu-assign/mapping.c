@@ -493,16 +493,17 @@ int smmua_map(struct smmu_assign_ucmd *ucmd)
 		ret = -EOVERFLOW;
 		goto out_unlock;
 	}
-	if (!smmua_space_range(space, cmd->iova, last)) {
-		ret = -ERANGE;
-		goto out_unlock;
-	}
+	/* An overlap, then the limit, then the ranges: type1's order. */
 	if (interval_tree_iter_first(&space->mappings, cmd->iova, last)) {
 		ret = -EEXIST;
 		goto out_unlock;
 	}
 	if (atomic_inc_return(&ctx->nr_mappings) > READ_ONCE(smmua_max_mappings)) {
 		ret = -ENOSPC;
+		goto err_count;
+	}
+	if (!smmua_space_range(space, cmd->iova, last)) {
+		ret = -ERANGE;
 		goto err_count;
 	}
 
@@ -637,4 +638,36 @@ out_unlock:
 	cmd->out_unmapped_length = bytes;
 	cmd->out_unmapped_count = count;
 	return smmu_assign_ucmd_respond(ucmd, sizeof(*cmd));
+}
+
+/*
+ * VFIO type1 v1's unmap, for a container set to VFIO_TYPE1_IOMMU: every
+ * mapping that starts in the range goes whole, even past its end, and one
+ * that starts before it stays.
+ */
+int smmua_unmap_type1v1(struct smmua_ctx *ctx, u32 space_id, u64 iova, u64 length,
+			u64 *unmapped)
+{
+	struct interval_tree_node *node, *next;
+	struct smmua_space *space;
+	u64 last, bytes = 0;
+	int ret;
+
+	space = smmua_space_get(ctx, space_id);
+	if (!space)
+		return -ENOENT;
+	mutex_lock(&space->lock);
+	ret = space->dead ? -ENOENT : smmua_check_range(iova, length, space->align, &last);
+	for (node = ret ? NULL : interval_tree_iter_first(&space->mappings, iova, last); node;
+	     node = next) {
+		next = interval_tree_iter_next(node, iova, last);
+		if (node->start < iova)
+			continue;
+		bytes += node->last - node->start + 1;
+		smmua_remove_mapping(space, container_of(node, struct smmua_mapping, node));
+		cond_resched();
+	}
+	smmua_space_unlock_put(space);
+	*unmapped = bytes;
+	return ret;
 }

@@ -387,6 +387,8 @@ void smmua_domain_unmap(struct smmua_space *space, struct smmua_domain *sdom,
 			unsigned long iova, size_t length);
 phys_addr_t smmua_mapping_phys(struct smmua_mapping *map, u64 iova);
 void smmua_unmap_bars(struct smmua_ctx *ctx, const struct smmua_devfd *devfd);
+int smmua_unmap_type1v1(struct smmua_ctx *ctx, u32 space_id, u64 iova, u64 length,
+			u64 *unmapped);
 
 /* events.c */
 extern unsigned int smmua_fault_queue_len;
@@ -406,7 +408,7 @@ void smmua_devfd_wait_closed(struct smmua_binding *binding);
 void smmua_devfd_irqs(struct smmua_device *sdev, u32 *index, u32 *count);
 void smmua_devfd_error(struct smmua_device *sdev);
 struct file *smmua_devfd_new(struct smmua_ctx *ctx, struct file *owner_file,
-			     struct smmua_device *sdev);
+			     struct smmua_device *sdev, bool share);
 int smmua_devfd_bar(struct smmua_ctx *ctx, unsigned long va, u64 length,
 		    phys_addr_t *phys, const struct smmua_devfd **devfd);
 

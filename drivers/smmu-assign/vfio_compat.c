@@ -88,12 +88,16 @@ static long smmua_vfio_set_iommu(struct smmua_ctx *ctx, unsigned long arg)
 {
 	long ret = 0;
 
-	if (arg != VFIO_TYPE1_IOMMU && arg != VFIO_TYPE1v2_IOMMU)
-		return -ENODEV;
 	mutex_lock(&ctx->lock);
-	/* As VFIO: only a group brings the privilege, and only once. */
-	if (!ctx->vfio_groups || ctx->vfio_iommu)
+	/*
+	 * As VFIO: only a group brings the privilege, and only once; then
+	 * type1 takes what CHECK_EXTENSION says it supports, and its open
+	 * refuses what is an extension and not a type.
+	 */
+	if (!ctx->vfio_groups || ctx->vfio_iommu || arg == VFIO_UNMAP_ALL)
 		ret = -EINVAL;
+	else if (arg != VFIO_TYPE1_IOMMU && arg != VFIO_TYPE1v2_IOMMU)
+		ret = -ENODEV;
 	else
 		ctx->vfio_iommu = arg;
 	mutex_unlock(&ctx->lock);
@@ -193,8 +197,9 @@ static long smmua_vfio_map_dma(struct smmua_ctx *ctx, struct file *file, void __
 		return -EFAULT;
 	if (map.argsz < minsz || map.flags & ~(rw | VFIO_DMA_MAP_FLAG_VADDR))
 		return -EINVAL;
+	/* VADDR with an access is malformed; alone, an update not offered. */
 	if (map.flags & VFIO_DMA_MAP_FLAG_VADDR)
-		return -EOPNOTSUPP;	/* VFIO_UPDATE_VADDR is not offered */
+		return map.flags & rw ? -EINVAL : -EOPNOTSUPP;
 	if (!(map.flags & rw))
 		return -EINVAL;
 	/* The SMMU cannot map write-only: type1 maps it readable too. */
@@ -232,11 +237,16 @@ static long smmua_vfio_unmap_dma(struct smmua_ctx *ctx, struct file *file, void 
 		if (unmap.iova || unmap.size)
 			return -EINVAL;
 		cmd.flags = SMMU_ASSIGN_UNMAP_ALL;
+	} else if (READ_ONCE(ctx->vfio_iommu) == VFIO_TYPE1_IOMMU) {
+		ret = smmua_unmap_type1v1(ctx, cmd.space_id, unmap.iova, unmap.size,
+					  &cmd.out_unmapped_length);
+		goto out;
 	} else {
 		cmd.iova = unmap.iova;
 		cmd.length = unmap.size;
 	}
 	ret = smmua_unmap(&ucmd);
+out:
 	/* type1: an unmap of a range with no mapping succeeds, unmapping 0. */
 	if (ret == -ENOENT) {
 		ret = 0;
@@ -334,8 +344,8 @@ static int smmua_group_open(struct inode *inode, struct file *file)
 	mutex_lock(&binding->lock);
 	if (binding->dead)
 		ret = -ENODEV;
-	else if (binding->vfio_opened)
-		ret = -EBUSY;	/* as VFIO: one open of a group at a time */
+	else if (binding->vfio_opened || binding->vfio_container)
+		ret = -EBUSY;	/* as VFIO: one open, and a device fd holds it */
 	else
 		binding->vfio_opened = true;
 	mutex_unlock(&binding->lock);
@@ -378,6 +388,9 @@ static long smmua_group_get_status(struct smmua_binding *binding, void __user *a
 	if (binding->vfio_container)
 		status.flags |= VFIO_GROUP_FLAGS_CONTAINER_SET;
 	mutex_unlock(&binding->lock);
+	/* As VFIO's group once its devices are gone. */
+	if (!(status.flags & VFIO_GROUP_FLAGS_VIABLE))
+		return -ENODEV;
 	return copy_to_user(arg, &status, minsz) ? -EFAULT : 0;
 }
 
@@ -403,7 +416,7 @@ static long smmua_group_set_container(struct smmua_binding *binding, int __user 
 	else if (binding->vfio_container)
 		ret = -EINVAL;
 	else if (!binding->persistent || binding->owner)
-		ret = -EBUSY;	/* another file's, by BIND or CLAIM */
+		ret = -EPERM;	/* another file's: the IOMMU core's claim errno */
 	else
 		ret = smmua_space_attach(ctx->vfio_space, binding);
 	if (!ret) {
@@ -438,6 +451,7 @@ static long smmua_group_get_device_fd(struct smmua_binding *binding, char __user
 	struct smmua_device *sdev, *found = NULL;
 	struct file *container, *file;
 	struct smmua_ctx *ctx;
+	size_t len;
 	char *name;
 	int fd;
 
@@ -450,18 +464,27 @@ static long smmua_group_get_device_fd(struct smmua_binding *binding, char __user
 		return fd;
 	}
 	mutex_lock(&binding->lock);
+	/*
+	 * As VFIO: the name is looked up first, as vfio-pci matches it: the
+	 * device's name, then options after a space, of which only a VF
+	 * token exists, and none of these devices takes one.
+	 */
+	list_for_each_entry(sdev, &binding->devices, binding_node) {
+		len = strlen(pci_name(sdev->pdev));
+		if (!strncmp(pci_name(sdev->pdev), name, len) &&
+		    (!name[len] || name[len] == ' '))
+			found = sdev;
+	}
 	container = binding->vfio_container;
 	ctx = container ? container->private_data : NULL;
-	/* As VFIO: a device fd needs the container's IOMMU set. */
-	if (!ctx || !READ_ONCE(ctx->vfio_iommu) || binding->dead) {
+	if (!found || binding->dead)
+		file = ERR_PTR(-ENODEV);
+	else if (name[strlen(pci_name(found->pdev))])
 		file = ERR_PTR(-EINVAL);
-		goto out_unlock;
-	}
-	list_for_each_entry(sdev, &binding->devices, binding_node)
-		if (!strcmp(pci_name(sdev->pdev), name))
-			found = sdev;
-	file = found ? smmua_devfd_new(ctx, container, found) : ERR_PTR(-ENODEV);
-out_unlock:
+	else if (!ctx || !READ_ONCE(ctx->vfio_iommu))
+		file = ERR_PTR(-EINVAL);	/* a container with its IOMMU set */
+	else
+		file = smmua_devfd_new(ctx, container, found, true);
 	mutex_unlock(&binding->lock);
 	kfree(name);
 	if (IS_ERR(file)) {
@@ -546,14 +569,16 @@ void smmua_vfio_devfd_closed(struct smmua_binding *binding)
 
 /*
  * The binding is being torn down: its node goes, open group files see
- * ENODEV, and a container it is left in lets go of it.
+ * ENODEV, and its container lets go of it, the last group taking the
+ * container's IOMMU and mappings with it.
  */
 void smmua_vfio_del_group(struct smmua_binding *binding)
 {
 	unsigned int minor = binding->vfio_minor;
 
 	lockdep_assert_held(&binding->lock);
-	if (binding->vfio_container && !binding->vfio_opened)
+	/* As VFIO's: a group whose devices are gone leaves at once. */
+	if (binding->vfio_container)
 		smmua_vfio_leave(binding);
 	if (!minor)
 		return;

@@ -265,9 +265,10 @@ static int edu_wait_irq(struct edu *edu)
 	return -ETIMEDOUT;
 }
 
-int edu_dma(struct edu *edu, uint64_t iova, uint32_t len, int direction)
+/* Program one DMA and start it, with extra command bits. */
+static int edu_start(struct edu *edu, uint64_t iova, uint32_t len, int direction,
+		     uint32_t cmd)
 {
-	uint32_t cmd = EDU_DMA_START;
 	int ret;
 
 	if (!len || len > EDU_DMA_MAX)
@@ -276,6 +277,7 @@ int edu_dma(struct edu *edu, uint64_t iova, uint32_t len, int direction)
 	ret = edu_poll_idle(edu);
 	if (ret)
 		return ret;
+	cmd |= EDU_DMA_START;
 	if (direction == EDU_DMA_FROM_DEVICE) {
 		edu_write64(edu, EDU_REG_DMA_SRC, EDU_BUF_ADDR);
 		edu_write64(edu, EDU_REG_DMA_DST, iova);
@@ -285,8 +287,33 @@ int edu_dma(struct edu *edu, uint64_t iova, uint32_t len, int direction)
 		edu_write64(edu, EDU_REG_DMA_DST, EDU_BUF_ADDR);
 	}
 	edu_write64(edu, EDU_REG_DMA_COUNT, len);
-	if (edu->efd >= 0)
-		cmd |= EDU_DMA_RAISE_IRQ;
 	edu_write32(edu, EDU_REG_DMA_CMD, cmd);
+	return 0;
+}
+
+int edu_dma(struct edu *edu, uint64_t iova, uint32_t len, int direction)
+{
+	int ret = edu_start(edu, iova, len, direction,
+			    edu->efd >= 0 ? EDU_DMA_RAISE_IRQ : 0);
+
+	if (ret)
+		return ret;
 	return edu->efd >= 0 ? edu_wait_irq(edu) : edu_poll_idle(edu);
+}
+
+int edu_dma_raise(struct edu *edu, uint64_t iova, uint32_t len, int direction)
+{
+	int ret = edu_start(edu, iova, len, direction, EDU_DMA_RAISE_IRQ);
+
+	return ret ? ret : edu_poll_idle(edu);
+}
+
+uint32_t edu_irq_status(struct edu *edu)
+{
+	return edu_read32(edu, EDU_REG_IRQ_STATUS);
+}
+
+void edu_irq_ack(struct edu *edu, uint32_t bits)
+{
+	edu_write32(edu, EDU_REG_IRQ_ACK, bits);
 }

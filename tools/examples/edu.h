@@ -28,11 +28,10 @@
 #define EDU_REG_DMA_DST		0x88
 #define EDU_REG_DMA_COUNT	0x90
 #define EDU_REG_DMA_CMD		0x98
-/* DMA command bits, and the interrupt status bit of a finished DMA. */
+/* DMA command bits (EDU_IRQ_DMA, below, is the status bit of a finished DMA). */
 #define EDU_DMA_START		0x1
 #define EDU_DMA_DIR_TO_RAM	0x2
 #define EDU_DMA_RAISE_IRQ	0x4
-#define EDU_IRQ_DMA		0x100
 #define EDU_DMA_TO_DEVICE	0	/* RAM (an IOVA) -> edu buffer */
 #define EDU_DMA_FROM_DEVICE	1	/* edu buffer -> RAM (an IOVA) */
 
@@ -94,5 +93,18 @@ int edu_alive(struct edu *edu);
  * fd.
  */
 int edu_dma(struct edu *edu, uint64_t iova, uint32_t len, int direction);
+
+/* The interrupt status bit a finished DMA raises. */
+#define EDU_IRQ_DMA		0x100
+
+/*
+ * The same DMA, its end polled, and the device raises its interrupt when
+ * done whatever edu_open() set up: EDU_IRQ_DMA in the status register,
+ * INTx held asserted (or one MSI) until edu_irq_ack(). For a caller that
+ * watches the interrupt itself (the selftests count them).
+ */
+int edu_dma_raise(struct edu *edu, uint64_t iova, uint32_t len, int direction);
+uint32_t edu_irq_status(struct edu *edu);
+void edu_irq_ack(struct edu *edu, uint32_t bits);
 
 #endif /* SMMU_ASSIGN_EDU_H */

@@ -50,7 +50,7 @@ for kernel in ${SMMU_ASSIGN_KERNELS:-stock debug 6.12 6.12-16k}; do
 done
 
 # The same stock guest on a GICv2, which has no ITS: only the MSI-isolation
-# test runs there.
+# test runs there. Then locked down: only the lockdown test.
 if [ -e "$out/stock-initrd.gz" ]; then
 	echo "== stock kernel, GICv2 (MSIs not isolated) =="
 	SMMU_ASSIGN_GIC=2 SMMU_ASSIGN_TESTS=msi_test "$TOP/tools/testbed/run-guest.sh" \
@@ -59,6 +59,17 @@ if [ -e "$out/stock-initrd.gz" ]; then
 	bash "$TOP/tools/testbed/verdict.sh" "$out/stock-gicv2-console.log" stock-gicv2 \
 		"$out/stock-gicv2.counts"
 	add_counts "$out/stock-gicv2.counts"
+
+	# And locked down (confidentiality), as a Secure Boot server runs:
+	# sysfs BAR access is refused there, the device fd must do it all.
+	echo "== stock kernel, lockdown=confidentiality =="
+	SMMU_ASSIGN_LOCKDOWN=confidentiality SMMU_ASSIGN_TESTS=lockdown_test \
+		"$TOP/tools/testbed/run-guest.sh" \
+		"$("$TOP/tools/testbed/fetch-stock-kernel.sh" 6.1)" "$out/stock-initrd.gz" check \
+		"$out/stock-lockdown-console.log"
+	bash "$TOP/tools/testbed/verdict.sh" "$out/stock-lockdown-console.log" stock-lockdown \
+		"$out/stock-lockdown.counts"
+	add_counts "$out/stock-lockdown.counts"
 fi
 
 # The stock guest once more, with EL2 and KVM: Debian's QEMU inside it runs a

@@ -14,17 +14,21 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
 mount -t debugfs debugfs /sys/kernel/debug
+mount -t securityfs securityfs /sys/kernel/security 2>/dev/null
 mount -t tmpfs tmpfs /tmp
 mount -t tmpfs tmpfs /run
 mkdir -p /dev/hugepages && mount -t hugetlbfs hugetlbfs /dev/hugepages
 
 mode=check
+lockdown=
 tests=$(cat /selftests/run-order 2>/dev/null)
 for arg in $(cat /proc/cmdline); do
 	case $arg in
 	testbed.mode=*) mode=${arg#testbed.mode=} ;;
 	# A comma-separated subset, for a run on another machine variant.
 	testbed.tests=*) tests=$(echo "${arg#testbed.tests=}" | tr , ' ') ;;
+	# Lock the kernel down once the modules are in (below).
+	testbed.lockdown=*) lockdown=${arg#testbed.lockdown=} ;;
 	# Settings for the selftests, e.g. the fuzzer's seed.
 	testbed.env.*=*) export "${arg#testbed.env.}" ;;
 	esac
@@ -41,6 +45,16 @@ done
 
 export SMMU_ASSIGN_KO=/lib/smmu_assign.ko
 insmod $SMMU_ASSIGN_KO || echo "testbed: insmod smmu_assign.ko failed"
+
+# Lockdown as a Secure Boot machine has it. Not by the kernel's lockdown=
+# parameter: a locked-down kernel loads only modules signed by a key it
+# trusts, and smmu_assign.ko is not signed by Debian's. Raising it here
+# gives the same lockdown for everything the tests do.
+if [ -n "$lockdown" ]; then
+	echo "$lockdown" > /sys/kernel/security/lockdown ||
+		echo "testbed: lockdown $lockdown failed"
+	echo "testbed: lockdown $(cat /sys/kernel/security/lockdown)"
+fi
 
 finish() {
 	# Quiet the console so the dumps below are not interleaved.

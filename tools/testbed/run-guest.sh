@@ -13,6 +13,11 @@
 # (A second edu behind the bridge cannot share that group: it would DMA
 # with the same requester ID, the bridge's, and arm-smmu-v3 refuses a
 # stream ID that another device has, leaving it with no IOMMU group.)
+# Two more devices for the device fd's tests, at fixed slots on the root
+# bus (00:10 and 00:11) after every edu, so no edu, bridge or bus number
+# moves: an NVMe controller (MSI-X, FLR), backed by a null block device
+# that reads zeroes, and an ivshmem-plain whose BAR2 is 1 MiB of RAM (a
+# peer for peer-to-peer DMA). No driver of the guest takes either.
 # MODE is passed to the guest's /init (check or demo). The console goes to
 # LOG, or to stdout.
 set -euo pipefail
@@ -27,6 +32,9 @@ gic=${SMMU_ASSIGN_GIC:-3}
 append="console=ttyAMA0 panic=-1 testbed.mode=$mode"
 [ "$gic" = 3 ] || append="$append testbed.msi_isolated=0"
 [ -z "${SMMU_ASSIGN_TESTS:-}" ] || append="$append testbed.tests=$SMMU_ASSIGN_TESTS"
+# SMMU_ASSIGN_LOCKDOWN=confidentiality: the guest raises the kernel's
+# lockdown to that level once its modules are loaded (guest-init.sh).
+[ -z "${SMMU_ASSIGN_LOCKDOWN:-}" ] || append="$append testbed.lockdown=$SMMU_ASSIGN_LOCKDOWN"
 # The fuzzer's knobs reach the selftests' environment (guest-init.sh).
 for var in SMMU_ASSIGN_FUZZ_SEED SMMU_ASSIGN_FUZZ_CALLS SMMU_ASSIGN_BENCH_ARGS \
 	SMMU_ASSIGN_VMM_EDU; do
@@ -66,5 +74,8 @@ timeout --foreground -k 10 "$timeout" \
 	-device pcie-root-port,id=rp0,chassis=1 \
 	-device pcie-pci-bridge,id=br0,bus=rp0 -device edu,bus=br0,addr=1 \
 	-device pcie-root-port,id=rp1,chassis=2,slot=1 -device edu,bus=rp1,id=hotedu \
+	-blockdev null-co,node-name=nvm,size=1048576,read-zeroes=on \
+	-device nvme,serial=smmua-nvme,drive=nvm,addr=10.0 \
+	-object memory-backend-ram,id=shm,size=1M -device ivshmem-plain,memdev=shm,addr=11.0 \
 	${qmp:+-qmp unix:$qmp,server=on,wait=off} ${SMMU_ASSIGN_QEMU_ARGS:-} \
 	</dev/null >"$log" || true

@@ -81,6 +81,19 @@ yes | no)
 		report ok "fault delivery as expected for this kernel (delivered: $faults)"
 	fi ;;
 esac
+# A boot asked to lock the kernel down (testbed.lockdown=LEVEL, from
+# SMMU_ASSIGN_LOCKDOWN) must have run at that level: /init prints the
+# securityfs file, the level in force in brackets.
+# (grep on the file: grep -q in a pipe would stop early, see above.)
+want=$(grep -m1 -o 'testbed\.lockdown=[a-z]*' "$log")
+want=${want#*=}
+if [ -n "$want" ]; then
+	if grep -q "^testbed: lockdown .*\[$want\]" "$log"; then
+		report ok "the kernel ran locked down ($want)"
+	else
+		report fail "the kernel was not locked down ($want asked)"
+	fi
+fi
 if grep -q '^=== KMEMLEAK BEGIN' "$log"; then
 	leaks=$(section KMEMLEAK | grep -c 'unreferenced object')
 	if [ "$leaks" != 0 ]; then

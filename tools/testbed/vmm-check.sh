@@ -32,13 +32,13 @@ fi
 "$TOP/tools/testbed/vmm-prepare.sh" "$kdir" "$out/stock-initrd.gz" "$out" ||
 	fail "building the VMM initramfs"
 
-# The edu in a slot of its own (00:10.0): the other devices keep their
-# addresses.
-edu=0000:00:10.0
+# The edu in a slot of its own (00:12.0, after the NVMe and the ivshmem):
+# the other devices keep their addresses.
+edu=0000:00:12.0
 log "booting $(basename "$(readlink -f "$kdir/modules")") with EL2 for the VMM test"
 start=$SECONDS
 SMMU_ASSIGN_QEMU_ARGS="-M virtualization=on -cpu max,pauth-impdef=on
-	-device edu,addr=10.0,dma_mask=0xffffffffff" \
+	-device edu,addr=12.0,dma_mask=0xffffffffff" \
 SMMU_ASSIGN_VMM_EDU=$edu SMMU_ASSIGN_TESTS=vmm_test \
 	"$TOP/tools/testbed/run-guest.sh" "$kdir" "$out/stock-vmm-initrd" check "$console"
 log "the VMM guest ran for $((SECONDS - start)) s"
