@@ -569,10 +569,14 @@ long long tl_eventfd_wait(int efd, int timeout_ms)
 	return val;
 }
 
-long long tl_irq_count(const char *name)
+/*
+ * The /proc/interrupts lines whose name holds name, or with name NULL the
+ * line of interrupt number irq, summed; -ENOENT when there is none.
+ */
+static long long irq_count(const char *name, unsigned int irq)
 {
 	long long total = -ENOENT;
-	char line[512];
+	char line[512], *end;
 	FILE *f = fopen("/proc/interrupts", "re");
 	int cpus = 0;
 
@@ -586,7 +590,8 @@ long long tl_irq_count(const char *name)
 		char *p = strchr(line, ':');
 		int i;
 
-		if (!p || !strstr(p, name))
+		if (!p || (name && !strstr(p, name)) ||
+		    (!name && (strtoul(line, &end, 10) != irq || end != p)))
 			continue;
 		if (total < 0)
 			total = 0;
@@ -595,6 +600,18 @@ long long tl_irq_count(const char *name)
 	}
 	fclose(f);
 	return total;
+}
+
+long long tl_irq_count(const char *name)
+{
+	return irq_count(name, 0);
+}
+
+long long tl_irq_count_nr(unsigned int irq)
+{
+	long long n = irq_count(NULL, irq);
+
+	return n == -ENOENT ? 0 : n;
 }
 
 int tl_edu_open_devfd(struct tl_edu *e, const char *bdf, int dfd)
@@ -880,51 +897,6 @@ int tl_count_records(const struct smmu_assign_fault_event *ev, int n,
 		found += tl_bdf_eq(&ev[i].bdf, bdf) &&
 			 (ev[i].iova & ~(uint64_t)(TL_PAGE - 1)) == page;
 	return found;
-}
-
-/*
- * Sum the /proc/interrupts lines of interrupt number irq (name NULL), or
- * whose actions contain name; -ENOENT when none is listed.
- */
-static long long irq_count(const char *name, unsigned int irq)
-{
-	long long total = -ENOENT;
-	char line[1024], *p, *end;
-	unsigned long long n, sum;
-	FILE *f = fopen("/proc/interrupts", "re");
-
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		/* "IRQ:" then one count per CPU, then the chip and the actions. */
-		p = strchr(line, ':');
-		if (!p || (name && !strstr(p, name)) ||
-		    (!name && (strtoul(line, &end, 10) != irq || end != p)))
-			continue;
-		for (sum = 0, p++;; p = end) {
-			n = strtoull(p, &end, 10);
-			if (end == p)
-				break;
-			sum += n;
-		}
-		if (name && !strstr(p, name))
-			continue;
-		total = (total < 0 ? 0 : total) + sum;
-	}
-	fclose(f);
-	return total;
-}
-
-long long tl_irq_count(const char *name)
-{
-	return irq_count(name, 0);
-}
-
-long long tl_irq_count_nr(unsigned int irq)
-{
-	long long n = irq_count(NULL, irq);
-
-	return n == -ENOENT ? 0 : n;
 }
 
 /* ---- users ---- */

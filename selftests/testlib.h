@@ -270,6 +270,13 @@ long long tl_eventfd_wait(int efd, int timeout_ms);
  * when there is no such line, i.e. no such handler is registered.
  */
 long long tl_irq_count(const char *name);
+/*
+ * The same for interrupt number irq: 0 when it is not listed (none taken).
+ * An interrupt's count outlives its handlers (a PCI function's INTx keeps
+ * its count from one driver to the next, an MSI vector does not): what one
+ * user took is the difference over its use.
+ */
+long long tl_irq_count_nr(unsigned int irq);
 
 /*
  * Open an edu through its device fd dfd, not sysfs: BAR0 mmapped from the
@@ -355,18 +362,6 @@ long long tl_pins_now(void);
 /* Read and write a module parameter of smmu_assign. */
 int tl_param_read(const char *name, char *buf, size_t len);
 int tl_param_write(const char *name, const char *val);
-
-/*
- * How many interrupts the kernel took on the lines whose action name (the
- * end of a /proc/interrupts line) contains name, summed over CPUs and
- * lines: e.g. "vfio-msi[0](0000:00:02.0)". -ENOENT when no line has it.
- * An interrupt's count outlives its handlers (a PCI function's INTx keeps
- * its count from one driver to the next, an MSI vector does not): count
- * what one user took as the difference of tl_irq_count_nr().
- */
-long long tl_irq_count(const char *name);
-/* The same for interrupt number irq: 0 when it is not listed (none taken). */
-long long tl_irq_count_nr(unsigned int irq);
 
 /* ---- users ---- */
 
