@@ -569,10 +569,14 @@ long long tl_eventfd_wait(int efd, int timeout_ms)
 	return val;
 }
 
-long long tl_irq_count(const char *name)
+/*
+ * The /proc/interrupts lines whose name holds name, or with name NULL the
+ * line of interrupt number irq, summed; -ENOENT when there is none.
+ */
+static long long irq_count(const char *name, unsigned int irq)
 {
 	long long total = -ENOENT;
-	char line[512];
+	char line[512], *end;
 	FILE *f = fopen("/proc/interrupts", "re");
 	int cpus = 0;
 
@@ -586,7 +590,8 @@ long long tl_irq_count(const char *name)
 		char *p = strchr(line, ':');
 		int i;
 
-		if (!p || !strstr(p, name))
+		if (!p || (name && !strstr(p, name)) ||
+		    (!name && (strtoul(line, &end, 10) != irq || end != p)))
 			continue;
 		if (total < 0)
 			total = 0;
@@ -595,6 +600,18 @@ long long tl_irq_count(const char *name)
 	}
 	fclose(f);
 	return total;
+}
+
+long long tl_irq_count(const char *name)
+{
+	return irq_count(name, 0);
+}
+
+long long tl_irq_count_nr(unsigned int irq)
+{
+	long long n = irq_count(NULL, irq);
+
+	return n == -ENOENT ? 0 : n;
 }
 
 int tl_edu_open_devfd(struct tl_edu *e, const char *bdf, int dfd)

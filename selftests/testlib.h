@@ -270,6 +270,13 @@ long long tl_eventfd_wait(int efd, int timeout_ms);
  * when there is no such line, i.e. no such handler is registered.
  */
 long long tl_irq_count(const char *name);
+/*
+ * The same for interrupt number irq: 0 when it is not listed (none taken).
+ * An interrupt's count outlives its handlers (a PCI function's INTx keeps
+ * its count from one driver to the next, an MSI vector does not): what one
+ * user took is the difference over its use.
+ */
+long long tl_irq_count_nr(unsigned int irq);
 
 /*
  * Open an edu through its device fd dfd, not sysfs: BAR0 mmapped from the

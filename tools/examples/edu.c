@@ -17,16 +17,6 @@
 
 #include "edu.h"
 
-#define EDU_REG_LIVENESS	0x04
-#define EDU_REG_IRQ_STATUS	0x24
-#define EDU_REG_IRQ_ACK		0x64
-#define EDU_REG_DMA_SRC		0x80
-#define EDU_REG_DMA_DST		0x88
-#define EDU_REG_DMA_COUNT	0x90
-#define EDU_REG_DMA_CMD		0x98
-#define EDU_DMA_START		0x1
-#define EDU_DMA_DIR_TO_RAM	0x2
-#define EDU_DMA_RAISE_IRQ	0x4
 /* The DMA timer fires after 100 ms; allow for a slow emulator. */
 #define EDU_DMA_TIMEOUT_MS	5000
 

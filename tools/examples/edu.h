@@ -20,6 +20,18 @@
 #define EDU_BUF_ADDR		0x40000
 /* QEMU 7.2 aborts the machine on a transfer of the buffer's full 4 KiB. */
 #define EDU_DMA_MAX		4095
+/* BAR0's registers: 32-bit below 0x80, 32 or 64-bit from there. */
+#define EDU_REG_LIVENESS	0x04
+#define EDU_REG_IRQ_STATUS	0x24
+#define EDU_REG_IRQ_ACK		0x64
+#define EDU_REG_DMA_SRC		0x80
+#define EDU_REG_DMA_DST		0x88
+#define EDU_REG_DMA_COUNT	0x90
+#define EDU_REG_DMA_CMD		0x98
+/* DMA command bits (EDU_IRQ_DMA, below, is the status bit of a finished DMA). */
+#define EDU_DMA_START		0x1
+#define EDU_DMA_DIR_TO_RAM	0x2
+#define EDU_DMA_RAISE_IRQ	0x4
 #define EDU_DMA_TO_DEVICE	0	/* RAM (an IOVA) -> edu buffer */
 #define EDU_DMA_FROM_DEVICE	1	/* edu buffer -> RAM (an IOVA) */
 

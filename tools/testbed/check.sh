@@ -72,6 +72,14 @@ if [ -e "$out/stock-initrd.gz" ]; then
 	add_counts "$out/stock-lockdown.counts"
 fi
 
+# The stock guest once more, with EL2 and KVM: Debian's QEMU inside it runs a
+# nested guest with an edu passed through (vmm-check.sh, vmm_test only).
+if [ -e "$out/stock-initrd.gz" ]; then
+	echo "== stock kernel, a VMM inside (KVM, edu passed through) =="
+	bash "$TOP/tools/testbed/vmm-check.sh" "$out" reuse
+	add_counts "$out/stock-vmm.counts"
+fi
+
 echo "(logs in $out)"
 echo "$total_pass passed, $total_fail failed, $total_skip skipped"
 [ "$total_fail" = 0 ]

@@ -36,7 +36,8 @@ append="console=ttyAMA0 panic=-1 testbed.mode=$mode"
 # lockdown to that level once its modules are loaded (guest-init.sh).
 [ -z "${SMMU_ASSIGN_LOCKDOWN:-}" ] || append="$append testbed.lockdown=$SMMU_ASSIGN_LOCKDOWN"
 # The fuzzer's knobs reach the selftests' environment (guest-init.sh).
-for var in SMMU_ASSIGN_FUZZ_SEED SMMU_ASSIGN_FUZZ_CALLS SMMU_ASSIGN_BENCH_ARGS; do
+for var in SMMU_ASSIGN_FUZZ_SEED SMMU_ASSIGN_FUZZ_CALLS SMMU_ASSIGN_BENCH_ARGS \
+	SMMU_ASSIGN_VMM_EDU; do
 	[ -z "${!var:-}" ] || append="$append testbed.env.$var=${!var}"
 done
 
@@ -60,6 +61,8 @@ cpu=cortex-a57
 flags=$(od -An -tu1 -j24 -N1 "$kdir/vmlinuz" | tr -d ' ')
 [ $(((flags >> 1) & 3)) -le 1 ] || cpu=max,pauth-impdef=on
 
+# SMMU_ASSIGN_QEMU_ARGS: more QEMU options, after these (a later -cpu wins,
+# -M options add up), for a boot of its own such as vmm-check.sh's.
 # A guest that hangs is killed; the missing end marker then fails the run.
 timeout --foreground -k 10 "$timeout" \
 	qemu-system-aarch64 -M virt,iommu=smmuv3,gic-version="$gic" -cpu "$cpu" \
@@ -74,5 +77,5 @@ timeout --foreground -k 10 "$timeout" \
 	-blockdev null-co,node-name=nvm,size=1048576,read-zeroes=on \
 	-device nvme,serial=smmua-nvme,drive=nvm,addr=10.0 \
 	-object memory-backend-ram,id=shm,size=1M -device ivshmem-plain,memdev=shm,addr=11.0 \
-	${qmp:+-qmp unix:$qmp,server=on,wait=off} \
+	${qmp:+-qmp unix:$qmp,server=on,wait=off} ${SMMU_ASSIGN_QEMU_ARGS:-} \
 	</dev/null >"$log" || true
