@@ -212,6 +212,36 @@ FIXTURE(devfd) {
 	mode_t mode;		/* of the node, when a test opened it up */
 };
 
+/*
+ * A fixture's edu, owned: a file that binds it into a space with BUF_PAGES
+ * of *buf mapped at WIN_IOVA, and drives it through a device fd. 0 or a
+ * negative errno; what was made stays in the out parameters for teardown.
+ */
+static int own_edu(const char *name, struct tl_edu *e, int *fd, uint32_t *sp, uint8_t **buf,
+		   int *dfd)
+{
+	int ret;
+
+	e->bdf = tl_bdf(name);
+	*fd = smmua_open();
+	if (*fd < 0)
+		return *fd;
+	ret = tl_bind(*fd, &e->bdf, 0, WIN_IOVA, WIN_LEN);
+	if (ret < 0)
+		return ret;
+	*sp = ret;
+	*buf = tl_buf_alloc(BUF_PAGES * TL_PAGE, 0);
+	if (!*buf)
+		return -ENOMEM;
+	ret = smmua_map(*fd, *sp, RW, *buf, WIN_IOVA, BUF_PAGES * TL_PAGE);
+	if (ret)
+		return ret;
+	*dfd = smmua_device_fd(*fd, &e->bdf);
+	if (*dfd < 0)
+		return *dfd;
+	return tl_edu_open_devfd(e, name, *dfd);
+}
+
 FIXTURE_SETUP(devfd)
 {
 	int i, ret;
@@ -229,18 +259,8 @@ FIXTURE_SETUP(devfd)
 		ASSERT_EQ(0, tl_bind_stub(self->names[i]));
 	}
 	self->pins0 = tl_pins_now();
-	self->fd = smmua_open();
-	ASSERT_LE(0, self->fd);
-	self->e.bdf = tl_bdf(self->names[0]);
-	ret = tl_bind(self->fd, &self->e.bdf, 0, WIN_IOVA, WIN_LEN);
-	ASSERT_LT(0, ret);
-	self->sp = ret;
-	self->buf = tl_buf_alloc(BUF_PAGES * TL_PAGE, 0);
-	ASSERT_NE(NULL, self->buf);
-	ASSERT_EQ(0, smmua_map(self->fd, self->sp, RW, self->buf, WIN_IOVA, BUF_PAGES * TL_PAGE));
-	self->dfd = smmua_device_fd(self->fd, &self->e.bdf);
-	ASSERT_LE(0, self->dfd) TH_LOG("DEVICE_FD: %s", strerror(-self->dfd));
-	ASSERT_EQ(0, tl_edu_open_devfd(&self->e, self->names[0], self->dfd));
+	ret = own_edu(self->names[0], &self->e, &self->fd, &self->sp, &self->buf, &self->dfd);
+	ASSERT_EQ(0, ret) TH_LOG("%s: %s", self->names[0], strerror(-ret));
 }
 
 FIXTURE_TEARDOWN(devfd)
@@ -1183,17 +1203,8 @@ FIXTURE_SETUP(hot)
 	self->e.bdf = tl_bdf(self->name);
 	tl_drop_binding(&self->e.bdf);
 	ASSERT_EQ(0, tl_bind_stub(self->name));
-	self->fd = smmua_open();
-	ASSERT_LE(0, self->fd);
-	ret = tl_bind(self->fd, &self->e.bdf, 0, WIN_IOVA, WIN_LEN);
-	ASSERT_LT(0, ret);
-	self->sp = ret;
-	self->buf = tl_buf_alloc(BUF_PAGES * TL_PAGE, 0);
-	ASSERT_NE(NULL, self->buf);
-	ASSERT_EQ(0, smmua_map(self->fd, self->sp, RW, self->buf, WIN_IOVA, BUF_PAGES * TL_PAGE));
-	self->dfd = smmua_device_fd(self->fd, &self->e.bdf);
-	ASSERT_LE(0, self->dfd);
-	ASSERT_EQ(0, tl_edu_open_devfd(&self->e, self->name, self->dfd));
+	ret = own_edu(self->name, &self->e, &self->fd, &self->sp, &self->buf, &self->dfd);
+	ASSERT_EQ(0, ret) TH_LOG("%s: %s", self->name, strerror(-ret));
 }
 
 FIXTURE_TEARDOWN(hot)

@@ -1431,18 +1431,7 @@ struct side {
  * call for VFIO (sides[0]) and for smmu-assign (sides[1]), S the side: the
  * answers must be the same.
  */
-#define SAME(what, call) do {							\
-	char b0_[32], b1_[32];							\
-	long r_[2];								\
-	int k_;									\
-	for (k_ = 0; k_ < 2; k_++) {						\
-		struct side *S = &sides[k_];					\
-		r_[k_] = (call);						\
-	}									\
-	EXPECT_EQ(r_[0], r_[1])							\
-		TH_LOG("%s: VFIO %s, smmu-assign %s", what,			\
-		       res(r_[0], b0_, sizeof(b0_)), res(r_[1], b1_, sizeof(b1_))); \
-} while (0)
+#define SAME(what, call)	SAME_AS_6_1(what, call, LONG_MIN)
 
 /*
  * As SAME, for an answer VFIO changed after 6.1: smmu-assign gives 6.1's,
