@@ -374,6 +374,7 @@ struct smmua_space_type1 {
 };
 
 int smmua_space_type1_info(struct smmua_space *space, struct smmua_space_type1 *info);
+void smmua_space_type1_reset(struct smmua_space *space);
 
 /* mapping.c: pinning user memory and mapping it into a space's domains */
 extern unsigned int smmua_max_mappings;

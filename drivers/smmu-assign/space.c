@@ -883,3 +883,22 @@ int smmua_space_type1_info(struct smmua_space *space, struct smmua_space_type1 *
 	mutex_unlock(&space->lock);
 	return ret;
 }
+
+/*
+ * A type1 space whose last group left starts afresh, as VFIO builds a new
+ * IOVA list when its IOMMU is set again: every IOVA, until groups join. A
+ * failed allocation only keeps the narrower ranges. The space is locked.
+ */
+void smmua_space_type1_reset(struct smmua_space *space)
+{
+	struct smmua_range *all;
+
+	lockdep_assert_held(&space->lock);
+	all = kmalloc(sizeof(*all), GFP_KERNEL_ACCOUNT);
+	if (!all)
+		return;
+	*all = (struct smmua_range){ 0, U64_MAX };
+	kfree(space->ranges);
+	space->ranges = all;
+	space->nr_ranges = 1;
+}

@@ -321,8 +321,10 @@ static void smmua_vfio_leave(struct smmua_binding *binding)
 	mutex_unlock(&ctx->lock);
 	if (last) {
 		mutex_lock(&space->lock);
-		if (!space->dead)
+		if (!space->dead) {
 			smmua_unmap_all(space);
+			smmua_space_type1_reset(space);
+		}
 		mutex_unlock(&space->lock);
 	}
 	fput(container);
