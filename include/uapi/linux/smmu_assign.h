@@ -47,6 +47,8 @@ enum {
 	SMMU_ASSIGN_CMD_SPACE_ALLOW_IOVAS,
 	SMMU_ASSIGN_CMD_SPACE_INFO,
 	SMMU_ASSIGN_CMD_DEVICE_FD,
+	SMMU_ASSIGN_CMD_MAP_VEC,
+	SMMU_ASSIGN_CMD_UNMAP_VEC,
 };
 
 /* GET_INFO out_capabilities */
@@ -59,6 +61,7 @@ enum {
 #define SMMU_ASSIGN_CAP_SPACES		(1ULL << 6)	/* SPACE_*; MAP by space */
 #define SMMU_ASSIGN_CAP_GROUPS		(1ULL << 7)	/* groups of several devices */
 #define SMMU_ASSIGN_CAP_DEVICE_FD	(1ULL << 8)	/* DEVICE_FD; QUERY's out_irq_* */
+#define SMMU_ASSIGN_CAP_MAP_VEC		(1ULL << 9)	/* MAP_VEC, UNMAP_VEC */
 
 /**
  * struct smmu_assign_bdf - a PCI function
@@ -923,5 +926,95 @@ struct smmu_assign_device_fd {
 };
 
 #define SMMU_ASSIGN_DEVICE_FD	_IO(SMMU_ASSIGN_TYPE, SMMU_ASSIGN_CMD_DEVICE_FD)
+
+/* Entries one MAP_VEC or UNMAP_VEC takes at most. */
+#define SMMU_ASSIGN_VEC_MAX	4096
+
+/**
+ * struct smmu_assign_map_entry - one range of a MAP_VEC
+ * @flags: SMMU_ASSIGN_MAP_READ, alone or with SMMU_ASSIGN_MAP_WRITE
+ * @__reserved: must be 0
+ * @user_va: start of the caller's memory
+ * @iova: where the devices see it
+ * @length: bytes
+ */
+struct smmu_assign_map_entry {
+	__u32 flags;
+	__u32 __reserved;
+	__aligned_u64 user_va;
+	__aligned_u64 iova;
+	__aligned_u64 length;
+};
+
+/**
+ * struct smmu_assign_map_vec - ioctl(SMMU_ASSIGN_MAP_VEC)
+ * @size: sizeof(struct smmu_assign_map_vec)
+ * @flags: must be 0
+ * @space_id: a space of this file
+ * @num_entries: entries at @entries, 1 to SMMU_ASSIGN_VEC_MAX
+ * @entries: user pointer to an array of struct smmu_assign_map_entry
+ * @out_num_runs: physically contiguous runs the memory was mapped as, all
+ *		  entries together
+ * @out_length: bytes mapped, all entries together
+ *
+ * Many MAPs in one call, all or nothing: each entry becomes a mapping of
+ * its own, under the rules and errnos of SMMU_ASSIGN_MAP, and either every
+ * entry is mapped or, on any error, none is and nothing is left pinned or
+ * charged. Entries may come in any order but must not overlap each other.
+ * The space is locked once for the call and the array is read before, so
+ * a driver that maps thousands of small buffers pays the fixed cost of a
+ * call once. Each mapping counts against max_mappings and is removed by
+ * UNMAP, UNMAP_VEC or UNMAP_ALL like any other. VFIO has no equivalent.
+ *
+ * Errors: those of SMMU_ASSIGN_MAP, for the first entry that fails them;
+ * EINVAL (@num_entries 0 or above SMMU_ASSIGN_VEC_MAX), EEXIST (two
+ * entries overlap), EOPNOTSUPP (@flags, or an entry's flags or
+ * @__reserved), EFAULT (@entries unreadable).
+ */
+struct smmu_assign_map_vec {
+	__u32 size;
+	__u32 flags;
+	__u32 space_id;
+	__u32 num_entries;
+	__aligned_u64 entries;
+	__aligned_u64 out_num_runs;
+	__aligned_u64 out_length;
+};
+
+#define SMMU_ASSIGN_MAP_VEC	_IO(SMMU_ASSIGN_TYPE, SMMU_ASSIGN_CMD_MAP_VEC)
+
+/**
+ * struct smmu_assign_unmap_vec - ioctl(SMMU_ASSIGN_UNMAP_VEC)
+ * @size: sizeof(struct smmu_assign_unmap_vec)
+ * @flags: must be 0
+ * @space_id: a space of this file
+ * @num_entries: entries at @ranges, 1 to SMMU_ASSIGN_VEC_MAX
+ * @ranges: user pointer to an array of struct smmu_assign_iova_range
+ * @out_unmapped_length: bytes unmapped
+ * @out_unmapped_count: mappings removed
+ * @__reserved: must be 0
+ *
+ * Many UNMAPs in one call, all or nothing: each range follows the rules
+ * of an SMMU_ASSIGN_UNMAP of a range (it must hold a mapping and cut
+ * none), and either every range is unmapped or, on any error, nothing is.
+ * Ranges may come in any order and may overlap. Every domain's IOTLB is
+ * invalidated once for the call, before any page is unpinned.
+ *
+ * Errors: those of SMMU_ASSIGN_UNMAP of a range, for the first range that
+ * fails them; EINVAL (@num_entries 0 or above SMMU_ASSIGN_VEC_MAX),
+ * EOPNOTSUPP (@flags or @__reserved), EFAULT (@ranges unreadable).
+ */
+struct smmu_assign_unmap_vec {
+	__u32 size;
+	__u32 flags;
+	__u32 space_id;
+	__u32 num_entries;
+	__aligned_u64 ranges;
+	__aligned_u64 out_unmapped_length;
+	__u32 out_unmapped_count;
+	__u32 __reserved;
+};
+
+#define SMMU_ASSIGN_UNMAP_VEC	_IO(SMMU_ASSIGN_TYPE, SMMU_ASSIGN_CMD_UNMAP_VEC)
 
 #endif /* _UAPI_LINUX_SMMU_ASSIGN_H */
