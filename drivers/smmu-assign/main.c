@@ -50,7 +50,8 @@ static int smmu_assign_get_info(struct smmu_assign_ucmd *ucmd)
 	cmd->out_capabilities = SMMU_ASSIGN_CAP_BIND | SMMU_ASSIGN_CAP_PERSISTENT |
 				SMMU_ASSIGN_CAP_QUERY | SMMU_ASSIGN_CAP_RESV_REGIONS |
 				SMMU_ASSIGN_CAP_DELEGATE | SMMU_ASSIGN_CAP_SPACES |
-				SMMU_ASSIGN_CAP_GROUPS | SMMU_ASSIGN_CAP_DEVICE_FD;
+				SMMU_ASSIGN_CAP_GROUPS | SMMU_ASSIGN_CAP_DEVICE_FD |
+				SMMU_ASSIGN_CAP_MAP_VEC;
 	if (smmua_faults_delivered())
 		cmd->out_capabilities |= SMMU_ASSIGN_CAP_FAULTS;
 	cmd->out_num_devices = smmua_count_devices();
@@ -81,6 +82,8 @@ union smmu_assign_ucmd_buffer {
 	struct smmu_assign_space_allow_iovas space_allow_iovas;
 	struct smmu_assign_space_info space_info;
 	struct smmu_assign_device_fd device_fd;
+	struct smmu_assign_map_vec map_vec;
+	struct smmu_assign_unmap_vec unmap_vec;
 };
 
 struct smmu_assign_ioctl_op {
@@ -136,6 +139,9 @@ static const struct smmu_assign_ioctl_op smmu_assign_ioctl_ops[] = {
 	IOCTL_OP(SPACE_INFO, smmua_space_info, struct smmu_assign_space_info,
 		 devices),
 	IOCTL_OP(DEVICE_FD, smmua_device_fd, struct smmu_assign_device_fd,
+		 __reserved),
+	IOCTL_OP(MAP_VEC, smmua_map_vec, struct smmu_assign_map_vec, out_length),
+	IOCTL_OP(UNMAP_VEC, smmua_unmap_vec, struct smmu_assign_unmap_vec,
 		 __reserved),
 };
 

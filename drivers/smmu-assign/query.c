@@ -156,7 +156,7 @@ int smmua_mappings(struct smmu_assign_ucmd *ucmd)
 {
 	struct smmu_assign_mappings *cmd = ucmd->cmd;
 	struct smmu_assign_mapping_info *infos = NULL;
-	struct interval_tree_node *node;
+	struct smmua_mapping *map;
 	struct smmua_space *space;
 	bool more = false;
 	u32 room, n = 0;
@@ -178,23 +178,21 @@ int smmua_mappings(struct smmu_assign_ucmd *ucmd)
 		ret = PTR_ERR(space);
 		goto out_free;
 	}
-	for (node = interval_tree_iter_first(&space->mappings, cmd->cursor, ULONG_MAX);
-	     node; node = interval_tree_iter_next(node, cmd->cursor, ULONG_MAX)) {
-		struct smmua_mapping *map = container_of(node, struct smmua_mapping, node);
-
+	for (map = smmua_mapping_first(space, cmd->cursor, U64_MAX); map;
+	     map = smmua_mapping_next(map, U64_MAX)) {
 		/* Reported in the previous batch. */
-		if (node->start < cmd->cursor)
+		if (map->iova < cmd->cursor)
 			continue;
 		if (n == room) {
 			more = true;
-			next = node->start;
+			next = map->iova;
 			break;
 		}
 		infos[n++] = (struct smmu_assign_mapping_info){
-			.iova = node->start,
-			.length = node->last - node->start + 1,
+			.iova = map->iova,
+			.length = smmua_mapping_len(map),
 			.user_va = map->user_va,
-			.flags = map->flags & ~SMMUA_MAPPING_INTERNAL,
+			.flags = smmua_mapping_flags(map),
 		};
 	}
 	smmua_space_unlock_put(space);
@@ -217,7 +215,6 @@ out_free:
 int smmua_translate(struct smmu_assign_ucmd *ucmd)
 {
 	struct smmu_assign_translate *cmd = ucmd->cmd;
-	struct interval_tree_node *node;
 	struct smmua_domain *sdom;
 	struct smmua_space *space;
 	struct smmua_mapping *map;
@@ -229,12 +226,11 @@ int smmua_translate(struct smmu_assign_ucmd *ucmd)
 	space = smmua_space_lookup(ucmd, cmd->flags, cmd->space_id, &cmd->bdf);
 	if (IS_ERR(space))
 		return PTR_ERR(space);
-	node = interval_tree_iter_first(&space->mappings, cmd->iova, cmd->iova);
-	if (!node) {
+	map = smmua_mapping_first(space, cmd->iova, cmd->iova);
+	if (!map) {
 		ret = -ENOENT;
 		goto out_unlock;
 	}
-	map = container_of(node, struct smmua_mapping, node);
 	phys = smmua_mapping_phys(map, cmd->iova);
 	/* Every domain must translate it to the page pinned for it. */
 	list_for_each_entry(sdom, &space->domains, node) {
@@ -247,11 +243,11 @@ int smmua_translate(struct smmu_assign_ucmd *ucmd)
 			goto out_unlock;
 		}
 	}
-	cmd->out_user_va = map->user_va + (cmd->iova - node->start);
+	cmd->out_user_va = map->user_va + (cmd->iova - map->iova);
 	cmd->out_flags = 0;
-	if (map->flags & SMMU_ASSIGN_MAP_READ)
+	if (smmua_mapping_flags(map) & SMMU_ASSIGN_MAP_READ)
 		cmd->out_flags |= SMMU_ASSIGN_XLATE_READ;
-	if (map->flags & SMMU_ASSIGN_MAP_WRITE)
+	if (smmua_mapping_flags(map) & SMMU_ASSIGN_MAP_WRITE)
 		cmd->out_flags |= SMMU_ASSIGN_XLATE_WRITE;
 	cmd->out_phys = 0;
 	/* Host physical addresses help attacks: administrators only. */

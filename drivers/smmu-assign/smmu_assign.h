@@ -30,13 +30,13 @@
 #ifndef _SMMU_ASSIGN_H
 #define _SMMU_ASSIGN_H
 
-#include <linux/interval_tree.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/overflow.h>
 #include <linux/pci.h>
 #include <linux/refcount.h>
 #include <linux/ratelimit.h>
+#include <linux/rbtree.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/uidgid.h>
@@ -137,7 +137,8 @@ struct smmua_space {
 	struct smmua_range *ranges;	/* sorted, disjoint, not adjacent; lock */
 	unsigned int nr_ranges;
 	unsigned long align;		/* of MAP: CPU page and every domain's */
-	struct rb_root_cached mappings;	/* smmua_mapping; lock */
+	struct rb_root mappings;	/* smmua_mapping, by IOVA; lock */
+	struct smmua_charge *charge;	/* the last MAP's, referenced; lock */
 	struct list_head domains;	/* smmua_domain; lock */
 	struct list_head bindings;	/* smmua_binding.space_node; lock */
 	unsigned int nr_bindings;
@@ -228,10 +229,16 @@ struct smmua_device {
 	u64 faults_lost;
 };
 
-/* smmua_mapping.flags beyond the uapi's SMMU_ASSIGN_MAP_* */
-#define SMMUA_MAPPING_CHARGED	BIT(31)	/* counted in user->locked_vm */
-#define SMMUA_MAPPING_BAR	BIT(30)	/* a BAR of a device fd: not pinned */
-#define SMMUA_MAPPING_INTERNAL	(SMMUA_MAPPING_CHARGED | SMMUA_MAPPING_BAR)
+/*
+ * Who a mapping's pins are charged to: the user (locked_vm) and the mm
+ * (pinned_vm) of the process that MAPped them. A space keeps its last one,
+ * so a process's mappings share one object instead of a reference each.
+ */
+struct smmua_charge {
+	refcount_t users;
+	struct user_struct *user;	/* referenced */
+	struct mm_struct *mm;		/* mmgrab()ed */
+};
 
 /* Physically contiguous pinned pages, at consecutive IOVAs. */
 struct smmua_run {
@@ -240,7 +247,7 @@ struct smmua_run {
 };
 
 /*
- * Runs of a mapping beyond its first, in IOVA order: a list of chunks, each
+ * The runs of a mapping of several, in IOVA order: a list of chunks, each
  * sized for what the rest of the mapping can need, at most a page.
  */
 struct smmua_run_chunk {
@@ -250,28 +257,54 @@ struct smmua_run_chunk {
 	struct smmua_run runs[];
 };
 
+/* Tags in the low bits of smmua_mapping.owner. */
+#define SMMUA_MAP_WRITE		BIT(0)	/* the devices may write */
+#define SMMUA_MAP_BAR		BIT(1)	/* owner: a device fd; not pinned */
+#define SMMUA_MAP_RUNS		BIT(2)	/* runs, not phys */
+#define SMMUA_MAP_TAGS		(SMMUA_MAP_WRITE | SMMUA_MAP_BAR | SMMUA_MAP_RUNS)
+
 /*
  * One MAP: a range of user memory, pinned once, and mapped at an IOVA range
  * in every domain of its space. The runs record what was pinned, so a new
  * domain is filled and the pages are unpinned without a page-table walk.
- * The pins are charged to whoever MAPped them, as iommufd does: the
- * caller's user (RLIMIT_MEMLOCK, unless it had CAP_IPC_LOCK) and the
- * caller's mm (VmPin), so the charge lives as long as the pins, whichever
- * process holds the file then.
+ * A mapping of one run, the common small one, holds it inline. Mappings
+ * never overlap, so a plain tree by IOVA finds them. 64 bytes.
  */
 struct smmua_mapping {
-	struct interval_tree_node node;	/* IOVA [start, last] */
-	unsigned long user_va;
-	struct user_struct *user;	/* referenced; NULL for a BAR */
 	union {
-		struct mm_struct *mm;	/* mmgrab()ed */
-		const struct smmua_devfd *bar_devfd; /* SMMUA_MAPPING_BAR */
+		struct rb_node rb;		/* smmua_space.mappings */
+		struct smmua_mapping *next;	/* out of the tree, going */
 	};
-	u32 flags;			/* SMMU_ASSIGN_MAP_*, SMMUA_MAPPING_* */
-	unsigned long nr_runs;
-	struct smmua_run first;		/* a one-run mapping needs no chunk */
-	struct smmua_run_chunk *runs;
+	u64 iova;
+	u64 last;
+	unsigned long user_va;
+	/* struct smmua_charge * or, for a BAR, struct smmua_devfd *; tags */
+	unsigned long owner;
+	union {
+		phys_addr_t phys;		/* of its one run */
+		struct smmua_run_chunk *runs;	/* SMMUA_MAP_RUNS */
+	};
 };
+
+static inline u64 smmua_mapping_len(const struct smmua_mapping *map)
+{
+	return map->last - map->iova + 1;
+}
+
+static inline u32 smmua_mapping_flags(const struct smmua_mapping *map)
+{
+	return SMMU_ASSIGN_MAP_READ |
+	       (map->owner & SMMUA_MAP_WRITE ? SMMU_ASSIGN_MAP_WRITE : 0);
+}
+
+static inline const struct smmua_devfd *smmua_mapping_devfd(const struct smmua_mapping *map)
+{
+	return map->owner & SMMUA_MAP_BAR ?
+	       (const struct smmua_devfd *)(map->owner & ~SMMUA_MAP_TAGS) : NULL;
+}
+
+struct smmua_mapping *smmua_mapping_first(struct smmua_space *space, u64 first, u64 last);
+struct smmua_mapping *smmua_mapping_next(struct smmua_mapping *map, u64 last);
 
 /*
  * One ioctl call in flight: the user's buffer and the size it claimed, and
@@ -381,7 +414,10 @@ extern unsigned int smmua_max_mappings;
 int smmua_mapping_init(void);
 void smmua_mapping_exit(void);
 int smmua_map(struct smmu_assign_ucmd *ucmd);
+int smmua_map_vec(struct smmu_assign_ucmd *ucmd);
 int smmua_unmap(struct smmu_assign_ucmd *ucmd);
+int smmua_unmap_vec(struct smmu_assign_ucmd *ucmd);
+void smmua_charge_put(struct smmua_charge *charge);
 void smmua_unmap_all(struct smmua_space *space);
 int smmua_domain_fill(struct smmua_space *space, struct smmua_domain *sdom);
 void smmua_domain_unmap(struct smmua_space *space, struct smmua_domain *sdom,

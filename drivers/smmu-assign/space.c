@@ -47,7 +47,8 @@ int smmua_check_space_name(const char *name)
 
 static void smmua_space_free(struct smmua_space *space)
 {
-	WARN_ON(!RB_EMPTY_ROOT(&space->mappings.rb_root));
+	WARN_ON(!RB_EMPTY_ROOT(&space->mappings));
+	smmua_charge_put(space->charge);
 	WARN_ON(!list_empty(&space->domains));
 	kfree(space->ranges);
 	mutex_destroy(&space->lock);
@@ -109,7 +110,7 @@ struct smmua_space *smmua_space_new(struct smmua_ctx *ctx, const char *name,
 	space->ctx = ctx;
 	strscpy(space->name, name, sizeof(space->name));
 	space->align = PAGE_SIZE;
-	space->mappings = RB_ROOT_CACHED;
+	space->mappings = RB_ROOT;
 	INIT_LIST_HEAD(&space->domains);
 	INIT_LIST_HEAD(&space->bindings);
 	spin_lock_init(&space->stats_lock);
@@ -264,7 +265,7 @@ static bool smmua_in_aperture(struct iommu_domain *domain, u64 start, u64 last)
 static int smmua_space_suits(struct smmua_space *space, struct smmua_domain *sdom)
 {
 	struct iommu_domain *domain = sdom->domain;
-	struct interval_tree_node *node;
+	struct smmua_mapping *map;
 	unsigned int i;
 
 	for (i = 0; i < space->nr_ranges; i++) {
@@ -274,11 +275,11 @@ static int smmua_space_suits(struct smmua_space *space, struct smmua_domain *sdo
 				sdom->min_pgsize))
 			return -EINVAL;
 	}
-	for (node = interval_tree_iter_first(&space->mappings, 0, ULONG_MAX); node;
-	     node = interval_tree_iter_next(node, 0, ULONG_MAX)) {
-		if (!smmua_in_aperture(domain, node->start, node->last))
+	for (map = smmua_mapping_first(space, 0, U64_MAX); map;
+	     map = smmua_mapping_next(map, U64_MAX)) {
+		if (!smmua_in_aperture(domain, map->iova, map->last))
 			return -ERANGE;
-		if (!IS_ALIGNED(node->start | (node->last + 1), sdom->min_pgsize))
+		if (!IS_ALIGNED(map->iova | (map->last + 1), sdom->min_pgsize))
 			return -EINVAL;
 	}
 	return 0;
@@ -503,7 +504,7 @@ static int smmua_ranges_fit(struct smmua_space *space, struct smmua_range *range
 {
 	struct smmua_range *old_ranges = space->ranges;
 	unsigned int old_nr = space->nr_ranges;
-	struct interval_tree_node *node;
+	struct smmua_mapping *map;
 	struct smmua_binding *binding;
 	struct smmua_domain *sdom;
 	unsigned int i;
@@ -515,9 +516,9 @@ static int smmua_ranges_fit(struct smmua_space *space, struct smmua_range *range
 	/* Checked against the new ranges, as if they were in place. */
 	space->ranges = ranges;
 	space->nr_ranges = nr;
-	for (node = interval_tree_iter_first(&space->mappings, 0, ULONG_MAX); node;
-	     node = interval_tree_iter_next(node, 0, ULONG_MAX))
-		if (!smmua_space_range(space, node->start, node->last))
+	for (map = smmua_mapping_first(space, 0, U64_MAX); map;
+	     map = smmua_mapping_next(map, U64_MAX))
+		if (!smmua_space_range(space, map->iova, map->last))
 			goto busy;
 	space->ranges = old_ranges;
 	space->nr_ranges = old_nr;
