@@ -146,6 +146,43 @@ static int map_huge(fx_t *self)
 	return smmua_map(self->fd, self->sp, RW, self->huge, HUGE_IOVA, TL_HUGE);
 }
 
+/* MAP_PAGES pages as three mappings of one MAP_VEC, at scattered IOVAs. */
+#define VEC_N	3
+static const struct { unsigned int page, pages; __u64 iova; } vec_layout[VEC_N] = {
+	{ 0, 4, MAP_IOVA + 0x200000 }, { 4, 1, MAP_IOVA }, { 5, 11, MAP_IOVA + 0x400000 },
+};
+
+static int map_vec(fx_t *self)
+{
+	struct smmu_assign_map_entry e[VEC_N] = {};
+	int i;
+
+	for (i = 0; i < VEC_N; i++) {
+		e[i].flags = RW;
+		e[i].user_va = (uintptr_t)self->buf + vec_layout[i].page * TL_PAGE;
+		e[i].iova = vec_layout[i].iova;
+		e[i].length = vec_layout[i].pages * TL_PAGE;
+	}
+	return smmua_map_vec(self->fd, self->sp, e, VEC_N, NULL);
+}
+
+static int bind_and_map_vec(fx_t *self)
+{
+	return bind(self) ?: map_vec(self);
+}
+
+static int unmap_vec(fx_t *self)
+{
+	struct smmu_assign_iova_range r[VEC_N];
+	int i;
+
+	for (i = 0; i < VEC_N; i++) {
+		r[i].iova = vec_layout[i].iova;
+		r[i].length = vec_layout[i].pages * TL_PAGE;
+	}
+	return smmua_unmap_vec(self->fd, self->sp, r, VEC_N, NULL, NULL);
+}
+
 static int unmap_all(fx_t *self)
 {
 	return smmua_unmap(self->fd, self->sp, SMMU_ASSIGN_UNMAP_ALL, 0, 0, NULL);
@@ -357,6 +394,28 @@ static const char *check_unmapped(fx_t *self, int ret)
 	if (!ret && tl_vmpin_kb(0) != self->vmpin0)
 		return "pages stayed charged";
 	return NULL;
+}
+
+/* All or nothing: every entry mapped, or none and nothing pinned or charged. */
+static const char *check_map_vec(fx_t *self, int ret)
+{
+	if (nr_mappings(self) != (ret ? 0 : VEC_N))
+		return ret ? "a failed MAP_VEC left a mapping" :
+			     "a successful MAP_VEC left too few mappings";
+	if (ret && tl_pins_now() != self->pins0)
+		return "a failed MAP_VEC left pages pinned";
+	if (ret && tl_vmpin_kb(0) != self->vmpin0)
+		return "a failed MAP_VEC left pages charged";
+	return NULL;
+}
+
+/* All or nothing: every mapping gone and unpinned, or all still there. */
+static const char *check_unmap_vec(fx_t *self, int ret)
+{
+	if (nr_mappings(self) != (ret ? VEC_N : 0))
+		return ret ? "a failed UNMAP_VEC removed a mapping" :
+			     "a successful UNMAP_VEC left a mapping";
+	return check_unmapped(self, ret);
 }
 
 static const char *check_closed(fx_t *self, int ret)
@@ -707,6 +766,21 @@ TEST_F_TIMEOUT(failnth, map_huge, 600)
 
 	if (!self->huge && !self->no_injection)
 		SKIP(return, "no hugetlbfs page");
+	run_sweep(_metadata, self, &s);
+}
+
+TEST_F_TIMEOUT(failnth, map_vec, 600)
+{
+	const struct sweep s = { "MAP_VEC of 3 entries", bind, map_vec, check_map_vec };
+
+	run_sweep(_metadata, self, &s);
+}
+
+TEST_F_TIMEOUT(failnth, unmap_vec, 600)
+{
+	const struct sweep s = { "UNMAP_VEC of 3 ranges", bind_and_map_vec, unmap_vec,
+				 check_unmap_vec };
+
 	run_sweep(_metadata, self, &s);
 }
 
