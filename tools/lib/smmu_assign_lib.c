@@ -164,6 +164,38 @@ int smmua_unmap(int fd, __u32 space_id, __u32 flags, __u64 iova, __u64 length,
 	return ret;
 }
 
+int smmua_map_vec(int fd, __u32 space_id, const struct smmu_assign_map_entry *e,
+		  __u32 n, __u64 *out_num_runs)
+{
+	struct smmu_assign_map_vec cmd = {
+		.space_id = space_id,
+		.num_entries = n,
+		.entries = (uintptr_t)e,
+	};
+	int ret = smmua_ioctl(fd, SMMU_ASSIGN_MAP_VEC, &cmd, sizeof(cmd));
+
+	if (!ret && out_num_runs)
+		*out_num_runs = cmd.out_num_runs;
+	return ret;
+}
+
+int smmua_unmap_vec(int fd, __u32 space_id, const struct smmu_assign_iova_range *r,
+		    __u32 n, __u64 *out_unmapped_length, __u32 *out_unmapped_count)
+{
+	struct smmu_assign_unmap_vec cmd = {
+		.space_id = space_id,
+		.num_entries = n,
+		.ranges = (uintptr_t)r,
+	};
+	int ret = smmua_ioctl(fd, SMMU_ASSIGN_UNMAP_VEC, &cmd, sizeof(cmd));
+
+	if (!ret && out_unmapped_length)
+		*out_unmapped_length = cmd.out_unmapped_length;
+	if (!ret && out_unmapped_count)
+		*out_unmapped_count = cmd.out_unmapped_count;
+	return ret;
+}
+
 int smmua_claim(int fd, const struct smmu_assign_bdf *bdf, __u32 flags,
 		__u32 space_id, __u32 *out_space_id)
 {

@@ -68,6 +68,23 @@ int smmua_unmap(int fd, __u32 space_id, __u32 flags, __u64 iova, __u64 length,
 		__u64 *unmapped);
 
 /*
+ * SMMU_ASSIGN_MAP_VEC: n entries (1 to SMMU_ASSIGN_VEC_MAX), each a mapping
+ * of its own with smmua_map()'s flags, made all or none. The runs they were
+ * mapped as go to *out_num_runs when non-NULL.
+ */
+int smmua_map_vec(int fd, __u32 space_id, const struct smmu_assign_map_entry *e,
+		  __u32 n, __u64 *out_num_runs);
+
+/*
+ * SMMU_ASSIGN_UNMAP_VEC: unmap the mappings inside each of n ranges (1 to
+ * SMMU_ASSIGN_VEC_MAX; they may overlap), all or none. Bytes unmapped go to
+ * *out_unmapped_length and mappings removed to *out_unmapped_count when
+ * non-NULL.
+ */
+int smmua_unmap_vec(int fd, __u32 space_id, const struct smmu_assign_iova_range *r,
+		    __u32 n, __u64 *out_unmapped_length, __u32 *out_unmapped_count);
+
+/*
  * Claim a persistent binding into space_id (0: the space of the name the
  * binding carries, or a new one with its window), or with
  * SMMU_ASSIGN_CLAIM_RELEASE give it back (space_id 0). The space it is in
