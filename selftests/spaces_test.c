@@ -614,42 +614,14 @@ static __u32 their_space(struct __test_metadata *_metadata, fx_t *self)
 	EXPECT_FALSE(tl_has_space(self->fd, ref.sp + 1)) TH_LOG("%s", what);	\
 } while (0)
 
-/*
- * The conventions for a new ioctl's struct of len bytes at cmd (filled as
- * a valid call would be, which the caller then makes): unknown flags,
- * short and long structs.
- */
+/* tl_conventions() of an ioctl of the spaces, named in the log. */
 static void conventions(struct __test_metadata *_metadata, int fd, unsigned long req,
 			const char *name, void *cmd, size_t len, uint32_t valid_flags)
 {
-	struct {
-		uint8_t cmd[256];
-		uint64_t tail[2];
-	} big;
-	uint32_t *size = cmd, *flags = (uint32_t *)cmd + 1;
-	uint32_t saved = *flags;
-	unsigned int bit;
+	char why[128] = "";
 
-	ASSERT_GE(sizeof(big.cmd), len);
-	for (bit = 0; bit < 32; bit++) {
-		if (valid_flags & (1u << bit))
-			continue;
-		*flags = saved | 1u << bit;
-		EXPECT_EQ(-EOPNOTSUPP, raw(fd, req, cmd)) TH_LOG("%s flag bit %u", name, bit);
-	}
-	*flags = saved;
-	*size = len - 8;
-	EXPECT_EQ(-EINVAL, raw(fd, req, cmd)) TH_LOG("%s size %zu", name, len - 8);
-	*size = 4;
-	EXPECT_EQ(-EINVAL, raw(fd, req, cmd)) TH_LOG("%s size 4", name);
-	*size = 0;
-	EXPECT_EQ(-EINVAL, raw(fd, req, cmd)) TH_LOG("%s size 0", name);
-	memset(&big, 0, sizeof(big));
-	memcpy(big.cmd, cmd, len);
-	*(uint32_t *)big.cmd = len + 16;
-	big.cmd[len + 9] = 1;
-	EXPECT_EQ(-E2BIG, raw(fd, req, &big)) TH_LOG("%s with a non-zero tail", name);
-	*size = len;
+	EXPECT_EQ(0, tl_conventions(fd, req, cmd, len, valid_flags, why, sizeof(why)))
+		TH_LOG("%s: %s", name, why);
 }
 
 TEST_F_TIMEOUT(spaces, space_alloc_bad_input, 60)

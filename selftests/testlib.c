@@ -1304,6 +1304,55 @@ bool tl_space_equal(const struct smmua_space_desc *a, const struct smmua_space_d
 	return true;
 }
 
+int tl_conventions(int fd, unsigned long req, void *cmd, size_t len, uint32_t valid_flags,
+		   char *why, size_t why_len)
+{
+	struct {
+		uint8_t cmd[256];
+		uint64_t tail[2];
+	} big;
+	uint32_t *size = cmd, *flags = (uint32_t *)cmd + 1;
+	const uint32_t saved = *flags, shorter[3] = { len - 8, 4, 0 };
+	unsigned int bit, i;
+	long ret;
+
+	if (len < 16 || len > sizeof(big.cmd)) {
+		snprintf(why, why_len, "struct of %zu bytes", len);
+		return -1;
+	}
+	for (bit = 0; bit < 32; bit++) {
+		if (valid_flags & (1u << bit))
+			continue;
+		*flags = saved | 1u << bit;
+		ret = tl_ioctl_p(fd, req, cmd);
+		*flags = saved;
+		if (ret != -EOPNOTSUPP) {
+			snprintf(why, why_len, "flags bit %u: %ld, not -EOPNOTSUPP", bit, ret);
+			return -1;
+		}
+	}
+	for (i = 0; i < 3; i++) {
+		*size = shorter[i];
+		ret = tl_ioctl_p(fd, req, cmd);
+		*size = len;
+		if (ret != -EINVAL) {
+			snprintf(why, why_len, "size %u: %ld, not -EINVAL", shorter[i], ret);
+			return -1;
+		}
+	}
+	memset(&big, 0, sizeof(big));
+	memcpy(big.cmd, cmd, len);
+	*(uint32_t *)big.cmd = len + 16;
+	big.cmd[len + 9] = 1;
+	ret = tl_ioctl_p(fd, req, &big);
+	if (ret != -E2BIG) {
+		snprintf(why, why_len, "size %zu with a non-zero tail: %ld, not -E2BIG", len + 16,
+			 ret);
+		return -1;
+	}
+	return 0;
+}
+
 /* ---- VFIO's container and group ioctls ---- */
 
 long tl_ioctl(int fd, unsigned long req, unsigned long arg)

@@ -431,6 +431,17 @@ bool tl_has_space(int fd, uint32_t space_id);
 /* Whether two SPACE_INFO answers agree on everything a refused call must not change. */
 bool tl_space_equal(const struct smmua_space_desc *a, const struct smmua_space_desc *b);
 
+/*
+ * The size-first conventions of an ioctl whose struct, len bytes at cmd, is
+ * filled as a valid call would be (that call is not made): every flags bit
+ * outside valid_flags is EOPNOTSUPP, sizes len - 8, 4 and 0 are EINVAL, and
+ * len + 16 bytes with a non-zero tail is E2BIG. For a struct still at its
+ * first version. cmd is left as it was. Returns 0, or -1 with the first
+ * wrong answer told in why.
+ */
+int tl_conventions(int fd, unsigned long req, void *cmd, size_t len, uint32_t valid_flags,
+		   char *why, size_t why_len);
+
 /* ---- VFIO's container and group ioctls, of VFIO's nodes or smmu-assign's ---- */
 
 /* ioctl() answering its value, or a negative errno. */
