@@ -6,8 +6,9 @@
  * alone in its group, or one of a group of two), space ids
  * of the file and not, space names valid and not, IOVAs and lengths at
  * page, window, MSI-window and wrap-around edges, lists of allowed ranges
- * (overlapping, wrapping, over the MSI window, too many), user addresses
- * mapped, unmapped and read-only. Between calls files are closed and
+ * (overlapping, wrapping, over the MSI window, too many), MAP_VEC entries
+ * and UNMAP_VEC ranges (overlapping, none, the most a call takes and one
+ * more), user addresses mapped, unmapped and read-only. Between calls files are closed and
  * reopened, and now and then the module's share_domains is flipped, so
  * that groups of a space share a domain or get mirrored ones. DEVICE_FD
  * opens device fds, which then take VFIO device-ABI calls (info, regions,
@@ -425,6 +426,57 @@ static void fuzz_range(struct fuzz *f, struct smmu_assign_iova_range *r)
 	}
 }
 
+/* MAP_VEC's and UNMAP_VEC's count: mostly a few, sometimes at its edges. */
+static uint32_t fuzz_vec_count(void)
+{
+	if (rnd() % 4)
+		return 1 + rnd() % NRANGES;
+	return PICK(0, NRANGES, SMMU_ASSIGN_VEC_MAX, SMMU_ASSIGN_VEC_MAX + 1, UINT32_MAX, rnd());
+}
+
+static void fuzz_entry(struct fuzz *f, struct smmu_assign_map_entry *e)
+{
+	e->flags = fuzz_flags(SMMU_ASSIGN_MAP_READ | SMMU_ASSIGN_MAP_WRITE);
+	e->__reserved = fuzz_reserved();
+	e->user_va = fuzz_uva(f);
+	/* Mostly pages of the window and lengths of the pool, so some map. */
+	e->iova = rnd() % 3 ? WIN_IOVA + (rnd() % 64) * f->page : fuzz_iova(f);
+	e->length = rnd() % 3 ? (1 + rnd() % 4) * f->page : fuzz_length(f);
+}
+
+/*
+ * The array of a MAP_VEC (entries) or an UNMAP_VEC (ranges) of num
+ * entries: the small one filled, or rarely for SMMU_ASSIGN_VEC_MAX one of
+ * that many pool pages at successive IOVAs, which maps and unmaps whole;
+ * else a user address mapped, unmapped or read-only.
+ */
+static uint64_t fuzz_vec_array(struct fuzz *f, void *small, uint32_t num, bool map)
+{
+	static struct smmu_assign_map_entry *big_e;
+	static struct smmu_assign_iova_range *big_r;
+	uint32_t i;
+
+	if (num <= NRANGES)
+		return (uintptr_t)small;
+	if (num > SMMU_ASSIGN_VEC_MAX + 1 || rnd() % 32)
+		return fuzz_uva(f);
+	if (!big_e) {
+		big_e = calloc(SMMU_ASSIGN_VEC_MAX + 1, sizeof(*big_e));
+		big_r = calloc(SMMU_ASSIGN_VEC_MAX + 1, sizeof(*big_r));
+		if (!big_e || !big_r)
+			return fuzz_uva(f);
+		for (i = 0; i <= SMMU_ASSIGN_VEC_MAX; i++) {
+			big_e[i].flags = SMMU_ASSIGN_MAP_READ | SMMU_ASSIGN_MAP_WRITE;
+			big_e[i].user_va = (uintptr_t)f->pool + (i % POOL_PAGES) * f->page;
+			big_e[i].iova = WIN_IOVA + (uint64_t)i * f->page;
+			big_e[i].length = f->page;
+			big_r[i].iova = big_e[i].iova;
+			big_r[i].length = f->page;
+		}
+	}
+	return map ? (uintptr_t)big_e : (uintptr_t)big_r;
+}
+
 /* One ioctl with fuzzed fields; returns 0 or -errno. */
 static int fuzz_call(struct fuzz *f, int fd)
 {
@@ -446,19 +498,22 @@ static int fuzz_call(struct fuzz *f, int fd)
 		struct smmu_assign_space_allow_iovas allow;
 		struct smmu_assign_space_info sinfo;
 		struct smmu_assign_device_fd devfd;
+		struct smmu_assign_map_vec map_vec;
+		struct smmu_assign_unmap_vec unmap_vec;
 		uint8_t raw[4096 + 64];
 	} u;
 	static struct smmu_assign_mapping_info infos[8];
 	static struct smmu_assign_bdf bdfs[8];
 	static struct smmu_assign_iova_range ranges[NRANGES];
 	static struct smmu_assign_resv_region resv[8];
+	static struct smmu_assign_map_entry entries[NRANGES];
 	unsigned long cmd;
 	size_t size, min;
 	uint32_t i, n;
 	int ret;
 
 	memset(&u, 0, sizeof(u));
-	switch (rnd() % 18) {
+	switch (rnd() % 20) {
 	case 0:
 		cmd = SMMU_ASSIGN_GET_INFO;
 		size = sizeof(u.info);
@@ -620,6 +675,39 @@ static int fuzz_call(struct fuzz *f, int fd)
 		u.devfd.flags = fuzz_flags(0);
 		u.devfd.bdf = fuzz_bdf(f);
 		u.devfd.__reserved = fuzz_reserved();
+		break;
+	case 17:
+		cmd = SMMU_ASSIGN_MAP_VEC;
+		size = min = sizeof(u.map_vec);
+		u.map_vec.flags = fuzz_flags(0);
+		u.map_vec.space_id = fuzz_space();
+		u.map_vec.num_entries = fuzz_vec_count();
+		n = u.map_vec.num_entries <= NRANGES ? u.map_vec.num_entries : 0;
+		for (i = 0; i < n; i++)
+			fuzz_entry(f, &entries[i]);
+		/* Sometimes one entry twice: they overlap. */
+		if (n > 1 && rnd() % 8 == 0)
+			entries[n - 1] = entries[0];
+		u.map_vec.entries = fuzz_vec_array(f, entries, u.map_vec.num_entries, true);
+		break;
+	case 18:
+		cmd = SMMU_ASSIGN_UNMAP_VEC;
+		size = min = sizeof(u.unmap_vec);
+		u.unmap_vec.flags = fuzz_flags(0);
+		u.unmap_vec.space_id = fuzz_space();
+		u.unmap_vec.num_entries = fuzz_vec_count();
+		n = u.unmap_vec.num_entries <= NRANGES ? u.unmap_vec.num_entries : 0;
+		for (i = 0; i < n; i++) {
+			/* Mostly pages where MAP_VEC puts them, so some hold mappings. */
+			if (rnd() % 3) {
+				ranges[i].iova = WIN_IOVA + (rnd() % 64) * f->page;
+				ranges[i].length = (1 + rnd() % 4) * f->page;
+			} else {
+				fuzz_range(f, &ranges[i]);
+			}
+		}
+		u.unmap_vec.ranges = fuzz_vec_array(f, ranges, u.unmap_vec.num_entries, false);
+		u.unmap_vec.__reserved = fuzz_reserved();
 		break;
 	default:
 		cmd = SMMU_ASSIGN_SPACE_INFO;
