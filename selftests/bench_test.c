@@ -3,7 +3,8 @@
  * The benchmark's smoke run: smmua-bench --quick on the root-bus edus (no
  * floor module here) must finish, give the devices back (to the drivers
  * they were on before it) and write JSON
- * with smmu-assign's rows. It asserts nothing about time.
+ * with smmu-assign's rows, the vectored ones with VFIO's per-call figures
+ * beside them where the module has MAP_VEC. It asserts nothing about time.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,12 +40,34 @@ static int count_rows(struct json_object *rows, const char *group, const char *b
 	return found;
 }
 
+/* Rows whose name starts with prefix, with a median of each backend named. */
+static int count_named(struct json_object *rows, const char *prefix, const char *b1,
+		       const char *b2)
+{
+	size_t i, n = json_object_array_length(rows);
+	struct json_object *row, *name, *b;
+	int found = 0;
+
+	for (i = 0; i < n; i++) {
+		row = json_object_array_get_idx(rows, i);
+		if (!json_object_object_get_ex(row, "row", &name) ||
+		    strncmp(json_object_get_string(name), prefix, strlen(prefix)) ||
+		    !json_object_object_get_ex(row, b1, &b) ||
+		    (b2 && !json_object_object_get_ex(row, b2, &b)))
+			continue;
+		found++;
+	}
+	return found;
+}
+
 TEST(quick_run_writes_json)
 {
 	char names[TL_MAX_DEVS][SMMUA_BDF_STRLEN], cmd[256];
 	struct json_object *root, *rows, *reps;
+	struct smmu_assign_get_info info;
+	bool vec = false, vfio;
 	struct stat st;
-	int nr, i, status;
+	int nr, i, status, fd;
 
 	if (stat(BENCH, &st))
 		SKIP(return, BENCH " is not in this build");
@@ -57,6 +80,11 @@ TEST(quick_run_writes_json)
 		tl_drop_binding(&bdf);
 		tl_leave_unbound(names[i]);
 	}
+	fd = smmua_open();
+	if (fd >= 0 && !smmua_get_info(fd, &info))
+		vec = info.out_capabilities & SMMU_ASSIGN_CAP_MAP_VEC;
+	if (fd >= 0)
+		close(fd);
 	unlink(JSON_FILE);
 	snprintf(cmd, sizeof(cmd), BENCH " --quick --no-floor --json " JSON_FILE " %s %s %s >"
 		 OUT_FILE " 2>&1", names[0], names[1], nr > 2 ? names[2] : "");
@@ -79,6 +107,11 @@ TEST(quick_run_writes_json)
 	EXPECT_EQ(1, count_rows(rows, "kmem", "smmu-assign"));
 	if (nr > 2)
 		EXPECT_EQ(2, count_rows(rows, "devices", "smmu-assign"));
+	/* MAP_VEC and UNMAP_VEC per range, beside VFIO's per call; no floor. */
+	vfio = count_rows(rows, "pages", "vfio") > 0;
+	EXPECT_EQ(vec, count_named(rows, "MAP_VEC ", "smmu-assign", vfio ? "vfio" : NULL));
+	EXPECT_EQ(vec, count_named(rows, "UNMAP_VEC ", "smmu-assign", vfio ? "vfio" : NULL));
+	EXPECT_EQ(0, count_named(rows, "MAP_VEC ", "floor", NULL));
 	json_object_put(root);
 
 	/* Every device given back: on neither backend's driver any more. */

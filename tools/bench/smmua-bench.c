@@ -3,8 +3,9 @@
  * smmua-bench: smmu-assign's MAP, UNMAP and BIND against VFIO type1 and
  * against the floor (the kernel's own pin and map calls, from the bench-only
  * smmua_floor module), in one boot, with the backends alternating every
- * repetition. Prints a table and writes JSON. See
- * Documentation/performance.rst for the method.
+ * repetition; and one-page mappings made and removed by MAP_VEC and
+ * UNMAP_VEC, many per call, against VFIO's one call each. Prints a table
+ * and writes JSON. See Documentation/performance.rst for the method.
  *
  * It takes the edu devices it is given (or finds the first four that are
  * alone in their groups: the first goes to vfio-pci, the second to
@@ -63,6 +64,10 @@ static long page_size;
 static int sa_fd = -1, floor_fd = -1, vfio_container = -1, vfio_group = -1;
 static __u32 sa_space;
 static bool have[NR_BACKENDS];
+/* The module has MAP_VEC and UNMAP_VEC (SMMU_ASSIGN_CAP_MAP_VEC). */
+static bool have_vec;
+/* Entries per MAP_VEC and UNMAP_VEC call in the one-page rows. */
+#define VEC_CALL	1000
 static __u32 last_runs;
 
 static uint64_t now_ns(void)
@@ -256,14 +261,14 @@ static void print_row(const struct row *r)
 		snprintf(rv, sizeof(rv), "%.2fx", median(&r->s[VFIO]) / sa);
 	if (sa > 0 && r->s[FLOOR].n)
 		snprintf(rf, sizeof(rf), "%.2fx", sa / median(&r->s[FLOOR]));
-	printf("%-34s %-3s %11s %11s %11s %9s %9s\n", r->name, r->unit, v[SA], v[VFIO],
+	printf("%-36s %-3s %11s %11s %11s %9s %9s\n", r->name, r->unit, v[SA], v[VFIO],
 	       v[FLOOR], rv, rf);
 	fflush(stdout);
 }
 
 static void print_header(void)
 {
-	printf("%-34s %-3s %11s %11s %11s %9s %9s\n", "row (medians)", "", "smmu-assign",
+	printf("%-36s %-3s %11s %11s %11s %9s %9s\n", "row (medians)", "", "smmu-assign",
 	       "vfio", "floor", "vs vfio", "vs floor");
 }
 
@@ -464,7 +469,7 @@ static void bench_region(enum backing kind, unsigned int mib)
 
 	ret = buf_alloc(&buf, kind, len);
 	if (ret) {
-		printf("%-34s     skipped: %s backing of %u MiB: %s\n", "", backing_name[kind], mib,
+		printf("%-36s     skipped: %s backing of %u MiB: %s\n", "", backing_name[kind], mib,
 		       strerror(-ret));
 		buf_free(&buf);
 		return;
@@ -505,11 +510,48 @@ static void bench_region(enum backing kind, unsigned int mib)
 	buf_free(&buf);
 }
 
-/* N one-page MAPs, then their N UNMAPs, in IOVA order. */
+/*
+ * smmu-assign's n one-page mappings (e, r) by MAP_VEC, then UNMAP_VEC,
+ * VEC_CALL at a time: the microseconds per mapping of each.
+ */
+static void sa_vec_pages(const struct smmu_assign_map_entry *e,
+			 const struct smmu_assign_iova_range *r, unsigned long n,
+			 double *map_us, double *unmap_us)
+{
+	unsigned long i, c;
+	uint64_t t0, t1, t2;
+	int ret;
+
+	t0 = now_ns();
+	for (i = 0; i < n; i += c) {
+		c = n - i < VEC_CALL ? n - i : VEC_CALL;
+		ret = smmua_map_vec(sa_fd, sa_space, e + i, c, NULL);
+		if (ret)
+			die("MAP_VEC of %lu to %lu of %lu: %s", i, i + c - 1, n, strerror(-ret));
+	}
+	t1 = now_ns();
+	for (i = 0; i < n; i += c) {
+		c = n - i < VEC_CALL ? n - i : VEC_CALL;
+		ret = smmua_unmap_vec(sa_fd, sa_space, r + i, c, NULL, NULL);
+		if (ret)
+			die("UNMAP_VEC of %lu to %lu of %lu: %s", i, i + c - 1, n, strerror(-ret));
+	}
+	t2 = now_ns();
+	*map_us = (t1 - t0) / 1e3 / n;
+	*unmap_us = (t2 - t1) / 1e3 / n;
+}
+
+/*
+ * N one-page MAPs, then their N UNMAPs, in IOVA order. For smmu-assign
+ * also the same N by MAP_VEC and UNMAP_VEC, against VFIO's per-call times
+ * of the same repetition (VFIO has no vectored call).
+ */
 static void bench_pages(unsigned long n)
 {
-	struct row *rm, *ru, *rmf, *rml, *ruf, *rul, *rk;
+	struct row *rm, *ru, *rmf, *rml, *ruf, *rul, *rk, *rvm = NULL, *rvu = NULL;
 	unsigned long k = n < 1000 ? n : 1000, i;
+	struct smmu_assign_map_entry *ve = NULL;
+	struct smmu_assign_iova_range *vr = NULL;
 	size_t len = n * page_size;
 	struct buf buf;
 	int rep, j, b, ret;
@@ -517,14 +559,36 @@ static void bench_pages(unsigned long n)
 	ret = buf_alloc(&buf, B_4K_ORDER, len);
 	if (ret)
 		die("%lu pages: %s", n, strerror(-ret));
+	if (have_vec) {
+		ve = calloc(n, sizeof(*ve));
+		vr = calloc(n, sizeof(*vr));
+		if (!ve || !vr)
+			die("%lu entries: %s", n, strerror(ENOMEM));
+		for (i = 0; i < n; i++) {
+			ve[i].flags = SMMU_ASSIGN_MAP_READ | SMMU_ASSIGN_MAP_WRITE;
+			ve[i].user_va = (uintptr_t)buf.va + i * page_size;
+			ve[i].iova = IOVA_BASE + i * page_size;
+			ve[i].length = page_size;
+			vr[i].iova = ve[i].iova;
+			vr[i].length = page_size;
+		}
+	}
 	rm = new_row("pages", "us", "MAP 1 page x %lu, per call", n);
 	rmf = new_row("pages", "us", "  first %lu", k);
 	rml = new_row("pages", "us", "  last %lu", k);
 	ru = new_row("pages", "us", "UNMAP 1 page x %lu, per call", n);
 	ruf = new_row("pages", "us", "  first %lu", k);
 	rul = new_row("pages", "us", "  last %lu", k);
+	if (have_vec) {
+		rvm = new_row("pages", "us", "MAP_VEC 1 page x %lu, per range", n);
+		rvu = new_row("pages", "us", "UNMAP_VEC 1 page x %lu, per range", n);
+		snprintf(rvm->extra, sizeof(rvm->extra), ", \"entries_per_call\": %d", VEC_CALL);
+		snprintf(rvu->extra, sizeof(rvu->extra), ", \"entries_per_call\": %d", VEC_CALL);
+	}
 	rk = new_row("kmem", "B", "kernel memory per mapping (x %lu)", n);
 	for (rep = 0; rep < opt.reps; rep++) {
+		double vfio_map = -1, vfio_unmap = -1;
+
 		for (j = 0; j < NR_BACKENDS; j++) {
 			uint64_t t0, tf = 0, tl = 0, t1, uf = 0, ul = 0, t2;
 			long kib0, kib1;
@@ -571,6 +635,22 @@ static void bench_pages(unsigned long n)
 			add(ruf, b, (uf - t1) / 1e3 / k);
 			add(rul, b, (t2 - ul) / 1e3 / k);
 			add(rk, b, (kib1 - kib0) * 1024.0 / n);
+			if (b == VFIO) {
+				vfio_map = (t1 - t0) / 1e3 / n;
+				vfio_unmap = (t2 - t1) / 1e3 / n;
+			}
+			/* Vectored, right after smmu-assign's per-call turn. */
+			if (b == SA && rvm) {
+				double vm, vu;
+
+				sa_vec_pages(ve, vr, n, &vm, &vu);
+				add(rvm, SA, vm);
+				add(rvu, SA, vu);
+			}
+		}
+		if (rvm && vfio_map >= 0) {
+			add(rvm, VFIO, vfio_map);
+			add(rvu, VFIO, vfio_unmap);
 		}
 	}
 	print_row(rm);
@@ -579,7 +659,13 @@ static void bench_pages(unsigned long n)
 	print_row(ru);
 	print_row(ruf);
 	print_row(rul);
+	if (rvm) {
+		print_row(rvm);
+		print_row(rvu);
+	}
 	print_row(rk);
+	free(ve);
+	free(vr);
 	buf_free(&buf);
 }
 
@@ -792,7 +878,7 @@ static void bench_devices(unsigned int mib)
 			}
 		}
 	}
-	printf("%-34s %-3s %11s %11s\n", "", "", "1 device", "3 devices");
+	printf("%-36s %-3s %11s %11s\n", "", "", "1 device", "3 devices");
 	print_row(rm);
 	print_row(ru);
 	buf_free(&buf);
@@ -906,6 +992,14 @@ int main(int argc, char **argv)
 	if (ret)
 		die("space: %s", strerror(-ret));
 	have[SA] = true;
+	{
+		struct smmu_assign_get_info info;
+
+		have_vec = !smmua_get_info(sa_fd, &info) &&
+			   (info.out_capabilities & SMMU_ASSIGN_CAP_MAP_VEC);
+		if (!have_vec)
+			printf("MAP_VEC rows skipped: the module has no SMMU_ASSIGN_CAP_MAP_VEC\n");
+	}
 	if (!opt.no_vfio) {
 		ret = vfio_open(opt.devs[0]);
 		if (ret)
