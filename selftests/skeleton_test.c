@@ -54,7 +54,7 @@ TEST_F(dev, get_info_answers)
 	EXPECT_TRUE(info.out_capabilities & SMMU_ASSIGN_CAP_GROUPS);
 	EXPECT_TRUE(info.out_capabilities & SMMU_ASSIGN_CAP_DEVICE_FD);
 	/* Everything but fault records, which only some kernels deliver. */
-	EXPECT_EQ(0x1fb, info.out_capabilities & ~SMMU_ASSIGN_CAP_FAULTS);
+	EXPECT_EQ(0x3fb, info.out_capabilities & ~SMMU_ASSIGN_CAP_FAULTS);
 }
 
 TEST_F(dev, short_struct_is_einval)
