@@ -1779,7 +1779,7 @@ static int cmd_version(int argc, char **argv)
 {
 	static const char * const caps[] = {
 		"bind", "persistent", "faults", "query", "resv_regions", "delegate",
-		"spaces", "groups", "device_fd",
+		"spaces", "groups", "device_fd", "map_vec",
 	};
 	struct smmu_assign_get_info info;
 	unsigned int i;

@@ -966,7 +966,15 @@ struct smmu_assign_map_entry {
  * call once. Each mapping counts against max_mappings and is removed by
  * UNMAP, UNMAP_VEC or UNMAP_ALL like any other. VFIO has no equivalent.
  *
- * Errors: those of SMMU_ASSIGN_MAP, for the first entry that fails them;
+ * The entries are judged in stages, each over the whole array before the
+ * next, so nothing is pinned before every entry has passed MAP's checks:
+ * first every entry's flags; then, in the space, every entry's range
+ * (alignment, wrap, overlap with the space's mappings, the limit, the
+ * allowed ranges, in MAP's order); then each entry in turn is refused if
+ * it overlaps an entry before it, or pinned and mapped. The errno is that
+ * of the first entry to fail the earliest stage that fails.
+ *
+ * Errors: those of SMMU_ASSIGN_MAP (as the stages above find them),
  * EINVAL (@num_entries 0 or above SMMU_ASSIGN_VEC_MAX), EEXIST (two
  * entries overlap), EOPNOTSUPP (@flags, or an entry's flags or
  * @__reserved), EFAULT (@entries unreadable).
@@ -1000,8 +1008,8 @@ struct smmu_assign_map_vec {
  * Ranges may come in any order and may overlap. Every domain's IOTLB is
  * invalidated once for the call, before any page is unpinned.
  *
- * Errors: those of SMMU_ASSIGN_UNMAP of a range, for the first range that
- * fails them; EINVAL (@num_entries 0 or above SMMU_ASSIGN_VEC_MAX),
+ * Errors: those of SMMU_ASSIGN_UNMAP of a range (for the first range that
+ * fails them), EINVAL (@num_entries 0 or above SMMU_ASSIGN_VEC_MAX),
  * EOPNOTSUPP (@flags or @__reserved), EFAULT (@ranges unreadable).
  */
 struct smmu_assign_unmap_vec {
