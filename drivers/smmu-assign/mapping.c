@@ -772,6 +772,28 @@ err_free:
 	return ret;
 }
 
+/*
+ * The answer to a MAP or MAP_VEC could not be copied: undo the mappings of
+ * @reqs that are still there as they were made, unless they are gone
+ * already (the file's other threads, or the space's end).
+ */
+static void smmua_map_undo(struct smmua_space *space, const struct smmua_map_req *reqs,
+			   u32 n)
+{
+	struct smmua_doomed doomed = SMMUA_DOOMED_INIT(doomed);
+	struct smmua_mapping *map;
+	u32 i;
+
+	mutex_lock(&space->lock);
+	for (i = 0; i < n && !space->dead; i++) {
+		map = smmua_mapping_first(space, reqs[i].iova, reqs[i].last);
+		if (map && map->iova == reqs[i].iova && map->last == reqs[i].last)
+			smmua_doom(space, &doomed, map);
+	}
+	smmua_destroy_doomed(space, &doomed);
+	mutex_unlock(&space->lock);
+}
+
 int smmua_map(struct smmu_assign_ucmd *ucmd)
 {
 	struct smmu_assign_map *cmd = ucmd->cmd;
@@ -779,10 +801,8 @@ int smmua_map(struct smmu_assign_ucmd *ucmd)
 		.flags = cmd->flags, .user_va = cmd->user_va,
 		.iova = cmd->iova, .length = cmd->length,
 	};
-	struct smmua_doomed doomed = SMMUA_DOOMED_INIT(doomed);
 	const u32 access = SMMU_ASSIGN_MAP_READ | SMMU_ASSIGN_MAP_WRITE;
 	struct smmua_space *space;
-	struct smmua_mapping *map;
 	unsigned long nr_runs;
 	int ret;
 
@@ -808,21 +828,10 @@ int smmua_map(struct smmu_assign_ucmd *ucmd)
 	cmd->out_num_runs = min_t(unsigned long, nr_runs, U32_MAX);
 	mutex_unlock(&space->lock);
 
-	/*
-	 * The answer is copied with no lock held. If it cannot be, the MAP
-	 * is undone, unless it is gone already (the file's other threads,
-	 * or the space's end).
-	 */
+	/* The answer is copied with no lock held. */
 	ret = smmu_assign_ucmd_respond(ucmd, sizeof(*cmd));
-	if (ret) {
-		mutex_lock(&space->lock);
-		map = space->dead ? NULL : smmua_mapping_first(space, req.iova, req.last);
-		if (map && map->iova == req.iova && map->last == req.last) {
-			smmua_doom(space, &doomed, map);
-			smmua_destroy_doomed(space, &doomed);
-		}
-		mutex_unlock(&space->lock);
-	}
+	if (ret)
+		smmua_map_undo(space, &req, 1);
 	smmua_space_put(space);
 	return ret;
 
@@ -859,7 +868,6 @@ int smmua_map_vec(struct smmu_assign_ucmd *ucmd)
 	struct smmu_assign_map_entry *vec;
 	struct smmua_map_req *reqs = NULL;
 	struct smmua_space *space;
-	struct smmua_mapping *map;
 	unsigned long nr_runs;
 	u64 runs = 0, bytes = 0;
 	u32 i, checked = 0, made = 0;
@@ -923,18 +931,8 @@ int smmua_map_vec(struct smmu_assign_ucmd *ucmd)
 	cmd->out_num_runs = runs;
 	cmd->out_length = bytes;
 	ret = smmu_assign_ucmd_respond(ucmd, sizeof(*cmd));
-	if (ret) {
-		/* As MAP does: undo what is still there as it was made. */
-		mutex_lock(&space->lock);
-		for (i = 0; i < made && !space->dead; i++) {
-			map = smmua_mapping_first(space, reqs[i].iova, reqs[i].last);
-			if (map && map->iova == reqs[i].iova && map->last == reqs[i].last)
-				smmua_doom(space, &doomed, map);
-		}
-		/* They were counted in; the removal counts them out. */
-		smmua_destroy_doomed(space, &doomed);
-		mutex_unlock(&space->lock);
-	}
+	if (ret)
+		smmua_map_undo(space, reqs, made);
 	smmua_space_put(space);
 	goto out_free;
 
