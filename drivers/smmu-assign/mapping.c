@@ -15,6 +15,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/cred.h>
 #include <linux/iommu.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -102,21 +103,21 @@ static void smmua_mapping_insert(struct smmua_space *space, struct smmua_mapping
 void smmua_charge_put(struct smmua_charge *charge)
 {
 	if (charge && refcount_dec_and_test(&charge->users)) {
-		free_uid(charge->user);
+		put_cred(charge->cred);
 		mmdrop(charge->mm);
 		kfree(charge);
 	}
 }
 
 /*
- * A reference to the charge of the caller's user and mm: @space's last
- * one if it is the caller's, so that a process's mappings share it.
+ * A reference to the charge of the caller's credentials and mm: @space's
+ * last one if it is the caller's, so that a process's mappings share it.
  */
 static struct smmua_charge *smmua_charge_get(struct smmua_space *space)
 {
 	struct smmua_charge *charge = space->charge;
 
-	if (charge && charge->user == current_user() && charge->mm == current->mm) {
+	if (charge && charge->cred == current_cred() && charge->mm == current->mm) {
 		refcount_inc(&charge->users);
 		return charge;
 	}
@@ -125,9 +126,10 @@ static struct smmua_charge *smmua_charge_get(struct smmua_space *space)
 		return NULL;
 	/* The caller's and the space's. */
 	refcount_set(&charge->users, 2);
-	charge->user = get_uid(current_user());
+	charge->cred = get_current_cred();
 	charge->mm = current->mm;
 	mmgrab(charge->mm);
+	charge->ipc_lock = -1;
 	smmua_charge_put(space->charge);
 	space->charge = charge;
 	return charge;
@@ -137,28 +139,30 @@ static struct smmua_charge *smmua_charge_get(struct smmua_space *space)
  * Charge @npages pinned pages, as VFIO type1 does: always counted, in the
  * user's locked_vm and the mm's pinned_vm (VmPin), and refused beyond
  * RLIMIT_MEMLOCK unless the caller has CAP_IPC_LOCK. The capability is
- * asked only past the limit, so a MAP within it costs two atomics.
+ * asked only past the limit, once per credentials, so a MAP costs two
+ * atomics.
  */
 static int smmua_charge_pages(struct smmua_charge *charge, unsigned long npages)
 {
 	unsigned long limit = rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT, cur;
-	bool unlimited = false;
+	atomic_long_t *locked_vm = &charge->cred->user->locked_vm;
 
-	cur = atomic_long_read(&charge->user->locked_vm);
+	cur = atomic_long_read(locked_vm);
 	do {
-		if (!unlimited && (npages > limit || cur > limit - npages)) {
-			if (!capable(CAP_IPC_LOCK))
+		if (npages > limit || cur > limit - npages) {
+			if (charge->ipc_lock < 0)
+				charge->ipc_lock = capable(CAP_IPC_LOCK);
+			if (!charge->ipc_lock)
 				return -ENOMEM;
-			unlimited = true;
 		}
-	} while (!atomic_long_try_cmpxchg(&charge->user->locked_vm, &cur, cur + npages));
+	} while (!atomic_long_try_cmpxchg(locked_vm, &cur, cur + npages));
 	atomic64_add(npages, &charge->mm->pinned_vm);
 	return 0;
 }
 
 static void smmua_uncharge_pages(struct smmua_charge *charge, unsigned long npages)
 {
-	atomic_long_sub(npages, &charge->user->locked_vm);
+	atomic_long_sub(npages, &charge->cred->user->locked_vm);
 	atomic64_sub(npages, &charge->mm->pinned_vm);
 }
 

@@ -230,14 +230,17 @@ struct smmua_device {
 };
 
 /*
- * Who a mapping's pins are charged to: the user (locked_vm) and the mm
- * (pinned_vm) of the process that MAPped them. A space keeps its last one,
- * so a process's mappings share one object instead of a reference each.
+ * Who a mapping's pins are charged to: the user (locked_vm) of the
+ * credentials and the mm (pinned_vm) of the process that MAPped them. A
+ * space keeps its last one, so a process's mappings share one object
+ * instead of a reference each, and the capability to pass RLIMIT_MEMLOCK
+ * is asked once per credentials, as VFIO type1 asks it once per mapping.
  */
 struct smmua_charge {
 	refcount_t users;
-	struct user_struct *user;	/* referenced */
+	const struct cred *cred;	/* referenced; its user is charged */
 	struct mm_struct *mm;		/* mmgrab()ed */
+	int ipc_lock;			/* CAP_IPC_LOCK: -1 not asked; space->lock */
 };
 
 /* Physically contiguous pinned pages, at consecutive IOVAs. */
