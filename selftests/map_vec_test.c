@@ -119,6 +119,33 @@ static struct smmu_assign_iova_range rng(uint64_t iova, uint64_t len)
 	return (struct smmu_assign_iova_range){ .iova = iova, .length = len };
 }
 
+/*
+ * The count of a MAP_VEC or UNMAP_VEC @cmd, whose array is copies of
+ * @entry: none, one more than the most and absurd are EINVAL.
+ */
+static void vec_counts_refused(struct __test_metadata *_metadata, int fd, unsigned long req,
+			       void *cmd, __u32 *num, __u64 *array, const void *entry,
+			       size_t esize)
+{
+	const __u32 counts[] = { 0, SMMU_ASSIGN_VEC_MAX + 1, UINT32_MAX };
+	const __u32 num0 = *num;
+	const __u64 array0 = *array;
+	char *many = calloc(SMMU_ASSIGN_VEC_MAX + 1, esize);
+	unsigned int i;
+
+	ASSERT_NE(NULL, many);
+	for (i = 0; i <= SMMU_ASSIGN_VEC_MAX; i++)
+		memcpy(many + i * esize, entry, esize);
+	*array = (uintptr_t)many;
+	for (i = 0; i < ARRAY_SIZE(counts); i++) {
+		*num = counts[i];
+		EXPECT_EQ(-EINVAL, tl_ioctl_p(fd, req, cmd)) TH_LOG("%u entries", counts[i]);
+	}
+	free(many);
+	*num = num0;
+	*array = array0;
+}
+
 /* The ranges of n entries, for the UNMAP_VEC that undoes their MAP_VEC. */
 static void ranges_of(const struct smmu_assign_map_entry *e, unsigned int n,
 		      struct smmu_assign_iova_range *r)
@@ -857,7 +884,7 @@ TEST_F_TIMEOUT(vec, refused_map_vec_leaves_no_domain_mapped, 120)
  */
 TEST_F(vec, map_vec_bad_input)
 {
-	struct smmu_assign_map_entry e[3], *many, *tail;
+	struct smmu_assign_map_entry e[3], *tail;
 	struct smmu_assign_map_vec cmd;
 	const size_t p = TL_PAGE;
 	struct state before;
@@ -884,19 +911,8 @@ TEST_F(vec, map_vec_bad_input)
 	EXPECT_EQ(0, tl_conventions(self->fd, SMMU_ASSIGN_MAP_VEC, &cmd, sizeof(cmd), 0, why,
 				    sizeof(why))) TH_LOG("%s", why);
 
-	/* The count: none, one more than the most, absurd. */
-	cmd.num_entries = 0;
-	EXPECT_EQ(-EINVAL, tl_ioctl_p(self->fd, SMMU_ASSIGN_MAP_VEC, &cmd));
-	many = calloc(SMMU_ASSIGN_VEC_MAX + 1, sizeof(*many));
-	ASSERT_NE(NULL, many);
-	for (bit = 0; bit <= SMMU_ASSIGN_VEC_MAX; bit++)
-		many[bit] = ent(RW, buf, IOVA(bit), p);
-	EXPECT_EQ(-EINVAL, smmua_map_vec(self->fd, self->sp, many, SMMU_ASSIGN_VEC_MAX + 1,
-					 NULL));
-	free(many);
-	cmd.num_entries = UINT32_MAX;
-	EXPECT_EQ(-EINVAL, tl_ioctl_p(self->fd, SMMU_ASSIGN_MAP_VEC, &cmd));
-	cmd.num_entries = 3;
+	vec_counts_refused(_metadata, self->fd, SMMU_ASSIGN_MAP_VEC, &cmd, &cmd.num_entries,
+			   &cmd.entries, &e[0], sizeof(e[0]));
 
 	/* The middle entry's flags: unknown bits, no READ. */
 	for (bit = 2; bit < 32; bit++) {
@@ -1200,13 +1216,12 @@ TEST_F(vec, unmap_vec_overlapping_ranges_are_accepted)
  */
 TEST_F(vec, unmap_vec_bad_input)
 {
-	struct smmu_assign_iova_range r[3], *many;
+	struct smmu_assign_iova_range r[3];
 	struct smmu_assign_unmap_vec cmd;
 	const size_t p = TL_PAGE;
 	struct state before;
 	char why[128] = "";
 	uint32_t theirs;
-	unsigned int i;
 	uint8_t *buf;
 
 	NEED_DEVS(1);
@@ -1229,19 +1244,8 @@ TEST_F(vec, unmap_vec_bad_input)
 	EXPECT_EQ(-EOPNOTSUPP, tl_ioctl_p(self->fd, SMMU_ASSIGN_UNMAP_VEC, &cmd));
 	cmd.__reserved = 0;
 
-	/* The count: none, one more than the most, absurd. */
-	cmd.num_entries = 0;
-	EXPECT_EQ(-EINVAL, tl_ioctl_p(self->fd, SMMU_ASSIGN_UNMAP_VEC, &cmd));
-	many = calloc(SMMU_ASSIGN_VEC_MAX + 1, sizeof(*many));
-	ASSERT_NE(NULL, many);
-	for (i = 0; i <= SMMU_ASSIGN_VEC_MAX; i++)
-		many[i] = r[i % 3];
-	EXPECT_EQ(-EINVAL, smmua_unmap_vec(self->fd, self->sp, many, SMMU_ASSIGN_VEC_MAX + 1,
-					   NULL, NULL));
-	free(many);
-	cmd.num_entries = UINT32_MAX;
-	EXPECT_EQ(-EINVAL, tl_ioctl_p(self->fd, SMMU_ASSIGN_UNMAP_VEC, &cmd));
-	cmd.num_entries = 3;
+	vec_counts_refused(_metadata, self->fd, SMMU_ASSIGN_UNMAP_VEC, &cmd, &cmd.num_entries,
+			   &cmd.ranges, &r[0], sizeof(r[0]));
 
 	/* The middle range misaligned, empty, wrapping. */
 	r[1].iova += 8;
