@@ -35,11 +35,23 @@ fi
 # The edu in a slot of its own (00:12.0, after the NVMe and the ivshmem):
 # the other devices keep their addresses.
 edu=0000:00:12.0
-log "booting $(basename "$(readlink -f "$kdir/modules")") with EL2 for the VMM test"
-start=$SECONDS
-SMMU_ASSIGN_QEMU_ARGS="-M virtualization=on -cpu max,pauth-impdef=on
-	-device edu,addr=12.0,dma_mask=0xffffffffff" \
-SMMU_ASSIGN_VMM_EDU=$edu SMMU_ASSIGN_TESTS=vmm_test \
-	"$TOP/tools/testbed/run-guest.sh" "$kdir" "$out/stock-vmm-initrd" check "$console"
-log "the VMM guest ran for $((SECONDS - start)) s"
+# 6.1's KVM at the emulated EL2 now and then loses a vCPU's virtual timer:
+# its own WARN "No vcpu context!" in kvm_arch_timer_get_input_level(), from
+# the vgic's resampling, after which L2 stalls. That is the host kernel's
+# fault, not the module's: the boot is made once more, the first console
+# kept as stock-vmm-console.1.log. Any other failure stands.
+for attempt in 1 2; do
+	log "booting $(basename "$(readlink -f "$kdir/modules")") with EL2 for the VMM test"
+	start=$SECONDS
+	SMMU_ASSIGN_QEMU_ARGS="-M virtualization=on -cpu max,pauth-impdef=on
+		-device edu,addr=12.0,dma_mask=0xffffffffff" \
+	SMMU_ASSIGN_VMM_EDU=$edu SMMU_ASSIGN_TESTS=vmm_test \
+		"$TOP/tools/testbed/run-guest.sh" "$kdir" "$out/stock-vmm-initrd" check "$console"
+	log "the VMM guest ran for $((SECONDS - start)) s"
+	if [ "$attempt" = 2 ] || ! grep -q 'No vcpu context!' "$console"; then
+		break
+	fi
+	mv "$console" "$out/stock-vmm-console.1.log"
+	log "KVM lost L2's timer (No vcpu context!): booting once more"
+done
 bash "$TOP/tools/testbed/verdict.sh" "$console" stock-vmm "$counts" yes
