@@ -26,17 +26,6 @@ atomic64_t smmua_total_unmaps = ATOMIC64_INIT(0);
 atomic64_t smmua_total_faults = ATOMIC64_INIT(0);
 atomic64_t smmua_bytes_mapped = ATOMIC64_INIT(0);
 
-int smmu_assign_ucmd_respond(struct smmu_assign_ucmd *ucmd, size_t cmd_len)
-{
-	/* The VFIO compatibility layer runs commands with no user struct. */
-	if (!ucmd->ubuffer)
-		return 0;
-	if (copy_to_user(ucmd->ubuffer, ucmd->cmd,
-			 min_t(size_t, ucmd->user_size, cmd_len)))
-		return -EFAULT;
-	return 0;
-}
-
 static int smmu_assign_get_info(struct smmu_assign_ucmd *ucmd)
 {
 	struct smmu_assign_get_info *cmd = ucmd->cmd;

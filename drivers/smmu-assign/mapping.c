@@ -57,6 +57,12 @@ static struct smmua_mapping *smmua_rb_mapping(struct rb_node *node)
 	return node ? rb_entry(node, struct smmua_mapping, rb) : NULL;
 }
 
+/* A place in a space's tree: where a new mapping goes. */
+struct smmua_slot {
+	struct rb_node **link;
+	struct rb_node *parent;
+};
+
 /* The first mapping of @space, which is locked, that overlaps [first, last]. */
 struct smmua_mapping *smmua_mapping_first(struct smmua_space *space, u64 first, u64 last)
 {
@@ -84,17 +90,38 @@ struct smmua_mapping *smmua_mapping_next(struct smmua_mapping *map, u64 last)
 	return next && next->iova <= last ? next : NULL;
 }
 
-/* @map overlaps no mapping of @space. */
-static void smmua_mapping_insert(struct smmua_space *space, struct smmua_mapping *map)
+/*
+ * Where [first, last] goes in @space's tree, which is locked, found in one
+ * descent: EEXIST if it overlaps a mapping. The neighbours it would have
+ * lie on the path, and mappings never overlap, so the path decides.
+ */
+static int smmua_mapping_slot(struct smmua_space *space, u64 first, u64 last,
+			      struct smmua_slot *slot)
 {
 	struct rb_node **link = &space->mappings.rb_node, *parent = NULL;
+	struct smmua_mapping *map;
 
+	lockdep_assert_held(&space->lock);
 	while (*link) {
 		parent = *link;
-		link = map->iova < smmua_rb_mapping(parent)->iova ?
-		       &parent->rb_left : &parent->rb_right;
+		map = smmua_rb_mapping(parent);
+		if (last < map->iova)
+			link = &parent->rb_left;
+		else if (first > map->last)
+			link = &parent->rb_right;
+		else
+			return -EEXIST;
 	}
-	rb_link_node(&map->rb, parent, link);
+	slot->link = link;
+	slot->parent = parent;
+	return 0;
+}
+
+/* @map goes into @slot, found with the space locked since. */
+static void smmua_mapping_insert(struct smmua_space *space, struct smmua_mapping *map,
+				 const struct smmua_slot *slot)
+{
+	rb_link_node(&map->rb, slot->parent, slot->link);
 	rb_insert_color(&map->rb, &space->mappings);
 }
 
@@ -171,9 +198,8 @@ static void smmua_stats_mapping(struct smmua_space *space, u64 bytes, u32 count,
 {
 	struct smmu_assign_stats *st = &space->stats;
 	u64 pages = bytes >> PAGE_SHIFT;
-	unsigned long flags;
 
-	spin_lock_irqsave(&space->stats_lock, flags);
+	spin_lock(&space->stats_lock);
 	if (added) {
 		st->maps += count;
 		space->nr_mappings += count;
@@ -187,7 +213,7 @@ static void smmua_stats_mapping(struct smmua_space *space, u64 bytes, u32 count,
 		st->bytes_mapped -= bytes;
 		st->pinned_pages -= pages;
 	}
-	spin_unlock_irqrestore(&space->stats_lock, flags);
+	spin_unlock(&space->stats_lock);
 	atomic64_add(count, added ? &smmua_total_maps : &smmua_total_unmaps);
 	atomic64_add(added ? bytes : -bytes, &smmua_bytes_mapped);
 }
@@ -272,12 +298,10 @@ phys_addr_t smmua_mapping_phys(struct smmua_mapping *map, u64 iova)
 static void smmua_iotlb_sync(struct smmua_space *space, struct smmua_domain *sdom,
 			     struct iommu_iotlb_gather *gather)
 {
-	unsigned long flags;
-
 	iommu_iotlb_sync(sdom->domain, gather);
-	spin_lock_irqsave(&space->stats_lock, flags);
+	spin_lock(&space->stats_lock);
 	space->stats.iotlb_syncs++;
-	spin_unlock_irqrestore(&space->stats_lock, flags);
+	spin_unlock(&space->stats_lock);
 }
 
 /*
@@ -420,7 +444,8 @@ static void smmua_destroy_doomed(struct smmua_space *space, struct smmua_doomed 
 		iommu_iotlb_gather_init(&gather);
 		for (map = doomed->head; map; map = map->next) {
 			smmua_domain_unmap_gather(sdom, map->iova, smmua_mapping_len(map), &gather);
-			cond_resched();
+			if (map->next)
+				cond_resched();
 		}
 		smmua_iotlb_sync(space, sdom, &gather);
 	}
@@ -435,7 +460,8 @@ static void smmua_destroy_doomed(struct smmua_space *space, struct smmua_doomed 
 		}
 		smmua_free_runs(map);
 		kmem_cache_free(smmua_mapping_cache, map);
-		cond_resched();
+		if (next)
+			cond_resched();
 	}
 	if (!doomed->unreported)
 		smmua_stats_mapping(space, doomed->bytes, doomed->count, false);
@@ -663,6 +689,7 @@ struct smmua_map_req {
 	u64 iova;
 	u64 length;
 	u64 last;			/* set by smmua_map_check() */
+	struct smmua_slot slot;		/* where it goes in the tree */
 };
 
 /*
@@ -682,8 +709,9 @@ static int smmua_map_check(struct smmua_space *space, struct smmua_map_req *req)
 		return -EINVAL;
 	if (check_add_overflow(req->user_va, req->length - 1, &uva_last))
 		return -EOVERFLOW;
-	if (smmua_mapping_first(space, req->iova, req->last))
-		return -EEXIST;
+	ret = smmua_mapping_slot(space, req->iova, req->last, &req->slot);
+	if (ret)
+		return ret;
 	if (atomic_inc_return(&space->ctx->nr_mappings) > READ_ONCE(smmua_max_mappings)) {
 		atomic_dec(&space->ctx->nr_mappings);
 		return -ENOSPC;
@@ -697,7 +725,8 @@ static int smmua_map_check(struct smmua_space *space, struct smmua_map_req *req)
 
 /*
  * Pin and charge @req, checked, once; map it into every domain of @space,
- * which is locked; and put it in the tree. On failure nothing of it stays.
+ * which is locked; and put it in the tree where the check found its slot.
+ * On failure nothing of it stays.
  */
 static int smmua_map_make(struct smmua_space *space, const struct smmua_map_req *req,
 			  unsigned long *nr_runs)
@@ -755,7 +784,7 @@ static int smmua_map_make(struct smmua_space *space, const struct smmua_map_req 
 		if (ret)
 			goto err_unmap;
 	}
-	smmua_mapping_insert(space, map);
+	smmua_mapping_insert(space, map, &req->slot);
 	return 0;
 
 err_unmap:
@@ -918,10 +947,9 @@ int smmua_map_vec(struct smmu_assign_ucmd *ucmd)
 		struct smmua_map_req *req = &reqs[made];
 
 		/* Against the entries made before it, which the check did not see. */
-		if (smmua_mapping_first(space, req->iova, req->last)) {
-			ret = -EEXIST;
+		ret = smmua_mapping_slot(space, req->iova, req->last, &req->slot);
+		if (ret)
 			goto err_undo;
-		}
 		ret = smmua_map_make(space, req, &nr_runs);
 		if (ret)
 			goto err_undo;

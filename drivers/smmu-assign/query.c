@@ -24,12 +24,10 @@ static struct dentry *smmua_debugfs_root;
 static void smmua_space_stats(struct smmua_space *space, struct smmu_assign_stats *stats,
 			      u32 *num_mappings)
 {
-	unsigned long flags;
-
-	spin_lock_irqsave(&space->stats_lock, flags);
+	spin_lock(&space->stats_lock);
 	*stats = space->stats;
 	*num_mappings = space->nr_mappings;
-	spin_unlock_irqrestore(&space->stats_lock, flags);
+	spin_unlock(&space->stats_lock);
 }
 
 /* @sdev's faults and its owner's pid, without the mutexes. */

@@ -39,6 +39,7 @@
 #include <linux/rbtree.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/uaccess.h>
 #include <linux/uidgid.h>
 #include <linux/wait.h>
 #include <linux/xarray.h>
@@ -146,6 +147,7 @@ struct smmua_space {
 	spinlock_t stats_lock;		/* the figures below, for readers */
 	struct smmu_assign_stats stats;	/* faults and bound_ns unused */
 	unsigned int nr_mappings;
+	struct rcu_head rcu;		/* lookups by id run under RCU */
 };
 
 /*
@@ -321,7 +323,21 @@ struct smmu_assign_ucmd {
 	void *cmd;
 };
 
-int smmu_assign_ucmd_respond(struct smmu_assign_ucmd *ucmd, size_t cmd_len);
+/*
+ * Copy the answer back, no longer than the caller's struct. Inline, so
+ * that the usual whole-struct copy has a constant length, which hardened
+ * usercopy checks when it is compiled rather than at every call.
+ */
+static inline int smmu_assign_ucmd_respond(struct smmu_assign_ucmd *ucmd, size_t cmd_len)
+{
+	/* The VFIO compatibility layer runs commands with no user struct. */
+	if (!ucmd->ubuffer)
+		return 0;
+	if (likely(ucmd->user_size >= cmd_len))
+		return copy_to_user(ucmd->ubuffer, ucmd->cmd, cmd_len) ? -EFAULT : 0;
+	return copy_to_user(ucmd->ubuffer, ucmd->cmd, ucmd->user_size) ? -EFAULT : 0;
+}
+
 struct smmua_ctx *smmua_ctx_alloc(void);
 void smmua_ctx_release(struct smmua_ctx *ctx);
 

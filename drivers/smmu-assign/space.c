@@ -52,7 +52,7 @@ static void smmua_space_free(struct smmua_space *space)
 	WARN_ON(!list_empty(&space->domains));
 	kfree(space->ranges);
 	mutex_destroy(&space->lock);
-	kfree(space);
+	kfree_rcu(space, rcu);
 }
 
 void smmua_space_put(struct smmua_space *space)
@@ -146,13 +146,12 @@ struct smmua_space *smmua_space_get(struct smmua_ctx *ctx, u32 id)
 {
 	struct smmua_space *space;
 
-	xa_lock(&ctx->spaces);
+	/* A space is freed an RCU grace period after its last reference. */
+	rcu_read_lock();
 	space = xa_load(&ctx->spaces, id);
-	if (space && READ_ONCE(space->published))
-		refcount_inc(&space->users);
-	else
+	if (space && (!READ_ONCE(space->published) || !refcount_inc_not_zero(&space->users)))
 		space = NULL;
-	xa_unlock(&ctx->spaces);
+	rcu_read_unlock();
 	return space;
 }
 
