@@ -40,6 +40,23 @@ static int count_rows(struct json_object *rows, const char *group, const char *b
 	return found;
 }
 
+/* How many samples the first row of group has from backend, or -1. */
+static int group_samples(struct json_object *rows, const char *group, const char *backend)
+{
+	size_t i, n = json_object_array_length(rows);
+	struct json_object *row, *g, *b, *samples;
+
+	for (i = 0; i < n; i++) {
+		row = json_object_array_get_idx(rows, i);
+		if (json_object_object_get_ex(row, "group", &g) &&
+		    !strcmp(json_object_get_string(g), group) &&
+		    json_object_object_get_ex(row, backend, &b) &&
+		    json_object_object_get_ex(b, "samples", &samples))
+			return json_object_array_length(samples);
+	}
+	return -1;
+}
+
 /* Rows whose name starts with prefix, with a median of each backend named. */
 static int count_named(struct json_object *rows, const char *prefix, const char *b1,
 		       const char *b2)
@@ -98,11 +115,16 @@ TEST(quick_run_writes_json)
 	ASSERT_NE(NULL, root);
 	ASSERT_TRUE(json_object_object_get_ex(root, "reps", &reps));
 	EXPECT_EQ(1, json_object_get_int(reps));
+	/* Region rows, short and noisy, take three times the repetitions. */
+	ASSERT_TRUE(json_object_object_get_ex(root, "region_reps", &reps));
+	EXPECT_EQ(3, json_object_get_int(reps));
 	ASSERT_TRUE(json_object_object_get_ex(root, "rows", &rows));
 	ASSERT_TRUE(json_object_is_type(rows, json_type_array));
 	/* MAP and UNMAP of at least the 4K backings, the one-page rows, BIND. */
 	EXPECT_LE(4, count_rows(rows, "region", "smmu-assign"));
 	EXPECT_LE(6, count_rows(rows, "pages", "smmu-assign"));
+	EXPECT_EQ(3, group_samples(rows, "region", "smmu-assign"));
+	EXPECT_EQ(1, group_samples(rows, "pages", "smmu-assign"));
 	EXPECT_EQ(1, count_rows(rows, "bind", "smmu-assign"));
 	EXPECT_EQ(1, count_rows(rows, "kmem", "smmu-assign"));
 	if (nr > 2)

@@ -949,6 +949,44 @@ TEST_F(core, overlap_is_eexist)
 	tl_buf_free(buf, 4 * TL_PAGE);
 }
 
+/*
+ * Among many mappings, scattered through a tree several levels deep, the
+ * overlap check finds the neighbour on either side of every gap, and
+ * refuses nothing that only touches one.
+ */
+TEST_F(core, overlap_is_eexist_among_many)
+{
+	const unsigned int n = 64;
+	uint64_t gap;
+	unsigned int i, k;
+	uint8_t *buf;
+
+	NEED_DEVS(1);
+	buf = tl_buf_alloc(2 * n * TL_PAGE, CANARY);
+	ASSERT_NE(NULL, buf);
+	BIND(0, &self->edu[0]);
+	/* Every other page, in an order that is not the IOVAs'. */
+	for (i = 0; i < n; i++) {
+		k = i * 37 % n;
+		ASSERT_EQ(0, smmua_map(self->fd[0], self->sp[0], RW, buf + 2 * k * TL_PAGE,
+				       DST_IOVA + 2 * k * TL_PAGE, TL_PAGE));
+	}
+	for (k = 0; k < n; k++) {
+		gap = DST_IOVA + (2 * k + 1) * TL_PAGE;
+		EXPECT_EQ(-EEXIST, smmua_map(self->fd[0], self->sp[0], RW, buf, gap - TL_PAGE,
+					     2 * TL_PAGE));
+		if (k + 1 < n)
+			EXPECT_EQ(-EEXIST, smmua_map(self->fd[0], self->sp[0], RW, buf, gap,
+						     2 * TL_PAGE));
+	}
+	for (k = 0; k < n; k++) {
+		gap = DST_IOVA + (2 * k + 1) * TL_PAGE;
+		EXPECT_EQ(0, smmua_map(self->fd[0], self->sp[0], RW, buf + (gap - DST_IOVA),
+				       gap, TL_PAGE));
+	}
+	tl_buf_free(buf, 2 * n * TL_PAGE);
+}
+
 TEST_F(core, reserved_region_is_eaddrinuse)
 {
 	struct tl_edu *e = &self->edu[0];
