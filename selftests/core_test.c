@@ -987,6 +987,59 @@ TEST_F(core, overlap_is_eexist_among_many)
 	tl_buf_free(buf, 2 * n * TL_PAGE);
 }
 
+/*
+ * A MAP that follows the last one made goes into the tree without a
+ * descent. It still meets the mapping after it and the one it follows
+ * (EEXIST), and the tree stays whole: every mapping listed in IOVA order
+ * and found by TRANSLATE.
+ */
+TEST_F(core, maps_that_follow_the_last_one)
+{
+	const unsigned int n = 16;
+	struct smmu_assign_mapping_info *maps;
+	struct smmu_assign_translate t;
+	__u64 unmapped;
+	unsigned int i;
+	uint8_t *buf;
+	size_t num;
+
+	NEED_DEVS(1);
+	buf = tl_buf_alloc(n * TL_PAGE, CANARY);
+	ASSERT_NE(NULL, buf);
+	BIND(0, &self->edu[0]);
+#define PAGES_AT(i, k)	buf + (i) * TL_PAGE, DST_IOVA + (i) * TL_PAGE, (k) * TL_PAGE
+	/* Page 8, then 0 to 7, each after the last made and before page 8. */
+	ASSERT_EQ(0, smmua_map(self->fd[0], self->sp[0], RW, PAGES_AT(8, 1)));
+	for (i = 0; i < 8; i++) {
+		ASSERT_EQ(0, smmua_map(self->fd[0], self->sp[0], RW, PAGES_AT(i, 1)));
+		EXPECT_EQ(-EEXIST, smmua_map(self->fd[0], self->sp[0], RW, PAGES_AT(i + 1, 8 - i)));
+		EXPECT_EQ(-EEXIST, smmua_map(self->fd[0], self->sp[0], RW, PAGES_AT(i, 2)));
+	}
+	/* 9 to 15, each after the last made, with nothing after it. */
+	for (i = 9; i < n; i++)
+		ASSERT_EQ(0, smmua_map(self->fd[0], self->sp[0], RW, PAGES_AT(i, 1)));
+	/* The last made goes, and comes back. */
+	ASSERT_EQ(0, smmua_unmap(self->fd[0], self->sp[0], 0, DST_IOVA + (n - 1) * TL_PAGE,
+				 TL_PAGE, NULL));
+	ASSERT_EQ(0, smmua_map(self->fd[0], self->sp[0], RW, PAGES_AT(n - 1, 1)));
+#undef PAGES_AT
+
+	ASSERT_EQ(0, smmua_mappings(self->fd[0], self->sp[0], NULL, &maps, &num));
+	ASSERT_EQ(n, num);
+	for (i = 0; i < n; i++) {
+		EXPECT_EQ(DST_IOVA + i * TL_PAGE, maps[i].iova);
+		EXPECT_EQ((uintptr_t)(buf + i * TL_PAGE), maps[i].user_va);
+		ASSERT_EQ(0, smmua_translate(self->fd[0], self->sp[0], NULL,
+					     DST_IOVA + i * TL_PAGE + 8, &t));
+		EXPECT_EQ((uintptr_t)(buf + i * TL_PAGE + 8), t.out_user_va);
+	}
+	free(maps);
+	EXPECT_EQ(0, smmua_unmap(self->fd[0], self->sp[0], SMMU_ASSIGN_UNMAP_ALL, 0, 0,
+				 &unmapped));
+	EXPECT_EQ(n * TL_PAGE, unmapped);
+	tl_buf_free(buf, n * TL_PAGE);
+}
+
 TEST_F(core, reserved_region_is_eaddrinuse)
 {
 	struct tl_edu *e = &self->edu[0];

@@ -61,6 +61,7 @@ static struct smmua_mapping *smmua_rb_mapping(struct rb_node *node)
 struct smmua_slot {
 	struct rb_node **link;
 	struct rb_node *parent;
+	struct smmua_mapping *next;	/* the mapping that will follow, or NULL */
 };
 
 /* The first mapping of @space, which is locked, that overlaps [first, last]. */
@@ -91,26 +92,45 @@ struct smmua_mapping *smmua_mapping_next(struct smmua_mapping *map, u64 last)
 }
 
 /*
- * Where [first, last] goes in @space's tree, which is locked, found in one
- * descent: EEXIST if it overlaps a mapping. The neighbours it would have
- * lie on the path, and mappings never overlap, so the path decides.
+ * Where [first, last] goes in @space's tree, which is locked: EEXIST if it
+ * overlaps a mapping. A MAP that follows the last one made, as a VMM's
+ * and a driver's usually do, goes there without a descent. Otherwise one
+ * descent decides: the neighbours it would have lie on the path, and
+ * mappings never overlap.
  */
 static int smmua_mapping_slot(struct smmua_space *space, u64 first, u64 last,
 			      struct smmua_slot *slot)
 {
+	struct smmua_mapping *prev = space->last_made, *next = space->last_made_next, *map;
 	struct rb_node **link = &space->mappings.rb_node, *parent = NULL;
-	struct smmua_mapping *map;
 
 	lockdep_assert_held(&space->lock);
+	if (prev && first > prev->last && (!next || last < next->iova)) {
+		slot->next = next;
+		if (!prev->rb.rb_right) {
+			slot->parent = &prev->rb;
+			slot->link = &prev->rb.rb_right;
+			return 0;
+		}
+		/* Then @next is the leftmost of @prev's right subtree. */
+		if (next) {
+			slot->parent = &next->rb;
+			slot->link = &next->rb.rb_left;
+			return 0;
+		}
+	}
+	slot->next = NULL;
 	while (*link) {
 		parent = *link;
 		map = smmua_rb_mapping(parent);
-		if (last < map->iova)
+		if (last < map->iova) {
+			slot->next = map;
 			link = &parent->rb_left;
-		else if (first > map->last)
+		} else if (first > map->last) {
 			link = &parent->rb_right;
-		else
+		} else {
 			return -EEXIST;
+		}
 	}
 	slot->link = link;
 	slot->parent = parent;
@@ -123,6 +143,8 @@ static void smmua_mapping_insert(struct smmua_space *space, struct smmua_mapping
 {
 	rb_link_node(&map->rb, slot->parent, slot->link);
 	rb_insert_color(&map->rb, &space->mappings);
+	space->last_made = map;
+	space->last_made_next = slot->next;
 }
 
 /* ---- charging ---- */
@@ -423,6 +445,11 @@ static void smmua_doom(struct smmua_space *space, struct smmua_doomed *doomed,
 		       struct smmua_mapping *map)
 {
 	rb_erase(&map->rb, &space->mappings);
+	/* The pair stays neighbours while neither goes. */
+	if (map == space->last_made || map == space->last_made_next) {
+		space->last_made = NULL;
+		space->last_made_next = NULL;
+	}
 	map->next = NULL;
 	*doomed->tail = map;
 	doomed->tail = &map->next;

@@ -139,6 +139,8 @@ struct smmua_space {
 	unsigned int nr_ranges;
 	unsigned long align;		/* of MAP: CPU page and every domain's */
 	struct rb_root mappings;	/* smmua_mapping, by IOVA; lock */
+	/* The last mapping made and the one after it, or NULL; lock */
+	struct smmua_mapping *last_made, *last_made_next;
 	struct smmua_charge *charge;	/* the last MAP's, referenced; lock */
 	struct list_head domains;	/* smmua_domain; lock */
 	struct list_head bindings;	/* smmua_binding.space_node; lock */
