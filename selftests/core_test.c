@@ -1040,6 +1040,49 @@ TEST_F(core, maps_that_follow_the_last_one)
 	tl_buf_free(buf, n * TL_PAGE);
 }
 
+/*
+ * UNMAPs in rising order find the next mapping without a descent. Each
+ * still refuses a range that cuts its mapping (EINVAL) and removes exactly
+ * that mapping, and a mapping made in the hole it leaves is found again.
+ */
+TEST_F(core, unmaps_in_rising_order)
+{
+	const unsigned int n = 8, len = 2 * TL_PAGE;
+	struct smmu_assign_mapping_info *maps;
+	__u64 unmapped;
+	unsigned int i;
+	uint8_t *buf;
+	size_t num;
+
+	NEED_DEVS(1);
+	buf = tl_buf_alloc(n * len, CANARY);
+	ASSERT_NE(NULL, buf);
+	BIND(0, &self->edu[0]);
+	for (i = 0; i < n; i++)
+		ASSERT_EQ(0, smmua_map(self->fd[0], self->sp[0], RW, buf + i * len,
+				       DST_IOVA + i * len, len));
+	for (i = 0; i < n; i++) {
+		EXPECT_EQ(-EINVAL, smmua_unmap(self->fd[0], self->sp[0], 0,
+					       DST_IOVA + i * len + TL_PAGE, TL_PAGE, NULL));
+		unmapped = 0;
+		EXPECT_EQ(0, smmua_unmap(self->fd[0], self->sp[0], 0, DST_IOVA + i * len, len,
+					 &unmapped));
+		EXPECT_EQ(len, unmapped);
+		if (i == n / 2)
+			ASSERT_EQ(0, smmua_map(self->fd[0], self->sp[0], RW, buf,
+					       DST_IOVA + i * len, TL_PAGE));
+	}
+	/* Only the one made in a hole is left. */
+	ASSERT_EQ(0, smmua_mappings(self->fd[0], self->sp[0], NULL, &maps, &num));
+	ASSERT_EQ(1, num);
+	EXPECT_EQ(DST_IOVA + n / 2 * len, maps[0].iova);
+	free(maps);
+	EXPECT_EQ(0, smmua_unmap(self->fd[0], self->sp[0], 0, DST_IOVA + n / 2 * len, TL_PAGE,
+				 &unmapped));
+	EXPECT_EQ(TL_PAGE, unmapped);
+	tl_buf_free(buf, n * len);
+}
+
 TEST_F(core, reserved_region_is_eaddrinuse)
 {
 	struct tl_edu *e = &self->edu[0];

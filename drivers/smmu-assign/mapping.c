@@ -68,9 +68,16 @@ struct smmua_slot {
 struct smmua_mapping *smmua_mapping_first(struct smmua_space *space, u64 first, u64 last)
 {
 	struct rb_node *node = space->mappings.rb_node;
-	struct smmua_mapping *map, *found = NULL;
+	struct smmua_mapping *map, *found = space->removed_next;
 
 	lockdep_assert_held(&space->lock);
+	/*
+	 * UNMAPs in rising order start inside the mapping after the last
+	 * range removed; no mapping before it reaches that far.
+	 */
+	if (found && found->iova <= first && first <= found->last)
+		return found;
+	found = NULL;
 	/* Mappings never overlap: by start is by end too. */
 	while (node) {
 		map = smmua_rb_mapping(node);
@@ -450,6 +457,8 @@ static void smmua_doom(struct smmua_space *space, struct smmua_doomed *doomed,
 		space->last_made = NULL;
 		space->last_made_next = NULL;
 	}
+	if (map == space->removed_next)
+		space->removed_next = NULL;
 	map->next = NULL;
 	*doomed->tail = map;
 	doomed->tail = &map->next;
@@ -1029,10 +1038,11 @@ static int smmua_doom_range(struct smmua_space *space, struct smmua_doomed *doom
 	if (check_only)
 		return 0;
 	/* Each one's successor is found before it goes: no new descent. */
-	for (map = found; map; map = next) {
-		next = smmua_mapping_next(map, last);
+	for (map = found; map && map->iova <= last; map = next) {
+		next = smmua_rb_mapping(rb_next(&map->rb));
 		smmua_doom(space, doomed, map);
 	}
+	space->removed_next = map;
 	return 0;
 }
 

@@ -141,6 +141,8 @@ struct smmua_space {
 	struct rb_root mappings;	/* smmua_mapping, by IOVA; lock */
 	/* The last mapping made and the one after it, or NULL; lock */
 	struct smmua_mapping *last_made, *last_made_next;
+	/* The mapping after the last range UNMAP removed, or NULL; lock */
+	struct smmua_mapping *removed_next;
 	struct smmua_charge *charge;	/* the last MAP's, referenced; lock */
 	struct list_head domains;	/* smmua_domain; lock */
 	struct list_head bindings;	/* smmua_binding.space_node; lock */
@@ -327,8 +329,8 @@ struct smmu_assign_ucmd {
 
 /*
  * Copy the answer back, no longer than the caller's struct. Inline, so
- * that the usual whole-struct copy has a constant length, which hardened
- * usercopy checks when it is compiled rather than at every call.
+ * that the usual whole-struct copy has a constant length and, like any
+ * fixed-size copy, skips hardened usercopy's run-time check of the object.
  */
 static inline int smmu_assign_ucmd_respond(struct smmu_assign_ucmd *ucmd, size_t cmd_len)
 {
